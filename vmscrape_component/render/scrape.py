@@ -1,0 +1,706 @@
+"""One VMServiceScrape → the vmagent scrape jobs the VictoriaMetrics operator generates for it.
+
+This follows the operator's ``generateServiceScrapeConfig`` (v0.74.1) rule for rule and key for key:
+the order of keys in a job and of relabeling rules is the operator's, so that the YAML we print is the
+YAML the operator writes. Input is the scrape *manifest* (CRD spelling, as the models dump it), so what
+is rendered is exactly what is applied to the cluster.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from .assets import Assets
+from .settings import AgentSettings
+
+Job = dict[str, Any]
+Rule = dict[str, Any]
+
+ROLE_ENDPOINTS = "endpoints"
+ROLE_SERVICE = "service"
+ROLE_ENDPOINTSLICE = "endpointslice"
+#: Spelling the operator accepted before v0.67 and still accepts; passed through to vmagent as written.
+ROLE_ENDPOINTSLICES_LEGACY = "endpointslices"
+DISCOVERY_ROLES = (ROLE_ENDPOINTS, ROLE_SERVICE, ROLE_ENDPOINTSLICES_LEGACY, ROLE_ENDPOINTSLICE)
+_SLICE_ROLES = (ROLE_ENDPOINTSLICE, ROLE_ENDPOINTSLICES_LEGACY)
+
+_INVALID_LABEL_CHARS = re.compile(r"[^a-zA-Z0-9_]")
+
+
+def sanitize_label_name(name: str) -> str:
+    """A Kubernetes label key as a Prometheus label name (every other character becomes ``_``)."""
+    return _INVALID_LABEL_CHARS.sub("_", name)
+
+
+def job_name(namespace: str, name: str, index: int) -> str:
+    return f"serviceScrape/{namespace}/{name}/{index}"
+
+
+def effective_discovery_role(spec: Mapping[str, Any], agent: AgentSettings) -> str:
+    role = spec.get("discoveryRole") or ""
+    if not role:
+        role = ROLE_ENDPOINTSLICE if agent.operator.enforce_endpoint_slices else ROLE_ENDPOINTS
+    return role
+
+
+def resolve_namespaces(
+    namespace_selector: Mapping[str, Any] | None, own_namespace: str, ignore_selectors: bool = False
+) -> list[str]:
+    """Namespaces a scrape discovers in; ``[]`` means all namespaces.
+
+    The operator's rule: an empty selector means the scrape's *own* namespace, ``any: true`` means all
+    (and wins over ``matchNames``), otherwise ``matchNames``.
+    """
+    selector = namespace_selector or {}
+    if ignore_selectors:
+        return [own_namespace]
+    if selector.get("any"):
+        return []
+    names = selector.get("matchNames") or []
+    return list(names) if names else [own_namespace]
+
+
+# -- relabel rules --------------------------------------------------------------------------------------
+
+
+def render_relabel_config(rc: Mapping[str, Any]) -> Rule:
+    """A user relabel config in vmagent's spelling, keys in the operator's order."""
+    rule: Rule = {}
+    source_labels = rc.get("sourceLabels") or rc.get("source_labels")
+    if source_labels:
+        rule["source_labels"] = list(source_labels)
+    if rc.get("separator") is not None:
+        rule["separator"] = rc["separator"]
+    target_label = rc.get("targetLabel") or rc.get("target_label")
+    if target_label:
+        rule["target_label"] = target_label
+    regex = rc.get("regex")
+    if regex:
+        if isinstance(regex, str):
+            rule["regex"] = regex
+        else:
+            rule["regex"] = regex[0] if len(regex) == 1 else list(regex)
+    if rc.get("modulus"):
+        rule["modulus"] = rc["modulus"]
+    if rc.get("replacement") is not None:
+        rule["replacement"] = rc["replacement"]
+    if rc.get("action"):
+        rule["action"] = rc["action"]
+    condition = rc.get("if")
+    if condition:
+        if isinstance(condition, str):
+            rule["if"] = condition
+        else:
+            rule["if"] = condition[0] if len(condition) == 1 else list(condition)
+    if rc.get("match"):
+        rule["match"] = rc["match"]
+    if rc.get("labels"):
+        rule["labels"] = {k: rc["labels"][k] for k in sorted(rc["labels"])}
+    return rule
+
+
+def _target_label(rc: Mapping[str, Any]) -> str:
+    return rc.get("targetLabel") or rc.get("target_label") or ""
+
+
+def selector_relabelings(role_object: str, selector: Mapping[str, Any] | None) -> list[Rule]:
+    """Keep/drop rules that emulate a label selector over ``__meta_kubernetes_<object>_label_*``."""
+    rules: list[Rule] = []
+    selector = selector or {}
+    match_labels = selector.get("matchLabels") or {}
+    for key in sorted(match_labels):
+        rules.append(
+            {
+                "action": "keep",
+                "source_labels": [f"__meta_kubernetes_{role_object}_label_{sanitize_label_name(key)}"],
+                "regex": match_labels[key],
+            }
+        )
+    for expr in selector.get("matchExpressions") or ():
+        key, op = sanitize_label_name(expr.get("key", "")), expr.get("operator")
+        values = "|".join(expr.get("values") or ())
+        if op == "In":
+            rules.append({"action": "keep", "source_labels": [f"__meta_kubernetes_{role_object}_label_{key}"],
+                          "regex": values})
+        elif op == "NotIn":
+            rules.append({"action": "drop", "source_labels": [f"__meta_kubernetes_{role_object}_label_{key}"],
+                          "regex": values})
+        elif op == "Exists":
+            rules.append({"action": "keep",
+                          "source_labels": [f"__meta_kubernetes_{role_object}_labelpresent_{key}"],
+                          "regex": "true"})
+        elif op == "DoesNotExist":
+            rules.append({"action": "drop",
+                          "source_labels": [f"__meta_kubernetes_{role_object}_labelpresent_{key}"],
+                          "regex": "true"})
+    return rules
+
+
+def label_selector_string(selector: Mapping[str, Any]) -> str:
+    """A label selector in Kubernetes' string form (``a=b,c in (d,e),!f``), requirements sorted by key."""
+    requirements: list[tuple[str, str]] = []
+    for key, value in (selector.get("matchLabels") or {}).items():
+        requirements.append((key, f"{key}={value}"))
+    for expr in selector.get("matchExpressions") or ():
+        key, op = expr.get("key", ""), expr.get("operator")
+        values = ",".join(sorted(set(expr.get("values") or ())))
+        text = {
+            "In": f"{key} in ({values})",
+            "NotIn": f"{key} notin ({values})",
+            "Exists": key,
+            "DoesNotExist": f"!{key}",
+        }.get(op, key)
+        requirements.append((key, text))
+    requirements.sort(key=lambda item: item[0])
+    return ",".join(text for _, text in requirements)
+
+
+def _role_relabelings(role: str) -> list[Rule]:
+    # Pod and node names from the address target, then the pod's own labels (built fresh per job:
+    # jobs are plain data a caller may change).
+    prefix = {ROLE_ENDPOINTS: "endpoint", ROLE_ENDPOINTSLICE: "endpointslice",
+              ROLE_ENDPOINTSLICES_LEGACY: "endpointslice"}.get(role)
+    if prefix is None:
+        return []
+    kind = f"__meta_kubernetes_{prefix}_address_target_kind"
+    target = f"__meta_kubernetes_{prefix}_address_target_name"
+    return [
+        {"source_labels": [kind, target], "separator": ";", "regex": "Node;(.*)", "replacement": "${1}",
+         "target_label": "node"},
+        {"source_labels": [kind, target], "separator": ";", "regex": "Pod;(.*)", "replacement": "${1}",
+         "target_label": "pod"},
+        {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
+        {"source_labels": ["__meta_kubernetes_pod_container_name"], "target_label": "container"},
+    ]
+
+
+_PORT_NAME_LABEL = {
+    ROLE_ENDPOINTS: "__meta_kubernetes_endpoint_port_name",
+    ROLE_ENDPOINTSLICE: "__meta_kubernetes_endpointslice_port_name",
+    ROLE_ENDPOINTSLICES_LEGACY: "__meta_kubernetes_endpointslice_port_name",
+    ROLE_SERVICE: "__meta_kubernetes_service_port_name",
+}
+
+
+def _target_port_text(target_port: Any) -> str:
+    # Kubernetes IntOrString.String(): a string as is, a number in decimal.
+    return target_port if isinstance(target_port, str) else str(int(target_port))
+
+
+# -- durations (for min/max scrape interval) --------------------------------------------------------------
+
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ms|s|m|h|d|w|y|i)?")
+_UNIT_MS = {"ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3, "d": 86400e3, "w": 7 * 86400e3, "y": 365 * 86400e3,
+            None: 1e3}
+
+
+def duration_ms(text: str) -> float | None:
+    """Milliseconds in a VictoriaMetrics duration (``30s``, ``1m30s``, ``1.5h``, ``2d``); None if invalid."""
+    pos, total = 0, 0.0
+    if not text:
+        return None
+    while pos < len(text):
+        m = _DURATION_PART.match(text, pos)
+        if not m or m.group(2) == "i" or (m.group(2) is None and pos):
+            return None
+        total += float(m.group(1)) * _UNIT_MS[m.group(2)]
+        pos = m.end()
+    return total
+
+
+def limited_scrape_interval(interval: str, agent: AgentSettings) -> str:
+    """The job's interval after the agent's ``minScrapeInterval``/``maxScrapeInterval`` are applied."""
+    lo, hi = agent.min_scrape_interval, agent.max_scrape_interval
+    if not interval or (lo is None and hi is None):
+        return interval
+    value = duration_ms(interval)
+    if value is None:
+        return interval
+    if lo is not None:
+        lo_ms = duration_ms(lo)
+        if lo_ms is None:
+            return interval
+        if lo_ms >= value:
+            return lo
+    if hi is not None:
+        hi_ms = duration_ms(hi)
+        if hi_ms is None:
+            return interval
+        if hi_ms < value:
+            return hi
+    return interval
+
+
+# -- scrape classes ------------------------------------------------------------------------------------
+
+
+def scrape_class_for(name: str | None, agent: AgentSettings) -> Mapping[str, Any] | None:
+    """The scrape class a scrape uses: the one it names, else the agent's default class, else none."""
+    default = None
+    for scrape_class in agent.scrape_classes:
+        if (name or "") == scrape_class.get("name"):
+            return scrape_class
+        if scrape_class.get("default"):
+            default = scrape_class
+    return default
+
+
+def _empty_ref(ref: Mapping[str, Any] | None) -> bool:
+    return not ref or (ref.get("secret") is None and ref.get("configMap") is None)
+
+
+def _merge_tls(left: dict[str, Any] | None, right: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    if right is None:
+        return left
+    if left is None:
+        return dict(right)
+    if not left.get("caFile") and _empty_ref(left.get("ca")):
+        left["caFile"], left["ca"] = right.get("caFile"), right.get("ca")
+    if not left.get("certFile") and _empty_ref(left.get("cert")):
+        left["certFile"], left["cert"] = right.get("certFile"), right.get("cert")
+    if not left.get("keyFile") and left.get("keySecret") is None:
+        left["keyFile"], left["keySecret"] = right.get("keyFile"), right.get("keySecret")
+    if not left.get("serverName"):
+        left["serverName"] = right.get("serverName")
+    return left
+
+
+def _merge_scrape_class(ep: dict[str, Any], scrape_class: Mapping[str, Any]) -> None:
+    """Fill an endpoint's auth, relabelings and attach_metadata from its scrape class (operator rules)."""
+    sc_authz = scrape_class.get("authorization")
+    if sc_authz is not None:
+        authz = ep.get("authorization")
+        if authz is None:
+            ep["authorization"] = dict(sc_authz)
+        elif authz.get("credentials") is None:
+            authz["credentials"] = sc_authz.get("credentials")
+            if authz["credentials"] is None and not authz.get("credentialsFile"):
+                authz["credentialsFile"] = sc_authz.get("credentialsFile")
+
+    sc_basic = scrape_class.get("basicAuth")
+    if sc_basic is not None:
+        basic = ep.get("basicAuth")
+        if basic is None:
+            ep["basicAuth"] = dict(sc_basic)
+        else:
+            if not (basic.get("username") or {}).get("name"):
+                basic["username"] = sc_basic.get("username")
+            if not (basic.get("password") or {}).get("name") and not basic.get("password_file"):
+                basic["password"] = sc_basic.get("password")
+                basic["password_file"] = sc_basic.get("password_file")
+
+    ep["tlsConfig"] = _merge_tls(ep.get("tlsConfig"), scrape_class.get("tlsConfig"))
+
+    sc_oauth = scrape_class.get("oauth2")
+    if sc_oauth is not None:
+        oauth = ep.get("oauth2")
+        if oauth is None:
+            ep["oauth2"] = dict(sc_oauth)
+        else:
+            oauth["tls_config"] = _merge_tls(oauth.get("tls_config"), sc_oauth.get("tls_config"))
+            if oauth.get("client_secret") is None and not oauth.get("client_secret_file"):
+                oauth["client_secret"] = sc_oauth.get("client_secret")
+                oauth["client_secret_file"] = sc_oauth.get("client_secret_file")
+            if _empty_ref(oauth.get("client_id")):
+                oauth["client_id"] = sc_oauth.get("client_id")
+            for key in ("endpoint_params", "scopes", "token_url", "proxy_url"):
+                if not oauth.get(key):
+                    oauth[key] = sc_oauth.get(key)
+
+    if not ep.get("bearerTokenFile"):
+        ep["bearerTokenFile"] = scrape_class.get("bearerTokenFile")
+    if ep.get("bearerTokenSecret") is None:
+        ep["bearerTokenSecret"] = scrape_class.get("bearerTokenSecret")
+
+    ep["relabelConfigs"] = [*(scrape_class.get("relabelConfigs") or ()), *(ep.get("relabelConfigs") or ())]
+    ep["metricRelabelConfigs"] = [
+        *(scrape_class.get("metricRelabelConfigs") or ()),
+        *(ep.get("metricRelabelConfigs") or ()),
+    ]
+    sc_meta = scrape_class.get("attachMetadata")
+    if sc_meta is not None:
+        meta = dict(ep.get("attach_metadata") or {})
+        for key in ("node", "namespace"):
+            if meta.get(key) is None:
+                meta[key] = sc_meta.get(key)
+        ep["attach_metadata"] = meta
+
+
+# -- auth and TLS ---------------------------------------------------------------------------------------
+
+
+def render_tls(namespace: str, tls: Mapping[str, Any] | None, assets: Assets) -> dict[str, Any]:
+    if tls is None:
+        return {}
+    out: dict[str, Any] = {}
+    if tls.get("insecureSkipVerify"):
+        out["insecure_skip_verify"] = True
+    ca_file = tls.get("caFile") or _tls_ref_file(namespace, tls.get("ca"), assets)
+    if ca_file:
+        out["ca_file"] = ca_file
+    cert_file = tls.get("certFile") or _tls_ref_file(namespace, tls.get("cert"), assets)
+    if cert_file:
+        out["cert_file"] = cert_file
+    key_file = tls.get("keyFile")
+    if not key_file and tls.get("keySecret") is not None:
+        key_file = assets.tls_file(namespace, tls["keySecret"])
+    if key_file:
+        out["key_file"] = key_file
+    if tls.get("serverName"):
+        out["server_name"] = tls["serverName"]
+    return out
+
+
+def _tls_ref_file(namespace: str, ref: Mapping[str, Any] | None, assets: Assets) -> str:
+    if not ref:
+        return ""
+    if ref.get("secret") is not None and ref["secret"].get("name"):
+        return assets.tls_file(namespace, ref["secret"])
+    if ref.get("configMap") is not None:
+        return assets.tls_file(namespace, ref["configMap"], config_map=True)
+    return ""
+
+
+def render_basic_auth(namespace: str, basic: Mapping[str, Any], assets: Assets) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    username = basic.get("username") or {}
+    if username.get("name"):
+        value = assets.secret_value(namespace, username)
+        if value:
+            out["username"] = value
+    password = basic.get("password") or {}
+    if password.get("name"):
+        value = assets.secret_value(namespace, password)
+        if value:
+            out["password"] = value
+    if basic.get("password_file"):
+        out["password_file"] = basic["password_file"]
+    return out
+
+
+def render_authorization(namespace: str, authz: Mapping[str, Any] | None, assets: Assets) -> dict[str, Any]:
+    """``{"authorization": {...}}`` or ``{}`` when neither credentials nor a credentials file is set."""
+    if authz is None or (authz.get("credentials") is None and not authz.get("credentialsFile")):
+        return {}
+    out: dict[str, Any] = {}
+    if authz.get("credentials") is not None:
+        value = assets.secret_value(namespace, authz["credentials"])
+        if value:
+            out["credentials"] = value
+    elif authz.get("credentialsFile"):
+        out["credentials_file"] = authz["credentialsFile"]
+    out["type"] = authz.get("type") or "Bearer"
+    return {"authorization": out}
+
+
+def render_oauth2(namespace: str, oauth: Mapping[str, Any] | None, assets: Assets) -> dict[str, Any]:
+    """``{"oauth2": {...}}`` or ``{}``."""
+    if oauth is None:
+        return {}
+    out: dict[str, Any] = {}
+    client_secret = ""
+    if oauth.get("client_secret") is not None:
+        client_secret = assets.secret_value(namespace, oauth["client_secret"])
+    client_id_ref = oauth.get("client_id") or {}
+    if not _empty_ref(client_id_ref):
+        client_id = assets.secret_or_config_map_value(namespace, client_id_ref)
+        if client_id:
+            out["client_id"] = client_id
+    if oauth.get("client_secret") is not None:
+        out["client_secret"] = client_secret
+    elif oauth.get("client_secret_file"):
+        out["client_secret_file"] = oauth["client_secret_file"]
+    if oauth.get("scopes"):
+        out["scopes"] = list(oauth["scopes"])
+    if oauth.get("endpoint_params"):
+        params = oauth["endpoint_params"]
+        out["endpoint_params"] = {k: params[k] for k in sorted(params)}
+    if oauth.get("token_url"):
+        out["token_url"] = oauth["token_url"]
+    if oauth.get("proxy_url"):
+        out["proxy_url"] = oauth["proxy_url"]
+    if oauth.get("tls_config") is not None:
+        tls = render_tls(namespace, oauth["tls_config"], assets)
+        if tls:
+            out["tls_config"] = tls
+    return {"oauth2": out} if out else {}
+
+
+def render_proxy_client_config(namespace: str, proxy: Mapping[str, Any] | None, assets: Assets) -> dict[str, Any]:
+    if proxy is None:
+        return {}
+    out: dict[str, Any] = {}
+    if proxy.get("basic_auth") is not None:
+        basic = render_basic_auth(namespace, proxy["basic_auth"], assets)
+        if basic:
+            out["proxy_basic_auth"] = basic
+    if proxy.get("tls_config") is not None:
+        tls = render_tls(namespace, proxy["tls_config"], assets)
+        if tls:
+            out["proxy_tls_config"] = tls
+    # The operator nests these one level deeper than vmagent expects ({"authorization": {...}}); kept
+    # as it does, see README "Operator quirks".
+    if proxy.get("authorization") is not None:
+        authz = render_authorization(namespace, proxy["authorization"], assets)
+        if authz:
+            out["proxy_authorization"] = authz
+    if proxy.get("oauth2") is not None:
+        oauth = render_oauth2(namespace, proxy["oauth2"], assets)
+        if oauth:
+            out["proxy_oauth2"] = oauth
+    if proxy.get("bearer_token") is not None:
+        token = assets.secret_value(namespace, proxy["bearer_token"])
+        if token:
+            out["proxy_bearer_token"] = token
+    elif proxy.get("bearer_token_file"):
+        out["proxy_bearer_token_file"] = proxy["bearer_token_file"]
+    return out
+
+
+def render_endpoint_auth(namespace: str, ep: Mapping[str, Any], assets: Assets) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    tls = render_tls(namespace, ep.get("tlsConfig"), assets)
+    if tls:
+        out["tls_config"] = tls
+    if ep.get("bearerTokenFile"):
+        out["bearer_token_file"] = ep["bearerTokenFile"]
+    elif ep.get("bearerTokenSecret") is not None and ep["bearerTokenSecret"].get("name"):
+        out["bearer_token"] = assets.secret_value(namespace, ep["bearerTokenSecret"])
+    if ep.get("basicAuth") is not None:
+        basic = render_basic_auth(namespace, ep["basicAuth"], assets)
+        if basic:
+            out["basic_auth"] = basic
+    out.update(render_oauth2(namespace, ep.get("oauth2"), assets))
+    out.update(render_authorization(namespace, ep.get("authorization"), assets))
+    return out
+
+
+def _vm_scrape_params(namespace: str, params: Mapping[str, Any] | None, assets: Assets) -> dict[str, Any]:
+    if params is None:
+        return {}
+    out: dict[str, Any] = {}
+    for src, dst in (
+        ("scrape_align_interval", "scrape_align_interval"),
+        ("stream_parse", "stream_parse"),
+        ("disable_compression", "disable_compression"),
+        ("scrape_offset", "scrape_offset"),
+        ("no_stale_markers", "no_stale_markers"),
+        ("disable_keep_alive", "disable_keepalive"),
+    ):
+        if params.get(src) is not None:
+            out[dst] = params[src]
+    if params.get("headers"):
+        out["headers"] = list(params["headers"])
+    out.update(render_proxy_client_config(namespace, params.get("proxy_client_config"), assets))
+    return out
+
+
+# -- kubernetes_sd_configs --------------------------------------------------------------------------------
+
+
+def _attach_metadata(meta: Mapping[str, Any], role: str) -> dict[str, bool]:
+    out: dict[str, bool] = {}
+    if meta.get("node") and role != ROLE_SERVICE:
+        out["node"] = True
+    if meta.get("namespace"):
+        out["namespace"] = True
+    return out
+
+
+def _sd_config(
+    role: str,
+    namespaces: list[str],
+    attach_metadata: Mapping[str, Any],
+    selector: Mapping[str, Any] | None,
+    scrape_namespace: str,
+    agent: AgentSettings,
+    assets: Assets,
+) -> dict[str, Any]:
+    sd: dict[str, Any] = {"role": role}
+    meta = _attach_metadata(attach_metadata, role)
+    if meta:
+        sd["attach_metadata"] = meta
+    if namespaces:
+        sd["namespaces"] = {"names": list(namespaces)}
+    api = agent.api_server_config
+    if api is not None:
+        # The operator resolves the API server's credentials in the *scrape's* namespace.
+        sd["api_server"] = api.get("host", "")
+        if api.get("basicAuth") is not None:
+            basic = render_basic_auth(scrape_namespace, api["basicAuth"], assets)
+            if basic:
+                sd["basic_auth"] = basic
+        if api.get("bearerTokenFile"):
+            sd["bearer_token_file"] = api["bearerTokenFile"]
+        elif api.get("bearerToken"):
+            sd["bearer_token"] = api["bearerToken"]
+        sd.update(render_authorization(scrape_namespace, api.get("authorization"), assets))
+        if api.get("tlsConfig") is not None:
+            tls = render_tls(scrape_namespace, api["tlsConfig"], assets)
+            if tls:
+                sd["tls_config"] = tls
+    selector = selector or {}
+    if agent.enable_kubernetes_api_selectors and (selector.get("matchLabels") or selector.get("matchExpressions")):
+        label = label_selector_string(selector)
+        selectors = [{"role": role, "label": label}]
+        if role != ROLE_SERVICE:
+            # Endpoints roles also watch pods and services: filter those watches too.
+            selectors += [{"role": "pod", "label": label}, {"role": "service", "label": label}]
+        sd["selectors"] = selectors
+    return sd
+
+
+# -- the job --------------------------------------------------------------------------------------------
+
+
+def render_endpoint_job(
+    scrape: Mapping[str, Any],
+    index: int,
+    agent: AgentSettings | None = None,
+    assets: Assets | None = None,
+) -> Job:
+    """The job for endpoint ``index`` of a VMServiceScrape manifest, as the operator builds it.
+
+    Raises :class:`~vmscrape_component.render.assets.MissingReference` when ``assets`` is strict and a
+    referenced Secret/ConfigMap is unknown (the operator then skips the whole scrape).
+    """
+    agent = agent or AgentSettings()
+    assets = assets or Assets()
+    meta = scrape.get("metadata") or {}
+    namespace, name = meta.get("namespace") or "default", meta.get("name") or ""
+    spec = scrape.get("spec") or {}
+    ep: dict[str, Any] = dict(spec["endpoints"][index])
+
+    scrape_class = scrape_class_for(spec.get("scrapeClass"), agent)
+    if scrape_class is not None:
+        # Merging mutates nested auth objects: work on a private copy of this endpoint.
+        ep = copy.deepcopy(ep)
+        _merge_scrape_class(ep, scrape_class)
+
+    job: Job = {"job_name": job_name(namespace, name, index)}
+    role = effective_discovery_role(spec, agent)
+    namespaces = resolve_namespaces(spec.get("namespaceSelector"), namespace, agent.ignore_namespace_selectors)
+
+    attach = dict(ep.get("attach_metadata") or {})
+    spec_attach = spec.get("attach_metadata") or {}
+    for key in ("node", "namespace"):
+        if attach.get(key) is None and spec_attach.get(key) is not None:
+            attach[key] = spec_attach[key]
+    selector = spec.get("selector") or {}
+    job["kubernetes_sd_configs"] = [
+        _sd_config(role, namespaces, attach, selector, namespace, agent, assets)
+    ]
+
+    # Common scrape parameters.
+    job["honor_labels"] = bool(ep.get("honorLabels")) and not agent.override_honor_labels
+    honor_timestamps = ep.get("honorTimestamps")
+    if honor_timestamps is not None or agent.override_honor_timestamps:
+        job["honor_timestamps"] = bool(honor_timestamps) and not agent.override_honor_timestamps
+    interval = limited_scrape_interval(ep.get("scrape_interval") or ep.get("interval") or "", agent)
+    if interval:
+        job["scrape_interval"] = interval
+    if ep.get("scrapeTimeout"):
+        job["scrape_timeout"] = ep["scrapeTimeout"]
+    if ep.get("path"):
+        job["metrics_path"] = ep["path"]
+    if ep.get("proxyURL") is not None:
+        job["proxy_url"] = ep["proxyURL"]
+    if ep.get("follow_redirects") is not None:
+        job["follow_redirects"] = ep["follow_redirects"]
+    if ep.get("params"):
+        params = ep["params"]
+        job["params"] = {k: list(params[k]) for k in sorted(params)}
+    if ep.get("scheme"):
+        job["scheme"] = ep["scheme"].lower()
+    if ep.get("max_scrape_size"):
+        job["max_scrape_size"] = ep["max_scrape_size"]
+    sample_limit = ep.get("sampleLimit") or spec.get("sampleLimit") or 0
+    if sample_limit > 0:
+        job["sample_limit"] = sample_limit
+    series_limit = ep.get("seriesLimit") or spec.get("seriesLimit") or 0
+    if series_limit > 0:
+        job["series_limit"] = series_limit
+
+    job["relabel_configs"] = _relabel_configs(ep, spec, role, namespace, agent)
+
+    metric_rules = [
+        render_relabel_config(rc)
+        for rc in ep.get("metricRelabelConfigs") or ()
+        if not (agent.enforced_namespace_label and _target_label(rc) == agent.enforced_namespace_label)
+    ]
+    if metric_rules:
+        job["metric_relabel_configs"] = metric_rules
+    job.update(_vm_scrape_params(namespace, ep.get("vm_scrape_params"), assets))
+    job.update(render_endpoint_auth(namespace, ep, assets))
+    return job
+
+
+def _relabel_configs(
+    ep: Mapping[str, Any], spec: Mapping[str, Any], role: str, namespace: str, agent: AgentSettings
+) -> list[Rule]:
+    rules: list[Rule] = []
+    if not agent.enable_kubernetes_api_selectors:
+        rules += selector_relabelings("service", spec.get("selector"))
+
+    port = ep.get("port") or ""
+    target_port = ep.get("targetPort")
+    if port:
+        label = _PORT_NAME_LABEL.get(role)
+        if label:
+            rules.append({"action": "keep", "source_labels": [label], "regex": port})
+    elif target_port is not None and role != ROLE_SERVICE:
+        # targetPort only filters pod-backed roles; the service role has no container ports.
+        if isinstance(target_port, str) and target_port:
+            rules.append({"action": "keep", "source_labels": ["__meta_kubernetes_pod_container_port_name"],
+                          "regex": target_port})
+        elif not isinstance(target_port, str) and target_port != 0:
+            rules.append({"action": "keep", "source_labels": ["__meta_kubernetes_pod_container_port_number"],
+                          "regex": _target_port_text(target_port)})
+
+    rules += _role_relabelings(role)
+    rules.append({"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"})
+    rules.append({"source_labels": ["__meta_kubernetes_service_name"], "target_label": "service"})
+
+    for label in spec.get("targetLabels") or ():
+        clean = sanitize_label_name(label)
+        rules.append({"source_labels": [f"__meta_kubernetes_service_label_{clean}"], "target_label": clean,
+                      "regex": "(.+)", "replacement": "${1}"})
+    if role != ROLE_SERVICE:
+        for label in spec.get("podTargetLabels") or ():
+            clean = sanitize_label_name(label)
+            rules.append({"source_labels": [f"__meta_kubernetes_pod_label_{clean}"], "target_label": clean,
+                          "regex": "(.+)", "replacement": "${1}"})
+
+    # The job label defaults to the service name; jobLabel (a *label key* of the Service) overrides it
+    # when the Service carries that label.
+    rules.append({"source_labels": ["__meta_kubernetes_service_name"], "target_label": "job",
+                  "replacement": "${1}"})
+    if spec.get("jobLabel"):
+        clean = sanitize_label_name(spec["jobLabel"])
+        rules.append({"source_labels": [f"__meta_kubernetes_service_label_{clean}"], "target_label": "job",
+                      "regex": "(.+)", "replacement": "${1}"})
+
+    if port:
+        rules.append({"target_label": "endpoint", "replacement": port})
+    elif target_port is not None and role != ROLE_SERVICE and _target_port_text(target_port) != "":
+        rules.append({"target_label": "endpoint", "replacement": _target_port_text(target_port)})
+
+    rules += [render_relabel_config(rc) for rc in ep.get("relabelConfigs") or ()]
+    rules += [render_relabel_config(rc) for rc in agent.relabel_template]
+    if agent.enforced_namespace_label:
+        # Last, so that no user rule can override the namespace of origin.
+        rules.append({"target_label": agent.enforced_namespace_label, "replacement": namespace})
+    return rules
+
+
+def render_scrape_jobs(
+    scrape: Mapping[str, Any],
+    agent: AgentSettings | None = None,
+    assets: Assets | None = None,
+) -> list[Job]:
+    """Every job of one VMServiceScrape manifest: one per endpoint, in endpoint order."""
+    endpoints: Sequence[Any] = (scrape.get("spec") or {}).get("endpoints") or ()
+    return [render_endpoint_job(scrape, i, agent, assets) for i in range(len(endpoints))]

@@ -1,0 +1,144 @@
+"""Which VMAgent picks up which VMServiceScrape, and why — the operator's selection rules as a pure function.
+
+The operator (v0.74.1, ``k8stools.VisitSelected``) decides in two steps:
+
+1. **Namespaces.** If it watches specific namespaces (``WATCH_NAMESPACE``), exactly those. Otherwise, with
+   ``serviceScrapeSelector`` set but ``serviceScrapeNamespaceSelector`` absent, only the agent's own
+   namespace. With ``serviceScrapeNamespaceSelector`` set, namespaces whose *labels* match it — ``{}``
+   matches every namespace. With neither set, nothing is selected unless ``selectAllByDefault`` is true,
+   in which case every namespace.
+2. **Objects.** In those namespaces, scrapes whose labels match ``serviceScrapeSelector`` (absent or
+   ``{}``: all of them).
+
+Absent (``None``) and empty (``{}``) selectors are different things here, as they are in the operator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from .render.settings import OperatorSettings
+
+
+def _labels(obj: Mapping[str, Any]) -> Mapping[str, str]:
+    return (obj.get("metadata") or {}).get("labels") or {}
+
+
+def _meta(obj: Mapping[str, Any], key: str, default: str = "") -> str:
+    return (obj.get("metadata") or {}).get(key) or default
+
+
+def selector_mismatch(selector: Mapping[str, Any], labels: Mapping[str, str]) -> str | None:
+    """Why ``labels`` do not match a Kubernetes label selector, in words; None when they match."""
+    for key, value in (selector.get("matchLabels") or {}).items():
+        if key not in labels:
+            return f"label `{key}` missing (wants `{key}={value}`)"
+        if labels[key] != value:
+            return f"label `{key}` is `{labels[key]}`, not `{value}`"
+    for expr in selector.get("matchExpressions") or ():
+        key, op, values = expr.get("key", ""), expr.get("operator"), list(expr.get("values") or ())
+        present = key in labels
+        if op == "In" and (not present or labels[key] not in values):
+            have = f"`{labels[key]}`" if present else "missing"
+            return f"label `{key}` is {have}, not in {values}"
+        if op == "NotIn" and present and labels[key] in values:
+            return f"label `{key}` is `{labels[key]}`, which is in {values}"
+        if op == "Exists" and not present:
+            return f"label `{key}` missing (must exist)"
+        if op == "DoesNotExist" and present:
+            return f"label `{key}` present (must not exist)"
+    return None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """One agent/scrape pair: whether the agent selects the scrape, and the reason in words."""
+
+    agent: str  # namespace/name
+    scrape: str  # namespace/name
+    selected: bool
+    reason: str
+
+
+def _namespace_decision(
+    agent: Mapping[str, Any], scrape_namespace: str, namespaces: Mapping[str, Mapping[str, str]],
+    operator: OperatorSettings,
+) -> tuple[bool, str]:
+    spec = agent.get("spec") or {}
+    agent_ns = _meta(agent, "namespace", "default")
+    object_selector = spec.get("serviceScrapeSelector")
+    ns_selector = spec.get("serviceScrapeNamespaceSelector")
+    if ns_selector is None and object_selector is None and not spec.get("selectAllByDefault"):
+        return False, ("the agent selects no VMServiceScrapes: serviceScrapeSelector and "
+                       "serviceScrapeNamespaceSelector are both absent and selectAllByDefault is false")
+    if operator.watch_namespaces:
+        if scrape_namespace in operator.watch_namespaces:
+            return True, f"namespace `{scrape_namespace}` is watched by the operator (WATCH_NAMESPACE)"
+        return False, (f"namespace `{scrape_namespace}` is not watched by the operator "
+                       f"(WATCH_NAMESPACE={','.join(operator.watch_namespaces)})")
+    if object_selector is not None and ns_selector is None:
+        if scrape_namespace == agent_ns:
+            return True, "in the agent's own namespace"
+        return False, (f"namespace `{scrape_namespace}` is not the agent's namespace `{agent_ns}` "
+                       "(serviceScrapeNamespaceSelector is absent, so only the agent's own namespace is searched)")
+    if ns_selector is not None:
+        if not (ns_selector.get("matchLabels") or ns_selector.get("matchExpressions")):
+            return True, "serviceScrapeNamespaceSelector is {} (all namespaces)"
+        labels = namespaces.get(scrape_namespace)
+        if labels is None:
+            return False, (f"namespace `{scrape_namespace}` is unknown (no Namespace object given), so "
+                           "serviceScrapeNamespaceSelector cannot match it")
+        why = selector_mismatch(ns_selector, labels)
+        if why:
+            return False, f"namespace `{scrape_namespace}` not matched by serviceScrapeNamespaceSelector: {why}"
+        return True, f"namespace `{scrape_namespace}` matched by serviceScrapeNamespaceSelector"
+    return True, "selectAllByDefault is true (all namespaces)"
+
+
+def explain_selection(
+    agent: Mapping[str, Any],
+    scrape: Mapping[str, Any],
+    namespaces: Mapping[str, Mapping[str, str]] | None = None,
+    operator: OperatorSettings | None = None,
+) -> Selection:
+    """Whether ``agent`` (a VMAgent manifest) selects ``scrape`` (a VMServiceScrape manifest), and why.
+
+    ``namespaces`` maps namespace names to their labels (needed only for label-based namespace selectors).
+    """
+    operator = operator or OperatorSettings()
+    agent_key = f"{_meta(agent, 'namespace', 'default')}/{_meta(agent, 'name')}"
+    scrape_ns = _meta(scrape, "namespace", "default")
+    scrape_key = f"{scrape_ns}/{_meta(scrape, 'name')}"
+    spec = agent.get("spec") or {}
+    if spec.get("daemonSetMode"):
+        return Selection(agent_key, scrape_key, False,
+                         "the agent runs in daemonSetMode, which takes no VMServiceScrapes (only VMPodScrapes)")
+    ok, why = _namespace_decision(agent, scrape_ns, namespaces or {}, operator)
+    if not ok:
+        return Selection(agent_key, scrape_key, False, why)
+    object_selector = spec.get("serviceScrapeSelector")
+    if object_selector:
+        mismatch = selector_mismatch(object_selector, _labels(scrape))
+        if mismatch:
+            return Selection(agent_key, scrape_key, False,
+                             f"not matched by serviceScrapeSelector: {mismatch} on the scrape")
+        why += "; matched by serviceScrapeSelector"
+    return Selection(agent_key, scrape_key, True, why)
+
+
+def select_service_scrapes(
+    agent: Mapping[str, Any],
+    scrapes: Iterable[Mapping[str, Any]],
+    namespaces: Mapping[str, Mapping[str, str]] | None = None,
+    operator: OperatorSettings | None = None,
+) -> list[Mapping[str, Any]]:
+    """The scrapes ``agent`` selects, in the operator's order (sorted by ``namespace/name``)."""
+    chosen = [s for s in scrapes if explain_selection(agent, s, namespaces, operator).selected]
+    return sorted(chosen, key=lambda s: f"{_meta(s, 'namespace', 'default')}/{_meta(s, 'name')}")
+
+
+def namespace_labels(objects: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, str]]:
+    """``{name: labels}`` of the Namespace objects among ``objects``."""
+    return {_meta(o, "name"): _labels(o) for o in objects if o.get("kind") == "Namespace"}
