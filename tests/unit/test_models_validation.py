@@ -1,0 +1,437 @@
+"""One validation rule per test: bad input → VMScrapeError naming the field (manifest spelling) and what is
+allowed; good input of the same kind → accepted."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pydantic
+import pytest
+
+from vmscrape_component.errors import Problem, VMScrapeError
+from vmscrape_component.models import (
+    Endpoint,
+    NamespaceSelector,
+    RelabelConfig,
+    VMServiceScrape,
+    VMServiceScrapeSpec,
+)
+
+
+def _problems(spec: dict[str, Any]) -> list[Problem]:
+    with pytest.raises(VMScrapeError) as err:
+        VMServiceScrapeSpec.parse(spec)
+    return list(err.value.problems)
+
+
+def _problem(spec: dict[str, Any]) -> Problem:
+    (problem,) = _problems(spec)
+    return problem
+
+
+def _endpoint(**fields: Any) -> dict[str, Any]:
+    return {"endpoints": [{"port": "http", **fields}]}
+
+
+def _rule(**fields: Any) -> dict[str, Any]:
+    return _endpoint(relabelConfigs=[fields])
+
+
+# --- durations and sizes -------------------------------------------------------------------------------
+
+
+def test_a_bad_duration_names_the_field_and_the_allowed_forms() -> None:
+    problem = _problem(_endpoint(interval="soon"))
+    assert (problem.path, problem.value) == ("spec.endpoints[0].interval", "soon")
+    assert "e.g. 30s, 1m30s, 1.5m, 500ms" in problem.message
+    assert "units: ms, s, m, h, d, w, y" in problem.message
+
+
+@pytest.mark.parametrize("duration", ["30s", "1m30s", "1.5m", "500ms", "1h", "2d", "1w", "1y", "90", "1h-5m"])
+def test_victoriametrics_durations_are_accepted(duration: str) -> None:
+    assert Endpoint(scrape_timeout=duration).scrape_timeout == duration
+
+
+@pytest.mark.parametrize("duration", ["", "30 s", "5M", "1h30", "30sec", "-5m", "1i"])
+def test_malformed_durations_are_rejected(duration: str) -> None:
+    assert _problem(_endpoint(scrapeTimeout=duration)).path == "spec.endpoints[0].scrapeTimeout"
+
+
+@pytest.mark.parametrize("field", ["scrape_align_interval", "scrape_offset"])
+def test_vm_scrape_params_durations_are_checked(field: str) -> None:
+    assert (
+        _problem(_endpoint(vm_scrape_params={field: "soon"})).path
+        == f"spec.endpoints[0].vm_scrape_params.{field}"
+    )
+
+
+@pytest.mark.parametrize("size", ["16MiB", "100KB", "1048576", "1.5gib"])
+def test_scrape_sizes_are_accepted(size: str) -> None:
+    assert Endpoint(max_scrape_size=size).max_scrape_size == size
+
+
+def test_a_bad_scrape_size_lists_the_units() -> None:
+    problem = _problem(_endpoint(max_scrape_size="16M"))
+    assert problem.path == "spec.endpoints[0].max_scrape_size"
+    assert "KB, MB, GB, TB, KiB, MiB, GiB, TiB" in problem.message
+
+
+# --- ports and scheme ----------------------------------------------------------------------------------
+
+
+def test_an_integer_port_says_to_use_target_port() -> None:
+    problem = _problem({"endpoints": [{"port": 8080}]})
+    assert (problem.path, problem.value) == ("spec.endpoints[0].port", 8080)
+    assert problem.message == "`port` is the Service port name; use `targetPort` for a number"
+
+
+def test_a_numeric_string_port_is_a_port_name_and_accepted() -> None:
+    assert Endpoint(port="8080").port == "8080"
+
+
+@pytest.mark.parametrize("target_port", [0, 70000, True, 1.5, ""])
+def test_target_port_must_be_a_port_number_or_name(target_port: Any) -> None:
+    assert _problem({"endpoints": [{"targetPort": target_port}]}).path == "spec.endpoints[0].targetPort"
+
+
+def test_a_bad_scheme_lists_the_allowed_schemes() -> None:
+    problem = _problem(_endpoint(scheme="ftp"))
+    assert (problem.path, problem.message) == (
+        "spec.endpoints[0].scheme",
+        "must be one of: http, https, HTTP, HTTPS",
+    )
+
+
+def test_a_bad_discovery_role_lists_the_roles() -> None:
+    problem = _problem({"discoveryRole": "pod"})
+    assert problem.message == "must be one of: endpoints, service, endpointslices, endpointslice"
+
+
+@pytest.mark.parametrize("field", ["sampleLimit", "seriesLimit"])
+def test_limits_cannot_be_negative(field: str) -> None:
+    problem = _problem(_endpoint(**{field: -1}))
+    assert (problem.path, problem.message) == (f"spec.endpoints[0].{field}", "must be 0 or more")
+
+
+# --- label names and keys ------------------------------------------------------------------------------
+
+
+def test_a_bad_target_label_names_the_label_name_rule() -> None:
+    problem = _problem(_rule(action="replace", sourceLabels=["a"], targetLabel="pod-name"))
+    assert problem.path == "spec.endpoints[0].relabelConfigs[0].targetLabel"
+    assert "[a-zA-Z_][a-zA-Z0-9_]*" in problem.message
+
+
+@pytest.mark.parametrize("target", ["$1", "${1}", "${1}_name", "label_$2", "__tmp_x"])
+def test_target_labels_may_use_capture_groups(target: str) -> None:
+    assert RelabelConfig(action="replace", target_label=target).target_label == target
+
+
+def test_graphite_label_names_are_checked() -> None:
+    problem = _problem(_rule(action="graphite", match="*.x", labels={"job-name": "$1"}))
+    assert problem.path == 'spec.endpoints[0].relabelConfigs[0].labels["job-name"]'
+    assert "not a valid label name" in problem.message
+
+
+@pytest.mark.parametrize("key", ["app", "app.kubernetes.io/name", "example.com/team_a"])
+def test_job_label_is_a_kubernetes_label_key(key: str) -> None:
+    assert VMServiceScrapeSpec(job_label=key).job_label == key
+
+
+@pytest.mark.parametrize(
+    ("field", "value"), [("jobLabel", "-app"), ("targetLabels", ["a/b/c"]), ("podTargetLabels", ["UPPER_/x"])]
+)
+def test_label_key_fields_reject_what_kubernetes_rejects(field: str, value: Any) -> None:
+    problem = _problem({field: value})
+    assert problem.path.startswith(f"spec.{field}")
+    assert "not a valid Kubernetes label key" in problem.message
+
+
+# --- relabel regexes, actions and `if` -----------------------------------------------------------------
+
+
+def test_a_bad_regex_gives_re2s_reason() -> None:
+    problem = _problem(_rule(action="drop", sourceLabels=["a"], regex="a("))
+    assert (problem.path, problem.value) == ("spec.endpoints[0].relabelConfigs[0].regex", "a(")
+    assert problem.message == "not a valid RE2 regular expression: missing ): a("
+
+
+def test_a_bad_regex_in_a_list_names_its_index() -> None:
+    problem = _problem(_rule(action="drop", sourceLabels=["a"], regex=["ok", "(?<=x)y"]))
+    assert problem.path == "spec.endpoints[0].relabelConfigs[0].regex[1]"
+
+
+def test_regexes_compile_as_vmagent_anchors_them() -> None:
+    # "^...$" around the regex are vmagent's own anchors: it strips and re-adds them.
+    assert RelabelConfig(action="keep", source_labels=["a"], regex="^(a|b)$").regex == "^(a|b)$"
+
+
+def test_an_unknown_action_lists_the_actions() -> None:
+    problem = _problem(_rule(action="dorp", sourceLabels=["a"]))
+    assert (problem.path, problem.value) == ("spec.endpoints[0].relabelConfigs[0].action", "dorp")
+    assert "allowed: replace, replace_all, keep, drop, keep_if_equal" in problem.message
+
+
+def test_actions_are_matched_in_any_case() -> None:
+    assert RelabelConfig(action="LabelMap", regex="__meta_(.+)").effective_action == "labelmap"
+
+
+def test_replace_without_target_label_names_the_missing_field() -> None:
+    problem = _problem({"endpoints": [{"metricRelabelConfigs": [{"source_labels": ["a"]}]}]})
+    assert problem.path == "spec.endpoints[0].metricRelabelConfigs[0].targetLabel"
+    assert problem.message == "action 'replace' needs `targetLabel` (the label to write)"
+
+
+@pytest.mark.parametrize(
+    ("rule", "field", "fragment"),
+    [
+        ({"action": "replace_all", "targetLabel": "a"}, "sourceLabels", "needs `sourceLabels`"),
+        ({"action": "hashmod", "sourceLabels": ["a"], "targetLabel": "b"}, "modulus", "greater than 0"),
+        ({"action": "hashmod", "sourceLabels": ["a"]}, "targetLabel", "needs `targetLabel`"),
+        ({"action": "keep_if_equal", "sourceLabels": ["a"]}, "sourceLabels", "at least two"),
+        (
+            {"action": "drop_if_equal", "sourceLabels": ["a", "b"], "targetLabel": "c"},
+            "targetLabel",
+            "cannot",
+        ),
+        ({"action": "keep_if_equal", "sourceLabels": ["a", "b"], "regex": "x"}, "regex", "cannot"),
+        ({"action": "keepequal"}, "targetLabel", "needs `targetLabel`"),
+        ({"action": "dropequal", "targetLabel": "a", "regex": "x"}, "regex", "cannot"),
+        ({"action": "keep_if_contains", "sourceLabels": ["a"]}, "targetLabel", "needs `targetLabel`"),
+        ({"action": "drop_if_contains", "targetLabel": "a"}, "sourceLabels", "needs `sourceLabels`"),
+        ({"action": "keep"}, "sourceLabels", "`sourceLabels` or `if`"),
+        ({"action": "drop", "regex": "x"}, "sourceLabels", "`sourceLabels` or `if`"),
+        ({"action": "keep_metrics"}, "regex", "non-empty `regex`"),
+        ({"action": "drop_metrics", "regex": ""}, "regex", "non-empty `regex`"),
+        ({"action": "keep_metrics", "regex": "go_.*", "sourceLabels": ["a"]}, "sourceLabels", "cannot"),
+        ({"action": "lowercase", "targetLabel": "a"}, "sourceLabels", "needs `sourceLabels`"),
+        ({"action": "uppercase", "sourceLabels": ["a"]}, "targetLabel", "needs `targetLabel`"),
+        ({"action": "graphite", "labels": {"job": "$1"}}, "match", "needs `match`"),
+        ({"action": "graphite", "match": "*.x"}, "labels", "needs `labels`"),
+        ({"action": "graphite", "match": "*.x", "labels": {"a": "$1"}, "regex": "x"}, "regex", "cannot"),
+        ({"action": "drop", "sourceLabels": ["a"], "match": "*.x"}, "match", "only for action 'graphite'"),
+    ],
+)
+def test_each_action_gets_the_fields_vmagent_requires(
+    rule: dict[str, Any], field: str, fragment: str
+) -> None:
+    problem = _problem(_rule(**rule))
+    assert problem.path == f"spec.endpoints[0].relabelConfigs[0].{field}"
+    assert fragment in problem.message
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        {"sourceLabels": ["a"], "targetLabel": "b"},
+        {
+            "action": "replace_all",
+            "sourceLabels": ["a"],
+            "targetLabel": "b",
+            "regex": "-",
+            "replacement": "_",
+        },
+        {"action": "keep", "if": 'up{job="a"}'},
+        {"action": "drop", "sourceLabels": ["__name__"], "regex": "go_.*"},
+        {"action": "keep_if_equal", "sourceLabels": ["a", "b"]},
+        {"action": "drop_if_contains", "sourceLabels": ["a"], "targetLabel": "b"},
+        {"action": "keepequal", "sourceLabels": ["a"], "targetLabel": "b"},
+        {"action": "hashmod", "sourceLabels": ["__address__"], "targetLabel": "__tmp_hash", "modulus": 3},
+        {"action": "labelmap", "regex": "__meta_kubernetes_pod_label_(.+)"},
+        {"action": "labelmap_all", "regex": "\\.", "replacement": "_"},
+        {"action": "labeldrop", "regex": "tmp_.*"},
+        {"action": "labelkeep", "regex": "job|instance"},
+        {"action": "drop_metrics", "regex": ["go_.*", "process_.*"]},
+        {"action": "keep_metrics", "if": '{__name__=~"up|scrape_.*"}'},
+        {"action": "lowercase", "sourceLabels": ["a"], "targetLabel": "a"},
+        {"action": "graphite", "match": "*.server.*.total", "labels": {"__name__": "total", "job": "$1"}},
+    ],
+)
+def test_well_formed_rules_of_each_action_are_accepted(rule: dict[str, Any]) -> None:
+    assert RelabelConfig.parse(rule).manifest_dict() == rule
+
+
+def test_if_must_be_a_series_selector() -> None:
+    problem = _problem(_rule(action="drop", **{"if": "rate(x[5m])"}))
+    assert problem.path == "spec.endpoints[0].relabelConfigs[0].if"
+    assert "not a series selector" in problem.message and 'up{job="web"}' in problem.message
+
+
+def test_if_must_not_be_empty() -> None:
+    assert "must not be empty" in _problem(_rule(action="drop", **{"if": ""})).message
+
+
+def test_if_regex_filters_must_compile() -> None:
+    problem = _problem(_rule(action="drop", **{"if": ['{a="b"}', '{c=~"[x"}']}))
+    assert problem.path == "spec.endpoints[0].relabelConfigs[0].if[1]"
+    assert "RE2" in problem.message
+
+
+def test_regex_must_be_a_string_or_a_list_of_strings() -> None:
+    problem = _problem(_rule(action="drop", sourceLabels=["a"], regex=5))
+    assert problem.message == "must be a string or a list of strings"
+
+
+# --- selectors -----------------------------------------------------------------------------------------
+
+
+def test_any_together_with_match_names_is_an_error_naming_both() -> None:
+    problem = _problem({"namespaceSelector": {"any": True, "matchNames": ["a"]}})
+    assert problem.path == "spec.namespaceSelector"
+    assert "`any: true`" in problem.message and "`matchNames`" in problem.message
+
+
+def test_match_names_are_namespace_names() -> None:
+    assert (
+        _problem({"namespaceSelector": {"matchNames": ["Team_A"]}}).path
+        == "spec.namespaceSelector.matchNames[0]"
+    )
+
+
+def test_a_bad_match_expressions_operator_lists_the_operators() -> None:
+    problem = _problem(
+        {"selector": {"matchExpressions": [{"key": "tier", "operator": "Gt", "values": ["1"]}]}}
+    )
+    assert problem.path == "spec.selector.matchExpressions[0].operator"
+    assert problem.message == "must be one of: In, NotIn, Exists, DoesNotExist"
+
+
+def test_in_needs_values() -> None:
+    problem = _problem({"selector": {"matchExpressions": [{"key": "tier", "operator": "In"}]}})
+    assert (problem.path, problem.message) == (
+        "spec.selector.matchExpressions[0].values",
+        "operator In needs at least one value",
+    )
+
+
+def test_exists_takes_no_values() -> None:
+    problem = _problem(
+        {"selector": {"matchExpressions": [{"key": "tier", "operator": "Exists", "values": ["a"]}]}}
+    )
+    assert problem.message == "operator Exists takes no values"
+
+
+def test_match_labels_keys_and_values_are_checked() -> None:
+    problems = _problems({"selector": {"matchLabels": {"bad key": "ok", "ok": "bad value!"}}})
+    assert [p.path for p in problems] == [
+        'spec.selector.matchLabels["bad key"]',
+        "spec.selector.matchLabels.ok",
+    ]
+
+
+# --- auth, TLS and secrets -----------------------------------------------------------------------------
+
+
+def test_tls_ca_from_a_secret_and_a_file_conflict() -> None:
+    problem = _problem(
+        _endpoint(tlsConfig={"ca": {"secret": {"name": "s", "key": "ca"}}, "caFile": "/ca.pem"})
+    )
+    assert (problem.path, problem.message) == (
+        "spec.endpoints[0].tlsConfig.caFile",
+        "set either `ca` or `caFile`, not both",
+    )
+
+
+def test_a_value_from_both_a_secret_and_a_config_map_is_an_error() -> None:
+    ref = {"secret": {"name": "s", "key": "k"}, "configMap": {"name": "c", "key": "k"}}
+    assert _problem(_endpoint(tlsConfig={"cert": ref})).path == "spec.endpoints[0].tlsConfig.cert"
+
+
+def test_a_key_selector_needs_its_key() -> None:
+    problem = _problem(_endpoint(bearerTokenSecret={"name": "token"}))
+    assert (problem.path, problem.message) == (
+        "spec.endpoints[0].bearerTokenSecret.key",
+        "required field 'key' is missing",
+    )
+
+
+def test_secret_bearing_values_are_not_echoed() -> None:
+    problem = _problem(_endpoint(vm_scrape_params={"headers": ["Authorization Bearer s3cr3t"]}))
+    assert problem.value is None and "s3cr3t" not in str(VMScrapeError([problem]))
+
+
+# --- unknown keys, many problems, one exception type ---------------------------------------------------
+
+
+def test_an_unknown_key_suggests_the_closest_field_and_lists_the_allowed_ones() -> None:
+    problem = _problem({"endpoints": [{"prot": "http"}]})
+    assert problem.path == "spec.endpoints[0].prot"
+    assert problem.message.startswith("unknown field 'prot'; did you mean 'port'? allowed: attach_metadata, ")
+    assert "targetPort" in problem.message and "vm_scrape_params" in problem.message
+
+
+def test_an_unknown_python_spelling_suggests_the_crd_spelling() -> None:
+    problem = _problem(_endpoint(tlsConfig={"insecure_skip": True}))
+    assert "did you mean 'insecureSkipVerify'?" in problem.message
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    problems = _problems(_endpoint(interval="soon", scheme="ftp", sampleLimit=-1))
+    assert sorted(p.path for p in problems) == [
+        "spec.endpoints[0].interval",
+        "spec.endpoints[0].sampleLimit",
+        "spec.endpoints[0].scheme",
+    ]
+
+
+def test_constructing_a_model_raises_vmscrape_error_not_pydantics() -> None:
+    with pytest.raises(VMScrapeError) as err:
+        Endpoint(port=8080)
+    assert not isinstance(err.value, pydantic.ValidationError)
+    assert err.value.problems[0].path == "port"
+
+
+def test_a_nested_model_error_keeps_its_full_path() -> None:
+    with pytest.raises(VMScrapeError) as err:
+        VMServiceScrapeSpec(endpoints=[{"port": "http"}, {"port": "http", "interval": "later"}])
+    assert err.value.problems[0].path == "spec.endpoints[1].interval"
+
+
+def test_namespace_selector_python_constructor_checks_too() -> None:
+    with pytest.raises(VMScrapeError, match="cannot be combined"):
+        NamespaceSelector(any_=True, match_names=["a"])
+
+
+# --- whole objects -------------------------------------------------------------------------------------
+
+
+def test_object_problems_name_the_object_and_start_at_the_manifest_root() -> None:
+    manifest = {
+        "apiVersion": "operator.victoriametrics.com/v1beta1",
+        "kind": "VMServiceScrape",
+        "metadata": {"name": "Web_App", "namespace": "apps"},
+        "spec": {"endpoints": [{"port": 80}]},
+    }
+    with pytest.raises(VMScrapeError) as err:
+        VMServiceScrape.from_manifest(manifest)
+    assert [(p.object, p.path) for p in err.value.problems] == [
+        ("VMServiceScrape apps/Web_App", "metadata.name"),
+        ("VMServiceScrape apps/Web_App", "spec.endpoints[0].port"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("key", "value"), [("apiVersion", "monitoring.coreos.com/v1"), ("kind", "ServiceMonitor")]
+)
+def test_another_api_version_or_kind_is_rejected(key: str, value: str) -> None:
+    manifest = {
+        "apiVersion": "operator.victoriametrics.com/v1beta1",
+        "kind": "VMServiceScrape",
+        "metadata": {"name": "web"},
+        "spec": {},
+        key: value,
+    }
+    with pytest.raises(VMScrapeError) as err:
+        VMServiceScrape.from_manifest(manifest)
+    assert [(p.path, p.value) for p in err.value.problems] == [(key, value)]
+
+
+def test_a_manifest_without_spec_says_spec_is_required() -> None:
+    manifest = {
+        "apiVersion": "operator.victoriametrics.com/v1beta1",
+        "kind": "VMServiceScrape",
+        "metadata": {"name": "web"},
+    }
+    with pytest.raises(VMScrapeError) as err:
+        VMServiceScrape.from_manifest(manifest)
+    assert [(p.path, p.message) for p in err.value.problems] == [("spec", "required field 'spec' is missing")]

@@ -1,0 +1,47 @@
+"""Pydantic models of the VMServiceScrape CRD and of the scrape-related part of the VMAgent CRD.
+
+Python names are snake_case; the CRD's own names are the aliases, and both are accepted as input.
+``model_dump(by_alias=True, exclude_none=True)`` is the manifest. Invalid input raises
+:class:`~vmscrape_component.errors.VMScrapeError`.
+"""
+
+from ._base import API_VERSION, KubernetesObject, VMModel
+from .agent import APIServerConfig, ArbitraryFSAccessThroughSMsConfig, ScrapeClass, VMAgent, VMAgentSpec
+from .auth import Authorization, BasicAuth, OAuth2, ProxyClientConfig
+from .endpoint import AttachMetadata, Endpoint, VMScrapeParams
+from .relabel import RELABEL_ACTIONS, RelabelConfig, StringOrList
+from .secrets import ConfigMapKeySelector, SecretKeySelector, SecretOrConfigMap
+from .selectors import LabelSelector, LabelSelectorRequirement, NamespaceSelector
+from .service_scrape import DiscoveryRole, VMServiceScrape, VMServiceScrapeSpec
+from .tls import TLSConfig
+
+__all__ = [
+    "API_VERSION",
+    "RELABEL_ACTIONS",
+    "APIServerConfig",
+    "ArbitraryFSAccessThroughSMsConfig",
+    "AttachMetadata",
+    "Authorization",
+    "BasicAuth",
+    "ConfigMapKeySelector",
+    "DiscoveryRole",
+    "Endpoint",
+    "KubernetesObject",
+    "LabelSelector",
+    "LabelSelectorRequirement",
+    "NamespaceSelector",
+    "OAuth2",
+    "ProxyClientConfig",
+    "RelabelConfig",
+    "ScrapeClass",
+    "SecretKeySelector",
+    "SecretOrConfigMap",
+    "StringOrList",
+    "TLSConfig",
+    "VMAgent",
+    "VMAgentSpec",
+    "VMModel",
+    "VMScrapeParams",
+    "VMServiceScrape",
+    "VMServiceScrapeSpec",
+]

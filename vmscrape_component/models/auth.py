@@ -1,0 +1,74 @@
+"""How vmagent authenticates to targets and proxies: basic auth, Authorization header, OAuth2.
+
+Credentials are references to Secrets (or files in the vmagent container), never values.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, StrictStr
+
+from ._base import VMModel, secret_field
+from .secrets import SecretKeySelector, SecretOrConfigMap
+from .tls import TLSConfig
+
+__all__ = ["Authorization", "BasicAuth", "OAuth2", "ProxyClientConfig"]
+
+
+class BasicAuth(VMModel):
+    """HTTP basic authentication."""
+
+    username: SecretKeySelector | None = None
+    """The Secret key holding the user name."""
+    password: SecretKeySelector | None = None
+    """The Secret key holding the password."""
+    password_file: StrictStr | None = None
+    """Path of a file with the password, already present in the vmagent container."""
+
+
+class Authorization(VMModel):
+    """A generic ``Authorization`` header: ``<type> <credentials>``."""
+
+    type: StrictStr | None = None
+    """The scheme, ``Bearer`` when unset (``basic`` belongs in ``basicAuth``)."""
+    credentials: SecretKeySelector | None = None
+    """The Secret key holding the credentials."""
+    credentials_file: StrictStr | None = Field(None, alias="credentialsFile")
+    """Path of a file with the credentials, already present in the vmagent container."""
+
+
+class OAuth2(VMModel):
+    """OAuth2 client-credentials flow: vmagent fetches a token from ``token_url`` and sends it."""
+
+    client_id: SecretOrConfigMap
+    """The client id, from a Secret or ConfigMap."""
+    client_secret: SecretKeySelector | None = None
+    """The Secret key holding the client secret."""
+    client_secret_file: StrictStr | None = None
+    """Path of a file with the client secret, already present in the vmagent container."""
+    token_url: StrictStr
+    """The URL to fetch tokens from."""
+    scopes: list[StrictStr] | None = None
+    """Scopes to ask for."""
+    endpoint_params: dict[StrictStr, StrictStr] | None = secret_field()
+    """Extra parameters for the token URL."""
+    proxy_url: StrictStr | None = None
+    """Proxy for the connection to ``token_url``."""
+    tls_config: TLSConfig | None = None
+    """TLS for the connection to ``token_url``."""
+
+
+class ProxyClientConfig(VMModel):
+    """How vmagent authenticates to the proxy it scrapes through (``proxyURL``)."""
+
+    oauth2: OAuth2 | None = None
+    """OAuth2 for the proxy."""
+    basic_auth: BasicAuth | None = None
+    """Basic authentication for the proxy."""
+    bearer_token: SecretKeySelector | None = None
+    """The Secret key holding a bearer token for the proxy."""
+    bearer_token_file: StrictStr | None = None
+    """Path of a file with a bearer token for the proxy, already present in the vmagent container."""
+    tls_config: TLSConfig | None = None
+    """TLS for the connection to the proxy."""
+    authorization: Authorization | None = None
+    """An ``Authorization`` header for the proxy."""
