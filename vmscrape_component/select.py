@@ -63,7 +63,9 @@ class Selection:
 
 
 def _namespace_decision(
-    agent: Mapping[str, Any], scrape_namespace: str, namespaces: Mapping[str, Mapping[str, str]],
+    agent: Mapping[str, Any],
+    scrape_namespace: str,
+    namespaces: Mapping[str, Mapping[str, str]],
     operator: OperatorSettings,
 ) -> tuple[bool, str]:
     spec = agent.get("spec") or {}
@@ -71,28 +73,39 @@ def _namespace_decision(
     object_selector = spec.get("serviceScrapeSelector")
     ns_selector = spec.get("serviceScrapeNamespaceSelector")
     if ns_selector is None and object_selector is None and not spec.get("selectAllByDefault"):
-        return False, ("the agent selects no VMServiceScrapes: serviceScrapeSelector and "
-                       "serviceScrapeNamespaceSelector are both absent and selectAllByDefault is false")
+        return False, (
+            "the agent selects no VMServiceScrapes: serviceScrapeSelector and "
+            "serviceScrapeNamespaceSelector are both absent and selectAllByDefault is false"
+        )
     if operator.watch_namespaces:
         if scrape_namespace in operator.watch_namespaces:
             return True, f"namespace `{scrape_namespace}` is watched by the operator (WATCH_NAMESPACE)"
-        return False, (f"namespace `{scrape_namespace}` is not watched by the operator "
-                       f"(WATCH_NAMESPACE={','.join(operator.watch_namespaces)})")
+        return False, (
+            f"namespace `{scrape_namespace}` is not watched by the operator "
+            f"(WATCH_NAMESPACE={','.join(operator.watch_namespaces)})"
+        )
     if object_selector is not None and ns_selector is None:
         if scrape_namespace == agent_ns:
             return True, "in the agent's own namespace"
-        return False, (f"namespace `{scrape_namespace}` is not the agent's namespace `{agent_ns}` "
-                       "(serviceScrapeNamespaceSelector is absent, so only the agent's own namespace is searched)")
+        return False, (
+            f"namespace `{scrape_namespace}` is not the agent's namespace `{agent_ns}` "
+            "(serviceScrapeNamespaceSelector is absent, so only the agent's own namespace is searched)"
+        )
     if ns_selector is not None:
         if not (ns_selector.get("matchLabels") or ns_selector.get("matchExpressions")):
             return True, "serviceScrapeNamespaceSelector is {} (all namespaces)"
         labels = namespaces.get(scrape_namespace)
         if labels is None:
-            return False, (f"namespace `{scrape_namespace}` is unknown (no Namespace object given), so "
-                           "serviceScrapeNamespaceSelector cannot match it")
+            return False, (
+                f"namespace `{scrape_namespace}` is unknown (no Namespace object given), so "
+                "serviceScrapeNamespaceSelector cannot match it"
+            )
         why = selector_mismatch(ns_selector, labels)
         if why:
-            return False, f"namespace `{scrape_namespace}` not matched by serviceScrapeNamespaceSelector: {why}"
+            return (
+                False,
+                f"namespace `{scrape_namespace}` not matched by serviceScrapeNamespaceSelector: {why}",
+            )
         return True, f"namespace `{scrape_namespace}` matched by serviceScrapeNamespaceSelector"
     return True, "selectAllByDefault is true (all namespaces)"
 
@@ -113,8 +126,12 @@ def explain_selection(
     scrape_key = f"{scrape_ns}/{_meta(scrape, 'name')}"
     spec = agent.get("spec") or {}
     if spec.get("daemonSetMode"):
-        return Selection(agent_key, scrape_key, False,
-                         "the agent runs in daemonSetMode, which takes no VMServiceScrapes (only VMPodScrapes)")
+        return Selection(
+            agent_key,
+            scrape_key,
+            False,
+            "the agent runs in daemonSetMode, which takes no VMServiceScrapes (only VMPodScrapes)",
+        )
     ok, why = _namespace_decision(agent, scrape_ns, namespaces or {}, operator)
     if not ok:
         return Selection(agent_key, scrape_key, False, why)
@@ -122,8 +139,12 @@ def explain_selection(
     if object_selector:
         mismatch = selector_mismatch(object_selector, _labels(scrape))
         if mismatch:
-            return Selection(agent_key, scrape_key, False,
-                             f"not matched by serviceScrapeSelector: {mismatch} on the scrape")
+            return Selection(
+                agent_key,
+                scrape_key,
+                False,
+                f"not matched by serviceScrapeSelector: {mismatch} on the scrape",
+            )
         why += "; matched by serviceScrapeSelector"
     return Selection(agent_key, scrape_key, True, why)
 

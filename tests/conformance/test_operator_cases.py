@@ -64,6 +64,8 @@ def test_whole_agent_config_matches_operator(case: dict[str, Any]) -> None:
     )
     expected = yaml.safe_load(case["expected_config"])
     # Only VMServiceScrape jobs are in scope; other kinds' jobs are the operator's other builders.
-    expected_jobs = [j for j in expected.get("scrape_configs") or [] if j["job_name"].startswith("serviceScrape/")]
+    expected_jobs = [
+        j for j in expected.get("scrape_configs") or [] if j["job_name"].startswith("serviceScrape/")
+    ]
     assert config.global_ == expected["global"]
     assert config.jobs == expected_jobs

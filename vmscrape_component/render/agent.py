@@ -79,7 +79,9 @@ def render_global(agent: Mapping[str, Any]) -> dict[str, Any]:
     if spec.get("scrapeTimeout"):
         section["scrape_timeout"] = spec["scrapeTimeout"]
     if spec.get("globalScrapeMetricRelabelConfigs"):
-        section["metric_relabel_configs"] = [_global_relabel(rc) for rc in spec["globalScrapeMetricRelabelConfigs"]]
+        section["metric_relabel_configs"] = [
+            _global_relabel(rc) for rc in spec["globalScrapeMetricRelabelConfigs"]
+        ]
     if spec.get("globalScrapeRelabelConfigs"):
         section["relabel_configs"] = [_global_relabel(rc) for rc in spec["globalScrapeRelabelConfigs"]]
     return section
@@ -129,8 +131,7 @@ def _rejection(scrape: Mapping[str, Any], agent_spec: Mapping[str, Any]) -> str 
         for endpoint in spec.get("endpoints") or ():
             props = forbidden_file_access(endpoint)
             if props:
-                return (f"{', '.join(props)} are prohibited: the agent sets "
-                        "arbitraryFSAccessThroughSMs.deny")
+                return f"{', '.join(props)} are prohibited: the agent sets arbitraryFSAccessThroughSMs.deny"
     name = spec.get("scrapeClass")
     if name is not None and name not in {c.get("name") for c in agent_spec.get("scrapeClasses") or ()}:
         return f"scrape class {name!r} is not defined by the agent"

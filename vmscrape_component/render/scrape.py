@@ -123,19 +123,37 @@ def selector_relabelings(role_object: str, selector: Mapping[str, Any] | None) -
         key, op = sanitize_label_name(expr.get("key", "")), expr.get("operator")
         values = "|".join(expr.get("values") or ())
         if op == "In":
-            rules.append({"action": "keep", "source_labels": [f"__meta_kubernetes_{role_object}_label_{key}"],
-                          "regex": values})
+            rules.append(
+                {
+                    "action": "keep",
+                    "source_labels": [f"__meta_kubernetes_{role_object}_label_{key}"],
+                    "regex": values,
+                }
+            )
         elif op == "NotIn":
-            rules.append({"action": "drop", "source_labels": [f"__meta_kubernetes_{role_object}_label_{key}"],
-                          "regex": values})
+            rules.append(
+                {
+                    "action": "drop",
+                    "source_labels": [f"__meta_kubernetes_{role_object}_label_{key}"],
+                    "regex": values,
+                }
+            )
         elif op == "Exists":
-            rules.append({"action": "keep",
-                          "source_labels": [f"__meta_kubernetes_{role_object}_labelpresent_{key}"],
-                          "regex": "true"})
+            rules.append(
+                {
+                    "action": "keep",
+                    "source_labels": [f"__meta_kubernetes_{role_object}_labelpresent_{key}"],
+                    "regex": "true",
+                }
+            )
         elif op == "DoesNotExist":
-            rules.append({"action": "drop",
-                          "source_labels": [f"__meta_kubernetes_{role_object}_labelpresent_{key}"],
-                          "regex": "true"})
+            rules.append(
+                {
+                    "action": "drop",
+                    "source_labels": [f"__meta_kubernetes_{role_object}_labelpresent_{key}"],
+                    "regex": "true",
+                }
+            )
     return rules
 
 
@@ -161,17 +179,30 @@ def label_selector_string(selector: Mapping[str, Any]) -> str:
 def _role_relabelings(role: str) -> list[Rule]:
     # Pod and node names from the address target, then the pod's own labels (built fresh per job:
     # jobs are plain data a caller may change).
-    prefix = {ROLE_ENDPOINTS: "endpoint", ROLE_ENDPOINTSLICE: "endpointslice",
-              ROLE_ENDPOINTSLICES_LEGACY: "endpointslice"}.get(role)
+    prefix = {
+        ROLE_ENDPOINTS: "endpoint",
+        ROLE_ENDPOINTSLICE: "endpointslice",
+        ROLE_ENDPOINTSLICES_LEGACY: "endpointslice",
+    }.get(role)
     if prefix is None:
         return []
     kind = f"__meta_kubernetes_{prefix}_address_target_kind"
     target = f"__meta_kubernetes_{prefix}_address_target_name"
     return [
-        {"source_labels": [kind, target], "separator": ";", "regex": "Node;(.*)", "replacement": "${1}",
-         "target_label": "node"},
-        {"source_labels": [kind, target], "separator": ";", "regex": "Pod;(.*)", "replacement": "${1}",
-         "target_label": "pod"},
+        {
+            "source_labels": [kind, target],
+            "separator": ";",
+            "regex": "Node;(.*)",
+            "replacement": "${1}",
+            "target_label": "node",
+        },
+        {
+            "source_labels": [kind, target],
+            "separator": ";",
+            "regex": "Pod;(.*)",
+            "replacement": "${1}",
+            "target_label": "pod",
+        },
         {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
         {"source_labels": ["__meta_kubernetes_pod_container_name"], "target_label": "container"},
     ]
@@ -193,8 +224,16 @@ def _target_port_text(target_port: Any) -> str:
 # -- durations (for min/max scrape interval) --------------------------------------------------------------
 
 _DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ms|s|m|h|d|w|y|i)?")
-_UNIT_MS = {"ms": 1.0, "s": 1e3, "m": 60e3, "h": 3600e3, "d": 86400e3, "w": 7 * 86400e3, "y": 365 * 86400e3,
-            None: 1e3}
+_UNIT_MS = {
+    "ms": 1.0,
+    "s": 1e3,
+    "m": 60e3,
+    "h": 3600e3,
+    "d": 86400e3,
+    "w": 7 * 86400e3,
+    "y": 365 * 86400e3,
+    None: 1e3,
+}
 
 
 def duration_ms(text: str) -> float | None:
@@ -429,7 +468,9 @@ def render_oauth2(namespace: str, oauth: Mapping[str, Any] | None, assets: Asset
     return {"oauth2": out} if out else {}
 
 
-def render_proxy_client_config(namespace: str, proxy: Mapping[str, Any] | None, assets: Assets) -> dict[str, Any]:
+def render_proxy_client_config(
+    namespace: str, proxy: Mapping[str, Any] | None, assets: Assets
+) -> dict[str, Any]:
     if proxy is None:
         return {}
     out: dict[str, Any] = {}
@@ -543,7 +584,9 @@ def _sd_config(
             if tls:
                 sd["tls_config"] = tls
     selector = selector or {}
-    if agent.enable_kubernetes_api_selectors and (selector.get("matchLabels") or selector.get("matchExpressions")):
+    if agent.enable_kubernetes_api_selectors and (
+        selector.get("matchLabels") or selector.get("matchExpressions")
+    ):
         label = label_selector_string(selector)
         selectors = [{"role": role, "label": label}]
         if role != ROLE_SERVICE:
@@ -582,7 +625,9 @@ def render_endpoint_job(
 
     job: Job = {"job_name": job_name(namespace, name, index)}
     role = effective_discovery_role(spec, agent)
-    namespaces = resolve_namespaces(spec.get("namespaceSelector"), namespace, agent.ignore_namespace_selectors)
+    namespaces = resolve_namespaces(
+        spec.get("namespaceSelector"), namespace, agent.ignore_namespace_selectors
+    )
 
     attach = dict(ep.get("attach_metadata") or {})
     spec_attach = spec.get("attach_metadata") or {}
@@ -590,9 +635,7 @@ def render_endpoint_job(
         if attach.get(key) is None and spec_attach.get(key) is not None:
             attach[key] = spec_attach[key]
     selector = spec.get("selector") or {}
-    job["kubernetes_sd_configs"] = [
-        _sd_config(role, namespaces, attach, selector, namespace, agent, assets)
-    ]
+    job["kubernetes_sd_configs"] = [_sd_config(role, namespaces, attach, selector, namespace, agent, assets)]
 
     # Common scrape parameters.
     job["honor_labels"] = bool(ep.get("honorLabels")) and not agent.override_honor_labels
@@ -654,11 +697,21 @@ def _relabel_configs(
     elif target_port is not None and role != ROLE_SERVICE:
         # targetPort only filters pod-backed roles; the service role has no container ports.
         if isinstance(target_port, str) and target_port:
-            rules.append({"action": "keep", "source_labels": ["__meta_kubernetes_pod_container_port_name"],
-                          "regex": target_port})
+            rules.append(
+                {
+                    "action": "keep",
+                    "source_labels": ["__meta_kubernetes_pod_container_port_name"],
+                    "regex": target_port,
+                }
+            )
         elif not isinstance(target_port, str) and target_port != 0:
-            rules.append({"action": "keep", "source_labels": ["__meta_kubernetes_pod_container_port_number"],
-                          "regex": _target_port_text(target_port)})
+            rules.append(
+                {
+                    "action": "keep",
+                    "source_labels": ["__meta_kubernetes_pod_container_port_number"],
+                    "regex": _target_port_text(target_port),
+                }
+            )
 
     rules += _role_relabelings(role)
     rules.append({"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"})
@@ -666,22 +719,41 @@ def _relabel_configs(
 
     for label in spec.get("targetLabels") or ():
         clean = sanitize_label_name(label)
-        rules.append({"source_labels": [f"__meta_kubernetes_service_label_{clean}"], "target_label": clean,
-                      "regex": "(.+)", "replacement": "${1}"})
+        rules.append(
+            {
+                "source_labels": [f"__meta_kubernetes_service_label_{clean}"],
+                "target_label": clean,
+                "regex": "(.+)",
+                "replacement": "${1}",
+            }
+        )
     if role != ROLE_SERVICE:
         for label in spec.get("podTargetLabels") or ():
             clean = sanitize_label_name(label)
-            rules.append({"source_labels": [f"__meta_kubernetes_pod_label_{clean}"], "target_label": clean,
-                          "regex": "(.+)", "replacement": "${1}"})
+            rules.append(
+                {
+                    "source_labels": [f"__meta_kubernetes_pod_label_{clean}"],
+                    "target_label": clean,
+                    "regex": "(.+)",
+                    "replacement": "${1}",
+                }
+            )
 
     # The job label defaults to the service name; jobLabel (a *label key* of the Service) overrides it
     # when the Service carries that label.
-    rules.append({"source_labels": ["__meta_kubernetes_service_name"], "target_label": "job",
-                  "replacement": "${1}"})
+    rules.append(
+        {"source_labels": ["__meta_kubernetes_service_name"], "target_label": "job", "replacement": "${1}"}
+    )
     if spec.get("jobLabel"):
         clean = sanitize_label_name(spec["jobLabel"])
-        rules.append({"source_labels": [f"__meta_kubernetes_service_label_{clean}"], "target_label": "job",
-                      "regex": "(.+)", "replacement": "${1}"})
+        rules.append(
+            {
+                "source_labels": [f"__meta_kubernetes_service_label_{clean}"],
+                "target_label": "job",
+                "regex": "(.+)",
+                "replacement": "${1}",
+            }
+        )
 
     if port:
         rules.append({"target_label": "endpoint", "replacement": port})

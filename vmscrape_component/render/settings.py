@@ -58,7 +58,11 @@ class AgentSettings:
 
     @classmethod
     def from_spec(
-        cls, spec: Mapping[str, Any] | None, *, namespace: str = "default", operator: OperatorSettings | None = None
+        cls,
+        spec: Mapping[str, Any] | None,
+        *,
+        namespace: str = "default",
+        operator: OperatorSettings | None = None,
     ) -> AgentSettings:
         spec = spec or {}
         operator = operator or OperatorSettings()

@@ -1,0 +1,226 @@
+"""The YAML emitter: yaml.v2's block layout, quoting that always reads back the same, determinism."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from vmscrape_component.render.yaml import dump, is_plain_safe, scalar
+
+
+def test_block_layout_is_the_one_yaml_v2_prints() -> None:
+    job = {
+        "job_name": "serviceScrape/default/web/0",
+        "kubernetes_sd_configs": [{"role": "endpoints", "namespaces": {"names": ["default"]}}],
+        "honor_labels": False,
+        "relabel_configs": [{"action": "keep", "source_labels": ["a", "b"], "regex": "x"}],
+        "params": {},
+        "nested": [["a", "b"], []],
+        "sample_limit": 10,
+    }
+    assert dump(job) == textwrap.dedent(
+        """\
+        job_name: serviceScrape/default/web/0
+        kubernetes_sd_configs:
+        - role: endpoints
+          namespaces:
+            names:
+            - default
+        honor_labels: false
+        relabel_configs:
+        - action: keep
+          source_labels:
+          - a
+          - b
+          regex: x
+        params: {}
+        nested:
+        - - a
+          - b
+        - []
+        sample_limit: 10
+        """
+    )
+
+
+TRICKY = [
+    "8080",
+    "0x1F",
+    "0o17",
+    "1_000",
+    "1e3",
+    ".5",
+    "1:20",
+    "2024-01-02",
+    "+1",
+    "-1",
+    "-",
+    "-x",
+    "---",
+    "...",
+    "yes",
+    "No",
+    "ON",
+    "off",
+    "y",
+    "N",
+    "true",
+    "False",
+    "null",
+    "Null",
+    "~",
+    "",
+    " ",
+    " lead",
+    "trail ",
+    "a: b",
+    "a:b",
+    "key:",
+    "a #b",
+    "a#b",
+    "#x",
+    "*star",
+    "&amp",
+    "!tag",
+    "|",
+    ">",
+    "%x",
+    "@x",
+    "`x",
+    "'q'",
+    '"q"',
+    "[a]",
+    "{a}",
+    "a,b",
+    "?x",
+    "? x",
+    ":x",
+    "${1}",
+    "$1",
+    "Pod;(.*)",
+    ";",
+    "\\",
+    "a\\nb",
+    "tab\there",
+    "multi\nline",
+    "cr\r",
+    "nul\x00",
+    "bell\x07",
+    "del\x7f",
+    "nel\x85",
+    "ls\u2028",
+    "ps\u2029",
+    "bom\ufeff",
+    "ünïcödé",
+    "日本語",
+    "emoji 😀",
+    "<<",
+    "=",
+    ".inf",
+    "-.Inf",
+    ".NaN",
+    "0",
+    "00",
+    "-0",
+    "1.0",
+    "0.",
+    "1e+16",
+]
+
+
+@pytest.mark.parametrize("value", TRICKY)
+def test_tricky_strings_read_back_unchanged(value: str) -> None:
+    text = dump({"k": value, "list": [value], value or "empty": 1})
+    assert yaml.safe_load(text) == {"k": value, "list": [value], value or "empty": 1}
+    assert text.count("\n") == 4  # every scalar stays on one line
+
+
+@pytest.mark.parametrize(
+    ("value", "plain"),
+    [
+        ("http", True),
+        ("/metrics", True),
+        ("${1}", True),
+        ("Node;(.*)", True),
+        ("__meta_kubernetes_pod_name", True),
+        ("30s", True),
+        ("8080", False),
+        ("yes", False),
+        ("a: b", False),
+        ("", False),
+        ("*x", False),
+    ],
+)
+def test_plain_only_when_safe(value: str, plain: bool) -> None:
+    assert is_plain_safe(value) is plain
+    assert (scalar(value) == value) is plain
+
+
+def test_other_scalars() -> None:
+    assert [scalar(v) for v in (None, True, False, 0, -3, 1.5, 1e16, float("inf"), float("-inf"))] == [
+        "null",
+        "true",
+        "false",
+        "0",
+        "-3",
+        "1.5",
+        "1.0e+16",
+        ".inf",
+        "-.inf",
+    ]
+    with pytest.raises(TypeError):
+        scalar(object())
+    with pytest.raises(TypeError, match="set has no order"):
+        dump({"s": {1, 2}})
+
+
+def test_a_shared_subtree_is_written_correctly_at_every_level() -> None:
+    rules = [{"action": "keep", "regex": "a"}, {"action": "drop", "regex": "b"}]
+    doc = {"jobs": [{"r": rules}, {"r": rules, "inner": {"r": rules}}]}
+    assert yaml.safe_load(dump(doc)) == doc
+
+
+def test_very_long_keys_use_the_explicit_form() -> None:
+    key = "k" * 1500
+    assert yaml.safe_load(dump({key: "v", "x": [1]})) == {key: "v", "x": [1]}
+
+
+scalars = st.one_of(st.text(max_size=30), st.booleans(), st.none(), st.integers(), st.floats(allow_nan=False))
+trees = st.recursive(
+    scalars,
+    lambda children: st.one_of(
+        st.lists(children, max_size=4), st.dictionaries(st.text(max_size=12), children, max_size=4)
+    ),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None, derandomize=True)
+@given(trees)
+def test_any_tree_round_trips_through_pyyaml(tree: object) -> None:
+    assert yaml.safe_load(dump(tree)) == tree
+
+
+def test_output_does_not_depend_on_hash_seed() -> None:
+    code = (
+        "from vmscrape_component.render.yaml import dump;"
+        "print(dump({'b': ['x', 'yes'], 'a': {'z': 1, 'y': [{'k': 'v'}]}, 'c': [['1'], []]}))"
+    )
+    outputs = {
+        subprocess.run(
+            [sys.executable, "-c", code],
+            env={**os.environ, "PYTHONHASHSEED": seed},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
+        for seed in ("0", "1", "4242")
+    }
+    assert len(outputs) == 1

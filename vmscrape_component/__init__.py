@@ -1,0 +1,48 @@
+"""vmscrape: VictoriaMetrics VMServiceScrape for Pulumi — typed models, operator-faithful vmagent configs.
+
+The models and the renderer are plain Python; the Pulumi component (``VMServiceScrape``) is imported
+lazily, so that the CLI and pure uses never load the Pulumi SDK.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from .errors import Problem, VMScrapeError
+from .models import (
+    Endpoint,
+    LabelSelector,
+    NamespaceSelector,
+    RelabelConfig,
+    VMAgentSpec,
+    VMServiceScrapeSpec,
+)
+from .render import AgentSettings, Assets, OperatorSettings, config_yaml, render_config
+
+if TYPE_CHECKING:
+    from .component import VMServiceScrape
+
+__all__ = [
+    "AgentSettings",
+    "Assets",
+    "Endpoint",
+    "LabelSelector",
+    "NamespaceSelector",
+    "OperatorSettings",
+    "Problem",
+    "RelabelConfig",
+    "VMAgentSpec",
+    "VMScrapeError",
+    "VMServiceScrape",
+    "VMServiceScrapeSpec",
+    "config_yaml",
+    "render_config",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "VMServiceScrape":
+        from .component import VMServiceScrape
+
+        return VMServiceScrape
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
