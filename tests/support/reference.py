@@ -1,0 +1,30 @@
+"""The shared reference inputs, and what we know about the ones that are not meant to be accepted."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+SHARED = ROOT.parent / "shared" / "reference"
+REAL_SCRAPES = sorted((SHARED / "real-manifests").glob("vmservicescrape-*.yaml"))
+SERVICE_CASES = sorted((SHARED / "operator-cases" / "service").glob("*.yaml"))
+
+#: Real-world manifests the operator v0.74.1 cannot use, with the field our validation must name.
+#: metrics-server: ``port: 443`` — ``port`` is a Service port *name* (a string); the CRD schema rejects it.
+#: oauth2-tls: ``oauth2.tls_config`` written with snake_case keys; the operator decodes TLSConfig with
+#: unknown fields disallowed (``TLSConfig.UnmarshalJSON`` in api/operator/v1beta1/vmextra_types.go), so
+#: ``insecure_skip_verify`` / ``key_secret`` make the whole object undecodable.
+REJECTED_REAL_SCRAPES: dict[str, list[str]] = {
+    "vmservicescrape-vm-operator-metrics-server": ["spec.endpoints[0].port"],
+    "vmservicescrape-vm-operator-oauth2-tls": [
+        "spec.endpoints[0].oauth2.tls_config.insecure_skip_verify",
+        "spec.endpoints[0].oauth2.tls_config.key_secret",
+    ],
+}
+
+#: Operator unit-test cases whose (faithfully reproduced) output the real vmagent refuses, with the
+#: message it refuses it with: the operator's tests feed it deliberately overfilled objects.
+VMAGENT_REJECTS_CASE: dict[str, str] = {
+    "08-complete-config": "cannot simultaneously use `authorization`, `basic_auth` and `bearer_token_file`",
+    "18-oauth2-in-scrapeclass-and-in-endpoint": "token_url cannot be empty",
+}

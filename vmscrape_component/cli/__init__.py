@@ -1,0 +1,1 @@
+"""The ``vmscrape`` command line: thin commands over the pure layers."""

@@ -1,0 +1,44 @@
+"""``vmscrape`` — render and check VMServiceScrape manifests the way the VictoriaMetrics operator would.
+
+Exit codes: 0 success, 2 invalid input (one line per problem, no traceback), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from ..errors import VMScrapeError
+from . import render, validate
+
+EXIT_INVALID = 2
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vmscrape",
+        description="Render VMServiceScrape manifests into the vmagent config the VictoriaMetrics operator "
+        "(v0.74.1) would generate, and check them before they reach a cluster.",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    render.add_parser(commands)
+    validate.add_parser(commands)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.run(args))
+    except VMScrapeError as exc:
+        for problem in exc.problems:
+            print(f"error: {exc.format_problem(problem)}", file=sys.stderr)
+        return EXIT_INVALID
+    except BrokenPipeError:  # e.g. `vmscrape render x.yaml | head`
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

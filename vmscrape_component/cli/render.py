@@ -1,0 +1,96 @@
+"""``vmscrape render FILE...`` — print the complete vmagent config for the VMServiceScrapes in FILEs."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..errors import Problem, VMScrapeError
+from ..manifests import load_manifests
+from ..render import OPERATOR_TLS_MOUNT_DIR, Assets, OperatorSettings, config_yaml, render_config
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "render",
+        help="print the vmagent config (global + scrape_configs) for the VMServiceScrapes in FILEs",
+        description="Read multi-document YAML (VMServiceScrape objects; a VMAgent, Secrets, ConfigMaps and "
+        "Namespaces are used when present; other kinds are ignored with a note on stderr) and print the "
+        "complete vmagent config the operator would generate.",
+    )
+    p.add_argument("files", nargs="+", metavar="FILE", help="YAML files ('-' for standard input)")
+    p.add_argument(
+        "--namespace",
+        "-n",
+        default="default",
+        help="namespace for objects that name none (default: %(default)s)",
+    )
+    p.add_argument(
+        "--agent",
+        metavar="NS/NAME",
+        help="render for this VMAgent from FILEs (its selectors and settings); "
+        "default: the only VMAgent given, or none",
+    )
+    p.add_argument(
+        "--reveal-secrets",
+        action="store_true",
+        help="inline the values of Secrets given in FILEs, as the operator does "
+        "(default: placeholders such as '<secret ns/name key>')",
+    )
+    p.add_argument(
+        "--tls-mount-dir",
+        default=OPERATOR_TLS_MOUNT_DIR,
+        help="where TLS assets are mounted in the agent (default: %(default)s)",
+    )
+    p.add_argument(
+        "--watch-namespace",
+        default="",
+        metavar="NS[,NS]",
+        help="the operator's WATCH_NAMESPACE, if it watches specific namespaces",
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    found = load_manifests(args.files, default_namespace=args.namespace)
+    for note in found.ignored:
+        print(f"note: ignored {note} (vmscrape renders VMServiceScrape objects)", file=sys.stderr)
+    agent = None
+    if args.agent:
+        matches = [a for a in found.agents if f"{a.namespace}/{a.name}" == args.agent]
+        if not matches:
+            known = ", ".join(f"{a.namespace}/{a.name}" for a in found.agents) or "none"
+            raise VMScrapeError(
+                [
+                    Problem(
+                        object="--agent",
+                        path="",
+                        value=args.agent,
+                        message=f"no VMAgent with that namespace/name in FILEs; given: {known}",
+                    )
+                ]
+            )
+        agent = matches[0]
+    elif len(found.agents) == 1:
+        agent = found.agents[0]
+    elif len(found.agents) > 1:
+        names = ", ".join(f"{a.namespace}/{a.name}" for a in found.agents)
+        raise VMScrapeError(
+            [
+                Problem(
+                    object="--agent",
+                    path="",
+                    value=None,
+                    message=f"FILEs hold several VMAgents ({names}); choose one with --agent",
+                )
+            ]
+        )
+    assets = Assets(found.assets, reveal=args.reveal_secrets, tls_mount_dir=args.tls_mount_dir)
+    operator = OperatorSettings(watch_namespaces=tuple(n for n in args.watch_namespace.split(",") if n))
+    config = render_config(
+        found.scrapes, agent, assets=assets, operator=operator, namespaces=found.namespaces
+    )
+    for key, why in config.skipped.items():
+        print(f"warning: VMServiceScrape {key} left out, as the operator would: {why}", file=sys.stderr)
+    sys.stdout.write(config_yaml(config))
+    return 0
