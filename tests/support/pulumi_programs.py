@@ -1,0 +1,59 @@
+"""Run a Pulumi program (an example's ``__main__.py``) under Pulumi's mocks and record what it registers."""
+
+from __future__ import annotations
+
+import runpy
+import sys
+from pathlib import Path
+from typing import Any
+
+import pulumi
+
+CR_TYPE = "kubernetes:operator.victoriametrics.com/v1beta1:VMServiceScrape"
+
+
+class RecordingMocks(pulumi.runtime.Mocks):
+    """Mocks that echo inputs as outputs and keep every registration for inspection."""
+
+    def __init__(self) -> None:
+        self.resources: list[pulumi.runtime.MockResourceArgs] = []
+
+    def new_resource(self, args: pulumi.runtime.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        self.resources.append(args)
+        return f"{args.name}-id", dict(args.inputs)
+
+    def call(self, args: pulumi.runtime.MockCallArgs) -> dict[str, Any]:
+        return {}
+
+    def of_type(self, typ: str) -> list[pulumi.runtime.MockResourceArgs]:
+        return [r for r in self.resources if r.typ == typ]
+
+
+def run_program(program_dir: Path, *, project: str = "example", stack: str = "test") -> RecordingMocks:
+    """Execute ``program_dir/__main__.py`` as ``pulumi up`` would, against mocks; return the recording."""
+    mocks = RecordingMocks()
+    pulumi.runtime.set_mocks(mocks, project=project, stack=stack, preview=False)
+
+    @pulumi.runtime.test
+    def program() -> None:
+        sys.path.insert(0, str(program_dir))
+        try:
+            runpy.run_path(str(program_dir / "__main__.py"), run_name="__main__")
+        finally:
+            sys.path.remove(str(program_dir))
+
+    program()
+    return mocks
+
+
+def scrape_manifests(mocks: RecordingMocks) -> list[dict[str, Any]]:
+    """The VMServiceScrape custom resources a program registered, as manifests."""
+    return [
+        {
+            "apiVersion": r.inputs["apiVersion"],
+            "kind": r.inputs["kind"],
+            "metadata": r.inputs["metadata"],
+            "spec": r.inputs["spec"],
+        }
+        for r in mocks.of_type(CR_TYPE)
+    ]

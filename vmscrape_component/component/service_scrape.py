@@ -1,0 +1,136 @@
+"""``VMServiceScrape`` — the Pulumi face of one VMServiceScrape: the custom resource plus what it will scrape.
+
+The spec is validated when the component is constructed, before any resource is registered: bad input
+raises :class:`~vmscrape_component.errors.VMScrapeError` and nothing reaches the engine. ``Output``
+values (a namespace from another resource, labels) are resolved at this boundary and handed to the pure
+renderer as plain data.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import pulumi
+from pulumi_kubernetes.apiextensions import CustomResource
+
+from ..errors import VMScrapeError
+from ..models import VMAgentSpec, VMServiceScrapeSpec
+from ..render import AgentSettings, Assets, OperatorSettings, dump_yaml, render_scrape_jobs
+from ..render.scrape import resolve_namespaces
+
+API_VERSION = "operator.victoriametrics.com/v1beta1"
+KIND = "VMServiceScrape"
+TYPE_TOKEN = "vmscrape:index:VMServiceScrape"
+
+
+def _spec(spec: VMServiceScrapeSpec | Mapping[str, Any]) -> VMServiceScrapeSpec:
+    if isinstance(spec, VMServiceScrapeSpec):
+        return spec
+    return VMServiceScrapeSpec.parse(spec)
+
+
+def _agent(agent: VMAgentSpec | Mapping[str, Any] | None) -> Mapping[str, Any]:
+    if agent is None:
+        return {}
+    if isinstance(agent, VMAgentSpec):
+        return agent.model_dump(by_alias=True, exclude_none=True)
+    return VMAgentSpec.parse(agent).model_dump(by_alias=True, exclude_none=True)
+
+
+class VMServiceScrape(pulumi.ComponentResource):
+    """A VictoriaMetrics ``VMServiceScrape`` and the vmagent jobs the operator will generate for it.
+
+    ``name`` is both the Pulumi resource name and ``metadata.name`` of the custom resource (no random
+    suffix); pass ``resource_name`` to use a different ``metadata.name``. ``spec`` is a
+    :class:`VMServiceScrapeSpec` or a mapping in Python or CRD (camelCase) spelling. ``agent``, optional,
+    is the VMAgent spec whose settings (scrape classes, interval limits, relabel template, overrides)
+    shape the rendered jobs; it is not created.
+
+    Outputs: ``manifest`` (the custom resource as applied), ``scrape_config_yaml`` (the jobs as vmagent
+    YAML, secret values replaced by placeholders), ``job_names``, ``discovery_namespaces`` (the namespaces
+    the jobs discover in; ``["*"]`` for all), ``namespace_mode`` (``own``, ``any`` or ``names``) and
+    ``custom_resource`` (the child resource).
+    """
+
+    manifest: pulumi.Output[dict[str, Any]]
+    scrape_config_yaml: pulumi.Output[str]
+    job_names: pulumi.Output[list[str]]
+    discovery_namespaces: pulumi.Output[list[str]]
+    namespace_mode: str
+
+    def __init__(
+        self,
+        name: str,
+        spec: VMServiceScrapeSpec | Mapping[str, Any],
+        *,
+        namespace: pulumi.Input[str] | None = None,
+        labels: pulumi.Input[Mapping[str, str]] | None = None,
+        annotations: pulumi.Input[Mapping[str, str]] | None = None,
+        resource_name: str | None = None,
+        agent: VMAgentSpec | Mapping[str, Any] | None = None,
+        operator: OperatorSettings | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        # Validate everything before registering anything: a bad spec must never half-apply.
+        try:
+            model = _spec(spec)
+            agent_spec = _agent(agent)
+        except VMScrapeError as exc:
+            raise exc.within(f"VMServiceScrape {name}") from None
+        super().__init__(TYPE_TOKEN, name, None, opts)
+
+        spec_manifest = model.model_dump(by_alias=True, exclude_none=True)
+        self.namespace_mode = model.namespace_selector_mode
+        metadata_name = resource_name or name
+        namespace_out = pulumi.Output.from_input(namespace or "default")
+        metadata: dict[str, Any] = {"name": metadata_name, "namespace": namespace_out}
+        if labels is not None:
+            metadata["labels"] = labels
+        if annotations is not None:
+            metadata["annotations"] = annotations
+
+        self.custom_resource = CustomResource(
+            name,
+            api_version=API_VERSION,
+            kind=KIND,
+            metadata=metadata,
+            spec=spec_manifest,
+            opts=pulumi.ResourceOptions(parent=self),
+        )
+
+        settings_operator = operator or OperatorSettings()
+
+        def _render(ns: str) -> dict[str, Any]:
+            scrape = {
+                "apiVersion": API_VERSION,
+                "kind": KIND,
+                "metadata": {"name": metadata_name, "namespace": ns},
+                "spec": spec_manifest,
+            }
+            settings = AgentSettings.from_spec(agent_spec, namespace=ns, operator=settings_operator)
+            jobs = render_scrape_jobs(scrape, settings, Assets())
+            resolved = resolve_namespaces(
+                spec_manifest.get("namespaceSelector"), ns, settings.ignore_namespace_selectors
+            )
+            return {
+                "manifest": scrape,
+                "yaml": dump_yaml(jobs),
+                "job_names": [j["job_name"] for j in jobs],
+                "namespaces": resolved or ["*"],
+            }
+
+        rendered = namespace_out.apply(_render)
+        self.manifest = rendered.apply(lambda r: r["manifest"])
+        self.scrape_config_yaml = rendered.apply(lambda r: r["yaml"])
+        self.job_names = rendered.apply(lambda r: r["job_names"])
+        self.discovery_namespaces = rendered.apply(lambda r: r["namespaces"])
+        self.register_outputs(
+            {
+                "manifest": self.manifest,
+                "scrape_config_yaml": self.scrape_config_yaml,
+                "job_names": self.job_names,
+                "discovery_namespaces": self.discovery_namespaces,
+                "namespace_mode": self.namespace_mode,
+            }
+        )
