@@ -20,7 +20,9 @@ from .models import (
 from .render import AgentSettings, Assets, OperatorSettings, config_yaml, render_config
 
 if TYPE_CHECKING:
-    from .component import VMServiceScrape
+    from .component import StandaloneDeployment, VMAgentConfig, VMServiceScrape
+
+_COMPONENTS = ("StandaloneDeployment", "VMAgentConfig", "VMServiceScrape")
 
 __all__ = [
     "AgentSettings",
@@ -31,6 +33,8 @@ __all__ = [
     "OperatorSettings",
     "Problem",
     "RelabelConfig",
+    "StandaloneDeployment",
+    "VMAgentConfig",
     "VMAgentSpec",
     "VMScrapeError",
     "VMServiceScrape",
@@ -41,8 +45,8 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    if name == "VMServiceScrape":
-        from .component import VMServiceScrape
+    if name in _COMPONENTS:
+        from . import component
 
-        return VMServiceScrape
+        return getattr(component, name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -88,3 +88,15 @@ def test_vmagent_accepts_operator_case(path: Path, vmagent: str, tmp_path: Path)
         # Faithful to the operator, and so refused by vmagent, for exactly this reason.
         result = _dry_run(vmagent, config, tmp_path, assets)
         assert not result.ok and refusal in result.output, result.output
+
+
+def test_vmagent_accepts_the_standalone_example_config(vmagent: str, tmp_path: Path) -> None:
+    mocks = run_program(ROOT / "examples" / "standalone-vmagent")
+    (config_map,) = [r.inputs for r in mocks.resources if r.typ == "kubernetes:core/v1:ConfigMap"]
+    config = config_map["data"]["scrape.yml"]
+    assert "bearer_token_file: /etc/vmagent-tls/certs/shop_checkout-metrics-token_token" in config
+    # The files the agent's projected volume would hold, at a local mount point.
+    (tmp_path / "shop_checkout-metrics-token_token").write_text("change-me")
+    result = dry_run(config.replace("/etc/vmagent-tls/certs", str(tmp_path)), binary=vmagent)
+    assert result.ok, result.output
+    assert config.count("job_name:") == 3

@@ -7,9 +7,10 @@ from typing import Any
 import pulumi
 import pulumi_kubernetes as k8s
 
+from .agent_config import StandaloneDeployment, VMAgentConfig
 from .service_scrape import VMServiceScrape
 
-__all__ = ["VMServiceScrape", "provider_options"]
+__all__ = ["StandaloneDeployment", "VMAgentConfig", "VMServiceScrape", "provider_options"]
 
 _render_providers: dict[str, k8s.Provider] = {}
 

@@ -8,14 +8,17 @@ renderer as plain data.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import pulumi
+import pulumi_kubernetes as k8s
 from pulumi_kubernetes.apiextensions import CustomResource
 
-from ..errors import VMScrapeError
+from ..errors import Problem, VMScrapeError
 from ..models import VMAgentSpec, VMServiceScrapeSpec
+from ..models._checks import dns_subdomain_problem
 from ..render import AgentSettings, Assets, OperatorSettings, dump_yaml, render_scrape_jobs
 from ..render.scrape import resolve_namespaces
 
@@ -38,6 +41,38 @@ def _agent(agent: VMAgentSpec | Mapping[str, Any] | None) -> Mapping[str, Any]:
     return VMAgentSpec.parse(agent).model_dump(by_alias=True, exclude_none=True)
 
 
+_SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+
+
+def _check_secrets(secrets: Mapping[str, Mapping[str, Any]]) -> None:
+    problems = []
+    for secret, data in secrets.items():
+        why = dns_subdomain_problem(secret) if isinstance(secret, str) else "must be a string"
+        if why:
+            problems.append(Problem("", f"secrets.{secret}", f"Secret name {why}", secret))
+        if not isinstance(data, Mapping) or not data:
+            problems.append(
+                Problem("", f"secrets.{secret}", "must map keys to values (Pulumi secrets)", None)
+            )
+            continue
+        for key in data:
+            if not isinstance(key, str) or not _SECRET_KEY.fullmatch(key) or len(key) > 253:
+                problems.append(
+                    Problem(
+                        "",
+                        f"secrets.{secret}.{key}",
+                        "a Secret key is [-._a-zA-Z0-9]+, up to 253 chars",
+                        None,
+                    )
+                )
+    if problems:
+        raise VMScrapeError(problems)
+
+
+def _is_plain_mapping(value: Any) -> bool:
+    return isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values())
+
+
 class VMServiceScrape(pulumi.ComponentResource):
     """A VictoriaMetrics ``VMServiceScrape`` and the vmagent jobs the operator will generate for it.
 
@@ -45,7 +80,9 @@ class VMServiceScrape(pulumi.ComponentResource):
     suffix); pass ``resource_name`` to use a different ``metadata.name``. ``spec`` is a
     :class:`VMServiceScrapeSpec` or a mapping in Python or CRD (camelCase) spelling. ``agent``, optional,
     is the VMAgent spec whose settings (scrape classes, interval limits, relabel template, overrides)
-    shape the rendered jobs; it is not created.
+    shape the rendered jobs; it is not created. ``secrets``: ``{secret name: {key: value}}`` — Secrets
+    this component owns, created in the scrape's namespace with the values as Pulumi secrets; refer to them
+    from the spec with ``{"name": <secret name>, "key": <key>}`` selectors.
 
     Outputs: ``manifest`` (the custom resource as applied), ``scrape_config_yaml`` (the jobs as vmagent
     YAML, secret values replaced by placeholders), ``job_names``, ``discovery_namespaces`` (the namespaces
@@ -70,12 +107,14 @@ class VMServiceScrape(pulumi.ComponentResource):
         resource_name: str | None = None,
         agent: VMAgentSpec | Mapping[str, Any] | None = None,
         operator: OperatorSettings | None = None,
+        secrets: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         # Validate everything before registering anything: a bad spec must never half-apply.
         try:
             model = _spec(spec)
             agent_spec = _agent(agent)
+            _check_secrets(secrets or {})
         except VMScrapeError as exc:
             raise exc.within(f"VMServiceScrape {name}") from None
         super().__init__(TYPE_TOKEN, name, None, opts)
@@ -90,24 +129,53 @@ class VMServiceScrape(pulumi.ComponentResource):
         if annotations is not None:
             metadata["annotations"] = annotations
 
+        #: Secret name -> key -> value (a Pulumi secret), for the Secrets this component owns.
+        self.secret_values: dict[str, dict[str, pulumi.Output[str]]] = {
+            secret: {key: pulumi.Output.secret(value) for key, value in data.items()}
+            for secret, data in (secrets or {}).items()
+        }
+        #: The owned Secrets, in the scrape's namespace (where the operator looks them up).
+        self.secrets = [
+            k8s.core.v1.Secret(
+                f"{name}-{secret}",
+                metadata={"name": secret, "namespace": namespace_out},
+                type="Opaque",
+                string_data=values,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for secret, values in self.secret_values.items()
+        ]
         self.custom_resource = CustomResource(
             name,
             api_version=API_VERSION,
             kind=KIND,
             metadata=metadata,
             spec=spec_manifest,
-            opts=pulumi.ResourceOptions(parent=self),
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.secrets)),
         )
+        #: The manifest as plain data when namespace and labels were plain values (else ``None``): lets
+        #: :class:`VMAgentConfig` render synchronously.
+        self.plain_manifest: dict[str, Any] | None = None
+        if isinstance(namespace or "default", str) and (labels is None or _is_plain_mapping(labels)):
+            plain_meta: dict[str, Any] = {"name": metadata_name, "namespace": namespace or "default"}
+            if labels:
+                plain_meta["labels"] = dict(labels)  # type: ignore[arg-type]
+            self.plain_manifest = {
+                "apiVersion": API_VERSION,
+                "kind": KIND,
+                "metadata": plain_meta,
+                "spec": spec_manifest,
+            }
+        self.spec = model
 
         settings_operator = operator or OperatorSettings()
 
-        def _render(ns: str) -> dict[str, Any]:
-            scrape = {
-                "apiVersion": API_VERSION,
-                "kind": KIND,
-                "metadata": {"name": metadata_name, "namespace": ns},
-                "spec": spec_manifest,
-            }
+        def _render(args: list[Any]) -> dict[str, Any]:
+            ns, resolved_labels = args
+            meta: dict[str, Any] = {"name": metadata_name, "namespace": ns}
+            if resolved_labels:
+                meta["labels"] = dict(resolved_labels)
+            scrape = {"apiVersion": API_VERSION, "kind": KIND, "metadata": meta, "spec": spec_manifest}
             settings = AgentSettings.from_spec(agent_spec, namespace=ns, operator=settings_operator)
             jobs = render_scrape_jobs(scrape, settings, Assets())
             resolved = resolve_namespaces(
@@ -120,7 +188,7 @@ class VMServiceScrape(pulumi.ComponentResource):
                 "namespaces": resolved or ["*"],
             }
 
-        rendered = namespace_out.apply(_render)
+        rendered = pulumi.Output.all(namespace_out, labels or {}).apply(_render)
         self.manifest = rendered.apply(lambda r: r["manifest"])
         self.scrape_config_yaml = rendered.apply(lambda r: r["yaml"])
         self.job_names = rendered.apply(lambda r: r["job_names"])

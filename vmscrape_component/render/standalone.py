@@ -1,0 +1,236 @@
+"""vmagent without the operator: credentials as mounted files, least-privilege discovery RBAC, size checks.
+
+The operator reads referenced Secrets itself and writes their values into the config it stores in a
+Secret. A vmagent deployed without it cannot read Secrets, so here every Secret value a job needs becomes a
+file: the Secret is mounted (projected) into ``mount_dir`` with the operator's own file naming,
+``<namespace>_<secret>_<key>``, and the job refers to it through vmagent's ``*_file`` fields
+(``password_file``, ``bearer_token_file``, ``credentials_file``, ``client_secret_file``,
+``username_file``, ``ca_file``...). vmagent has no file variant of ``oauth2.client_id``: such a value stays
+inline, and the config then holds a credential (see :attr:`StandaloneConfig.inline_secrets`).
+
+Pure: nothing here imports pulumi.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import posixpath
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .agent import AgentConfig, render_agent_config
+from .assets import Assets
+from .scrape import Job
+from .settings import OperatorSettings
+from .yaml import dump
+
+#: Where the standalone agent finds mounted Secret values (the operator's TLS-assets directory).
+STANDALONE_MOUNT_DIR = "/etc/vmagent-tls/certs"
+#: Kubernetes refuses objects (a ConfigMap or Secret holding the config) larger than this.
+OBJECT_SIZE_LIMIT = 1024 * 1024
+
+#: Inline credential key -> the vmagent key that reads the same value from a file.
+_FILE_KEYS = {
+    "password": "password_file",
+    "username": "username_file",
+    "bearer_token": "bearer_token_file",
+    "proxy_bearer_token": "proxy_bearer_token_file",
+    "credentials": "credentials_file",
+    "client_secret": "client_secret_file",
+}
+
+
+@dataclass(frozen=True, order=True)
+class SecretFile:
+    """One Secret key the agent must see as a file: ``namespace/name`` ``key`` at ``file_name``."""
+
+    namespace: str
+    name: str
+    key: str
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.namespace}_{self.name}_{self.key}"
+
+
+class _Mounted(str):
+    """A value replaced by the path of a mounted file (a marker until the job is rewritten)."""
+
+    __slots__ = ("ref",)
+    ref: SecretFile
+
+
+class MountedAssets(Assets):
+    """Assets for a standalone agent: every Secret value becomes a file under ``mount_dir``."""
+
+    def __init__(
+        self, objects: Iterable[Mapping[str, Any]] = (), *, mount_dir: str = STANDALONE_MOUNT_DIR
+    ) -> None:
+        super().__init__(objects, tls_mount_dir=mount_dir)
+        #: Every Secret key a job reads from a file (TLS files here; credentials once jobs are rewritten).
+        self.files: set[SecretFile] = set()
+
+    def secret_value(self, namespace: str, selector: Mapping[str, Any]) -> str:
+        ref = SecretFile(namespace, selector.get("name") or "", selector.get("key") or "")
+        marker = _Mounted(posixpath.join(self.tls_mount_dir, ref.file_name))
+        marker.ref = ref
+        return marker
+
+    def tls_file(self, namespace: str, ref: Mapping[str, Any], *, config_map: bool = False) -> str:
+        path = super().tls_file(namespace, ref, config_map=config_map)
+        if not config_map:
+            self.files.add(SecretFile(namespace, ref.get("name") or "", ref.get("key") or ""))
+        return path
+
+
+def _placeholder(ref: SecretFile) -> str:
+    return f"<secret {ref.namespace}/{ref.name} {ref.key}>"
+
+
+def _as_files(node: Any, inline: set[SecretFile], files: set[SecretFile]) -> Any:
+    """``node`` with every mounted value under a key that has a file variant moved to that key."""
+    if isinstance(node, dict):
+        out: dict[str, Any] = {}
+        for key, value in node.items():
+            if isinstance(value, _Mounted):
+                if key in _FILE_KEYS:
+                    files.add(value.ref)
+                    out[_FILE_KEYS[key]] = str(value)
+                else:  # e.g. oauth2.client_id: vmagent has no file for it
+                    inline.add(value.ref)
+                    out[key] = _placeholder(value.ref)
+            else:
+                out[key] = _as_files(value, inline, files)
+        return out
+    if isinstance(node, list):
+        return [_as_files(item, inline, files) for item in node]
+    return node
+
+
+@dataclass
+class PolicyRule:
+    """One RBAC rule: ``get/list/watch`` on ``resources`` of ``api_group``."""
+
+    api_group: str
+    resources: list[str]
+    verbs: list[str] = field(default_factory=lambda: ["get", "list", "watch"])
+
+    def manifest(self) -> dict[str, Any]:
+        return {"apiGroups": [self.api_group], "resources": list(self.resources), "verbs": list(self.verbs)}
+
+
+@dataclass
+class DiscoveryRBAC:
+    """What the agent's service account needs to discover its targets, and nothing more.
+
+    ``namespaced``: namespace -> rules for a Role there (empty when ``cluster_rules`` covers everything);
+    ``cluster_rules``: rules for a ClusterRole — only when some job discovers in all namespaces, or needs
+    cluster-scoped objects (``nodes`` for ``attach_metadata.node``, ``namespaces`` for
+    ``attach_metadata.namespace``).
+    """
+
+    namespaced: dict[str, list[PolicyRule]]
+    cluster_rules: list[PolicyRule]
+
+
+def _rules(kinds: set[tuple[str, str]]) -> list[PolicyRule]:
+    groups: dict[str, list[str]] = {}
+    for group, resource in sorted(kinds):
+        groups.setdefault(group, []).append(resource)
+    return [PolicyRule(group, resources) for group, resources in groups.items()]
+
+
+#: The objects vmagent watches for each role (lib/promscrape/discovery/kubernetes/api_watcher.go,
+#: startWatchersForRole: endpoints and endpointslice also watch pods and services).
+_ROLE_KINDS = {
+    "endpoints": {("", "endpoints"), ("", "services"), ("", "pods")},
+    "endpointslice": {("discovery.k8s.io", "endpointslices"), ("", "services"), ("", "pods")},
+    "endpointslices": {("discovery.k8s.io", "endpointslices"), ("", "services"), ("", "pods")},
+    "service": {("", "services")},
+    "pod": {("", "pods")},
+}
+
+
+def discovery_rbac(jobs: Iterable[Job]) -> DiscoveryRBAC:
+    """The least-privilege RBAC for the ``kubernetes_sd_configs`` of ``jobs``."""
+    namespaced: dict[str, set[tuple[str, str]]] = {}
+    cluster: set[tuple[str, str]] = set()
+    for job in jobs:
+        for sd in job.get("kubernetes_sd_configs") or ():
+            kinds = set(_ROLE_KINDS.get(sd.get("role", ""), ()))
+            meta = sd.get("attach_metadata") or {}
+            if meta.get("node") and sd.get("role") != "service":
+                cluster.add(("", "nodes"))
+            if meta.get("namespace"):
+                cluster.add(("", "namespaces"))
+            names = (sd.get("namespaces") or {}).get("names")
+            if not names:
+                cluster |= kinds
+                continue
+            for ns in names:
+                namespaced.setdefault(ns, set()).update(kinds)
+    roles = {ns: _rules(kinds - cluster) for ns, kinds in sorted(namespaced.items())}
+    return DiscoveryRBAC({ns: rules for ns, rules in roles.items() if rules}, _rules(cluster))
+
+
+@dataclass
+class StandaloneConfig:
+    """A whole vmagent config for an agent without the operator, and what deploying it needs."""
+
+    config: AgentConfig
+    #: The config text (credentials that must stay inline appear as ``<secret ns/name key>``).
+    text: str
+    #: Secret keys to mount as files, sorted.
+    files: list[SecretFile]
+    #: Secret keys whose *value* must be written into the config (no file variant in vmagent).
+    inline_secrets: list[SecretFile]
+    rbac: DiscoveryRBAC
+
+    @property
+    def checksum(self) -> str:
+        """sha256 of the config text: changes exactly when the config does (roll the agent on it)."""
+        return hashlib.sha256(self.text.encode()).hexdigest()
+
+    @property
+    def size(self) -> int:
+        return len(self.text.encode())
+
+    @property
+    def gzip_size(self) -> int:
+        return len(gzip.compress(self.text.encode(), mtime=0))
+
+
+def render_standalone(
+    agent: Mapping[str, Any],
+    scrapes: Iterable[Mapping[str, Any]],
+    *,
+    namespaces: Mapping[str, Mapping[str, str]] | None = None,
+    operator: OperatorSettings | None = None,
+    mount_dir: str = STANDALONE_MOUNT_DIR,
+    objects: Iterable[Mapping[str, Any]] = (),
+) -> StandaloneConfig:
+    """The config ``agent`` (a VMAgent manifest) would get from the operator, rewritten to run without it."""
+    assets = MountedAssets(objects, mount_dir=mount_dir)
+    config = render_agent_config(agent, scrapes, namespaces=namespaces, assets=assets, operator=operator)
+    inline: set[SecretFile] = set()
+    config.jobs = [_as_files(job, inline, assets.files) for job in config.jobs]
+    text = dump(config.as_dict())
+    return StandaloneConfig(
+        config=config,
+        text=text,
+        files=sorted(assets.files),
+        inline_secrets=sorted(inline),
+        rbac=discovery_rbac(config.jobs),
+    )
+
+
+def size_warning(size: int, what: str = "the vmagent config") -> str | None:
+    """A warning when ``size`` bytes would not fit a Kubernetes object (1 MiB), else ``None``."""
+    if size <= OBJECT_SIZE_LIMIT * 0.9:
+        return None
+    return (
+        f"{what} is {size / 1024:.0f} KiB; a ConfigMap or Secret holding it must stay under "
+        f"{OBJECT_SIZE_LIMIT // 1024} KiB (Kubernetes' object size limit)"
+    )
