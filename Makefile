@@ -1,30 +1,66 @@
-# vmscrape — developer entry points. `make test` is what CI runs (.ci/run).
+# vmscrape — developer entry points. `make up` runs the quick start, `make test` is what CI runs (.ci/run).
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
+CACHE  := $(HOME)/.cache/vmscrape
+# The engine: a pulumi on PATH wins; otherwise the one scripts/install-pulumi built into the cache.
+# The local default's secrets provider is a passphrase, empty unless you set one.
+ENGINE_ENV := PATH="$$PATH:$(CACHE)/bin" PULUMI_CONFIG_PASSPHRASE="$${PULUMI_CONFIG_PASSPHRASE-}" \
+              PULUMI_SKIP_UPDATE_CHECK=true
 
-.PHONY: venv tools test lint render clean
+.PHONY: venv tools engine test lint render up preview destroy clean clean-state
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 
-venv: $(PY)
+# Reinstalled only when the package's metadata changes.
+$(VENV)/.installed: $(PY) pyproject.toml constraints-ci.txt
 	$(PY) -m pip install -q -c constraints-ci.txt -e ".[dev]"
+	@touch $@
 
-# Real tools the tests run against, cached in ~/.cache/vmscrape (built or unpacked once).
+venv: $(VENV)/.installed
+
+# Real tools, cached in ~/.cache/vmscrape (built or unpacked once; later runs take seconds).
 tools:
 	@scripts/install-vmagent >/dev/null
+engine:
+	@scripts/install-pulumi >/dev/null
 
 lint: venv
-	$(VENV)/bin/ruff check vmscrape_component tests examples benchmarks scripts
+	$(VENV)/bin/ruff check vmscrape_component tests examples benchmarks
+	$(VENV)/bin/ruff format --check vmscrape_component tests examples benchmarks
 
-test: venv tools lint
-	VMAGENT="$$(scripts/install-vmagent)" VMSCRAPE_REQUIRE_VMAGENT=1 $(PY) -m pytest -q
+test: venv tools engine lint
+	$(ENGINE_ENV) VMAGENT="$$(scripts/install-vmagent)" VMSCRAPE_REQUIRE_VMAGENT=1 VMSCRAPE_REQUIRE_PULUMI=1 \
+		$(PY) -m pytest -q
 
-# Render every example and real-world manifest into one vmagent config, on stdout.
+# The quick start on the local default: `pulumi up` when a Python language host is installed, else
+# the same program, stack and state through the Automation API (`vmscrape up`).
+up: venv engine
+	@if $(ENGINE_ENV) sh -c 'command -v pulumi-language-python' >/dev/null 2>&1; then \
+		echo "make up: Python language host found: pulumi up"; \
+		$(ENGINE_ENV) pulumi stack select --create dev --secrets-provider passphrase && \
+		$(ENGINE_ENV) pulumi up --yes --stack dev; \
+	else \
+		echo "make up: no Python language host (pulumi-language-python): running the program through the Automation API"; \
+		$(ENGINE_ENV) $(VENV)/bin/vmscrape up; \
+	fi
+	@echo "make up: manifests in rendered/1-manifest/, vmagent config in rendered/vmagent/"
+
+preview: venv engine
+	$(ENGINE_ENV) $(VENV)/bin/vmscrape preview --diff
+
+destroy: venv engine
+	$(ENGINE_ENV) $(VENV)/bin/vmscrape destroy
+
+# Print the vmagent config of the real-world manifests (no engine needed).
 render: venv
-	$(VENV)/bin/vmscrape render ../shared/reference/real-manifests/vmservicescrape-*.yaml
+	$(VENV)/bin/vmscrape render $(addprefix ../shared/reference/real-manifests/vmservicescrape-vm-operator-,full.yaml annotations-sd.yaml tls-secrets.yaml)
 
-clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis rendered
+clean-state:
+	find .pulumi-state -mindepth 1 ! -name README.md -delete
+	rm -rf rendered Pulumi.*.yaml
+
+clean: clean-state
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

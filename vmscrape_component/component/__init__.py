@@ -6,27 +6,54 @@ from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
+from pulumi.runtime.settings import get_monitor
 
 from .agent_config import StandaloneDeployment, VMAgentConfig
 from .service_scrape import VMServiceScrape
 
-__all__ = ["StandaloneDeployment", "VMAgentConfig", "VMServiceScrape", "provider_options"]
+__all__ = [
+    "StandaloneDeployment",
+    "VMAgentConfig",
+    "VMServiceScrape",
+    "kube_context",
+    "provider_options",
+    "render_dir",
+]
 
-_render_providers: dict[str, k8s.Provider] = {}
+#: One provider per program run (keyed by the run's engine monitor) and target.
+_providers: dict[tuple[int, str, str], k8s.Provider] = {}
+
+
+def kube_context() -> str | None:
+    """The stack setting ``vmscrape:kubeContext``: deploy to that kubeconfig context."""
+    return pulumi.Config("vmscrape").get("kubeContext") or None
+
+
+def render_dir() -> str | None:
+    """The stack setting ``vmscrape:renderDir``, unless ``vmscrape:kubeContext`` asks for a cluster."""
+    if kube_context():
+        return None
+    return pulumi.Config("vmscrape").get("renderDir") or None
 
 
 def provider_options(**kwargs: Any) -> pulumi.ResourceOptions:
-    """Resource options that honour the stack setting ``vmscrape:renderDir``.
+    """Resource options that honour the stack settings ``vmscrape:kubeContext`` and ``vmscrape:renderDir``.
 
-    With ``pulumi config set vmscrape:renderDir rendered`` the resources are written as YAML manifests
-    into that directory (no cluster needed: the Kubernetes provider's ``render_yaml_to_directory`` mode);
-    without it they go to the cluster of the ambient kubeconfig/context, as usual.
+    ``vmscrape:kubeContext`` set: the resources go to the cluster of that kubeconfig context.
+    Else ``vmscrape:renderDir`` set (the root project's default is ``rendered``): they are written as YAML
+    manifests into that directory — no cluster needed (the provider's ``render_yaml_to_directory`` mode;
+    note that Secrets are written with their values). Neither: the ambient kubeconfig, as usual.
     """
-    render_dir = pulumi.Config("vmscrape").get("renderDir")
-    if render_dir:
-        provider = _render_providers.get(render_dir)
+    context, directory = kube_context(), render_dir()
+    run = id(get_monitor())
+    key = (run, "context", context) if context else (run, "render", directory or "")
+    if context or directory:
+        provider = _providers.get(key)
         if provider is None:
-            provider = k8s.Provider("vmscrape-render", render_yaml_to_directory=render_dir)
-            _render_providers[render_dir] = provider
+            if context:
+                provider = k8s.Provider("vmscrape-cluster", context=context)
+            else:
+                provider = k8s.Provider("vmscrape-render", render_yaml_to_directory=directory)
+            _providers[key] = provider
         kwargs.setdefault("provider", provider)
     return pulumi.ResourceOptions(**kwargs)

@@ -69,6 +69,12 @@ def _check_secrets(secrets: Mapping[str, Mapping[str, Any]]) -> None:
         raise VMScrapeError(problems)
 
 
+def _render_dir() -> str | None:
+    from . import render_dir
+
+    return render_dir()
+
+
 def _is_plain_mapping(value: Any) -> bool:
     return isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values())
 
@@ -134,6 +140,12 @@ class VMServiceScrape(pulumi.ComponentResource):
             secret: {key: pulumi.Output.secret(value) for key, value in data.items()}
             for secret, data in (secrets or {}).items()
         }
+        if self.secret_values and _render_dir():
+            pulumi.log.warn(
+                f"render mode (vmscrape:renderDir={_render_dir()}): the Secret manifests written there hold "
+                "the secret values (base64); keep that directory out of version control",
+                resource=self,
+            )
         #: The owned Secrets, in the scrape's namespace (where the operator looks them up).
         self.secrets = [
             k8s.core.v1.Secret(

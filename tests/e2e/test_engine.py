@@ -1,0 +1,207 @@
+"""The real Pulumi engine and Kubernetes provider, through the Automation API (inline programs).
+
+Render mode (``vmscrape:renderDir``) stands in for a cluster. Needs the ``pulumi`` CLI and the kubernetes
+plugin (``scripts/install-pulumi``); with ``VMSCRAPE_REQUIRE_PULUMI=1`` (as in CI) their absence fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pulumi
+import pytest
+import yaml
+
+from vmscrape_component.cli.__main__ import main as cli
+from vmscrape_component.cli.stack import find_pulumi, stack
+
+pytestmark = pytest.mark.e2e
+
+TOKEN = "e2e-bearer-7d41c0ffee"
+PASSWORD = "pa55-e2e-91b3"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def engine() -> str:
+    binary = find_pulumi()
+    if binary is None:
+        if os.environ.get("VMSCRAPE_REQUIRE_PULUMI"):
+            pytest.fail("no pulumi CLI: run scripts/install-pulumi (VMSCRAPE_REQUIRE_PULUMI is set)")
+        pytest.skip("no pulumi CLI (scripts/install-pulumi builds one)")
+    return binary
+
+
+class Project:
+    """A throwaway project directory with its own state and render directory."""
+
+    def __init__(self, root: Path, name: str = "e2e") -> None:
+        self.dir = root / "project"
+        self.dir.mkdir()
+        (self.dir / "Pulumi.yaml").write_text(f"name: {name}\nruntime: python\n")
+        self.state = root / "state"
+        self.rendered = self.dir / "rendered"
+        self.name = name
+
+    def stack(self, program: Callable[[], None]) -> Any:
+        os.chdir(self.dir)
+        return stack(
+            self.dir,
+            self.name,
+            program,
+            state_dir=self.state,
+            config={"vmscrape:renderDir": str(self.rendered)},
+        )
+
+    def manifests(self) -> dict[str, dict[str, Any]]:
+        return {
+            p.name: yaml.safe_load(p.read_text()) for p in sorted(self.rendered.glob("1-manifest/*.yaml"))
+        }
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Any:
+    cwd = os.getcwd()
+    yield Project(tmp_path)
+    os.chdir(cwd)
+
+
+def _quickstart() -> None:
+    from vmscrape_component.quickstart import program
+
+    program()
+
+
+def test_up_writes_what_vmscrape_render_gives_then_nothing_changes_then_destroy_cleans(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    st = project.stack(_quickstart)
+    up = st.up()
+    assert up.summary.result == "succeeded"
+    manifests = project.manifests()
+    kinds = sorted(m["kind"] for m in manifests.values())
+    assert kinds == ["VMAgent", "VMServiceScrape", "VMServiceScrape", "VMServiceScrape"]
+    config_file = Path(up.outputs["vmagent_config_file"].value)
+    written = config_file.read_text()
+    assert written == up.outputs["vmagent_config"].value
+    # The CLI, given the same objects as files, prints the same config byte for byte.
+    capsys.readouterr()
+    assert cli(["render", *map(str, sorted(project.rendered.glob("1-manifest/*.yaml")))]) == 0
+    assert capsys.readouterr().out == written
+    assert up.outputs["discovery_namespaces"].value["monitoring/envoy-sidecars"] == ["*"]
+
+    again = st.preview()
+    assert set(again.change_summary) == {"same"}, again.change_summary
+
+    st.destroy()
+    assert project.manifests() == {}
+    assert st.export_stack().deployment.get("resources") in (None, [])
+
+
+def _scrape_program(interval: str, *, component_name: str = "web", alias: bool = False) -> Callable[[], None]:
+    def program() -> None:
+        from vmscrape_component import VMServiceScrape
+        from vmscrape_component.component import provider_options
+
+        opts = provider_options(aliases=[pulumi.Alias(name="web")] if alias else None)
+        web = VMServiceScrape(
+            component_name,
+            resource_name="web",
+            namespace="apps",
+            spec={
+                "selector": {"matchLabels": {"app": "web"}},
+                "endpoints": [{"port": "http", "interval": interval}],
+            },
+            opts=opts,
+        )
+        pulumi.export("config", web.scrape_config_yaml)
+
+    return program
+
+
+def test_an_endpoint_change_updates_the_resource_in_place_and_an_alias_avoids_a_replace(
+    project: Project,
+) -> None:
+    before = project.stack(_scrape_program("30s")).up()
+    events: list[Any] = []
+    changed = project.stack(_scrape_program("1m"))
+    preview = changed.preview(on_event=events.append, diff=True)
+    # Stack, provider and component stay the same; the custom resource is updated, not replaced.
+    assert preview.change_summary == {"same": 3, "update": 1}, preview.change_summary
+    steps = [e.resource_pre_event.metadata for e in events if e.resource_pre_event]
+    (update,) = [s for s in steps if s.op.value == "update"]
+    assert update.type == "kubernetes:operator.victoriametrics.com/v1beta1:VMServiceScrape"
+    assert set(update.detailed_diff or {}) == {"spec.endpoints[0].interval"}, update.detailed_diff
+    after = changed.up()
+    assert "scrape_interval: 1m" in after.outputs["config"].value
+    assert after.outputs["config"].value != before.outputs["config"].value
+
+    renamed = project.stack(_scrape_program("1m", component_name="web-frontend", alias=True))
+    preview = renamed.preview()
+    assert set(preview.change_summary) == {"same"}, preview.change_summary
+
+
+def _secret_program() -> None:
+    from vmscrape_component import VMServiceScrape
+    from vmscrape_component.component import provider_options
+
+    config = pulumi.Config()
+    scrape = VMServiceScrape(
+        "billing",
+        namespace="billing",
+        secrets={
+            "billing-creds": {
+                "token": config.require_secret("token"),
+                "password": config.require_secret("pw"),
+            }
+        },
+        spec={
+            "endpoints": [
+                {"port": "a", "bearerTokenSecret": {"name": "billing-creds", "key": "token"}},
+                {
+                    "port": "b",
+                    "basicAuth": {
+                        "username": {"name": "billing-creds", "key": "password"},
+                        "password": {"name": "billing-creds", "key": "password"},
+                    },
+                },
+            ]
+        },
+        opts=provider_options(),
+    )
+    pulumi.export("config", scrape.scrape_config_yaml)
+    pulumi.export("manifest", scrape.manifest)
+
+
+def test_secrets_stay_out_of_state_outputs_and_config_and_render_mode_warns(project: Project) -> None:
+    import pulumi.automation as auto
+
+    st = project.stack(_secret_program)
+    st.set_config("token", auto.ConfigValue(TOKEN, secret=True))
+    st.set_config("pw", auto.ConfigValue(PASSWORD, secret=True))
+    lines: list[str] = []
+    up = st.up(on_output=lines.append)
+    assert any("hold the secret values" in line for line in lines)
+
+    needles = [s.encode() for s in (TOKEN, PASSWORD)]
+    needles += [base64.b64encode(s.encode()) for s in (TOKEN, PASSWORD)]
+
+    def holders(root: Path) -> set[str]:
+        return {
+            str(p.relative_to(root))
+            for p in root.rglob("*")
+            if p.is_file() and any(n in p.read_bytes() for n in needles)
+        }
+
+    assert holders(project.state) == set()  # state, history, backups, stack config
+    # In the project: only the Secret manifests render mode wrote (the stack config holds ciphertext).
+    secret_manifests = {
+        str(p.relative_to(project.dir)) for p in project.rendered.glob("1-manifest/v1-secret-*.yaml")
+    }
+    assert secret_manifests and holders(project.dir) == secret_manifests
+    outputs = repr({k: v.value for k, v in up.outputs.items()})
+    assert TOKEN not in outputs and PASSWORD not in outputs
+    assert "<secret billing/billing-creds token>" in up.outputs["config"].value
