@@ -132,6 +132,7 @@ def run(action: str, args: argparse.Namespace) -> int:
         f"state in {args.state_dir}",
         file=sys.stderr,
     )
+
     def out(line: str) -> None:
         print(line, flush=True)
 

@@ -1,4 +1,4 @@
-"""The quick-start program that ``pulumi up`` runs at the repository root (``Pulumi.yaml`` and ``__main__.py``).
+"""The quick start that ``pulumi up`` runs at the repository root (``Pulumi.yaml`` + ``__main__.py``).
 
 Three VMServiceScrapes (own namespace, every namespace, two named namespaces), the VMAgent that selects
 them, and the vmagent config the operator will generate for that agent. On the local default
