@@ -69,3 +69,20 @@ def test_whole_agent_config_matches_operator(case: dict[str, Any]) -> None:
     ]
     assert config.global_ == expected["global"]
     assert config.jobs == expected_jobs
+
+
+@pytest.mark.parametrize("case", _cases("agent"))
+def test_vmscrape_render_reproduces_the_operator_config(
+    case: dict[str, Any], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The same, end to end: the case's objects as a file, through the CLI, as a user would run it."""
+    from vmscrape_component.cli.__main__ import main
+
+    objects = tmp_path / "objects.yaml"
+    objects.write_text(yaml.safe_dump_all([case["vmagent"], *case["objects"]]))
+    env = [f"--operator-env={k}={v}" for k, v in (case.get("operator_config") or {}).items()]
+    assert main(["render", "--reveal-secrets", "--strict-refs", *env, str(objects)]) == 0
+    got = yaml.safe_load(capsys.readouterr().out)
+    expected = yaml.safe_load(case["expected_config"])
+    jobs = [j for j in expected.get("scrape_configs") or [] if j["job_name"].startswith("serviceScrape/")]
+    assert got == {"global": expected["global"], "scrape_configs": jobs}

@@ -48,7 +48,35 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="NS[,NS]",
         help="the operator's WATCH_NAMESPACE, if it watches specific namespaces",
     )
+    p.add_argument(
+        "--operator-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an environment variable of the operator that changes what it generates "
+        "(WATCH_NAMESPACE, VM_VMSERVICESCRAPEDEFAULT_ENFORCEENDPOINTSLICES); repeatable",
+    )
+    p.add_argument(
+        "--strict-refs",
+        action="store_true",
+        help="leave out scrapes whose Secrets/ConfigMaps are not in FILEs, as the operator does "
+        "(default: render them with placeholders)",
+    )
     p.set_defaults(run=run)
+
+
+def _operator_env(pairs: list[str], watch: str) -> OperatorSettings:
+    env: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key:
+            raise VMScrapeError(
+                [Problem(object="--operator-env", path="", value=pair, message="must be KEY=VALUE")]
+            )
+        env[key] = value
+    if watch:
+        env["WATCH_NAMESPACE"] = watch
+    return OperatorSettings.from_env(env)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,8 +113,10 @@ def run(args: argparse.Namespace) -> int:
                 )
             ]
         )
-    assets = Assets(found.assets, reveal=args.reveal_secrets, tls_mount_dir=args.tls_mount_dir)
-    operator = OperatorSettings(watch_namespaces=tuple(n for n in args.watch_namespace.split(",") if n))
+    assets = Assets(
+        found.assets, reveal=args.reveal_secrets, strict=args.strict_refs, tls_mount_dir=args.tls_mount_dir
+    )
+    operator = _operator_env(args.operator_env, args.watch_namespace)
     config = render_config(
         found.scrapes, agent, assets=assets, operator=operator, namespaces=found.namespaces
     )
