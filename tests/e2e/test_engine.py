@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -128,13 +129,18 @@ def test_an_endpoint_change_updates_the_resource_in_place_and_an_alias_avoids_a_
     before = project.stack(_scrape_program("30s")).up()
     events: list[Any] = []
     changed = project.stack(_scrape_program("1m"))
-    preview = changed.preview(on_event=events.append, diff=True)
+    shown: list[str] = []
+    preview = changed.preview(on_event=events.append, diff=True, on_output=shown.append)
     # Stack, provider and component stay the same; the custom resource is updated, not replaced.
     assert preview.change_summary == {"same": 3, "update": 1}, preview.change_summary
     steps = [e.resource_pre_event.metadata for e in events if e.resource_pre_event]
     (update,) = [s for s in steps if s.op.value == "update"]
     assert update.type == "kubernetes:operator.victoriametrics.com/v1beta1:VMServiceScrape"
     assert set(update.detailed_diff or {}) == {"spec.endpoints[0].interval"}, update.detailed_diff
+    # `preview --diff` shows the change readably: in the resource, and in the config output, field by field.
+    text = "\n".join(shown)
+    assert re.search(r'~ interval: "30s" => "1m"', text), text
+    assert re.search(r'~ scrape_interval\s*: "30s" => "1m"', text), text
     after = changed.up()
     assert "scrape_interval: 1m" in after.outputs["config"].value
     assert after.outputs["config"].value != before.outputs["config"].value
@@ -205,3 +211,10 @@ def test_secrets_stay_out_of_state_outputs_and_config_and_render_mode_warns(proj
     outputs = repr({k: v.value for k, v in up.outputs.items()})
     assert TOKEN not in outputs and PASSWORD not in outputs
     assert "<secret billing/billing-creds token>" in up.outputs["config"].value
+
+    # A new secret value: the diff says something changed, never what.
+    st.set_config("token", auto.ConfigValue(TOKEN + "-rotated", secret=True))
+    shown: list[str] = []
+    st.preview(diff=True, on_output=shown.append)
+    text = "\n".join(shown)
+    assert "[secret]" in text and TOKEN not in text
