@@ -218,3 +218,48 @@ def test_secrets_stay_out_of_state_outputs_and_config_and_render_mode_warns(proj
     st.preview(diff=True, on_output=shown.append)
     text = "\n".join(shown)
     assert "[secret]" in text and TOKEN not in text
+
+
+def test_the_standalone_example_keeps_its_token_in_secrets_only(tmp_path: Path) -> None:
+    import shutil
+
+    import pulumi.automation as auto
+
+    from vmscrape_component.cli.stack import _project
+
+    example = tmp_path / "standalone-vmagent"
+    shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "standalone-vmagent", example)
+    project_dir, name, program = _project(example)
+    cwd = os.getcwd()
+    os.chdir(project_dir)
+    try:
+        st = stack(
+            project_dir,
+            name,
+            program,
+            state_dir=tmp_path / "state",
+            config={"vmscrape:renderDir": str(example / "rendered")},
+        )
+        st.set_config("checkoutToken", auto.ConfigValue(TOKEN, secret=True))
+        up = st.up()
+        files = {p.name: p.read_bytes() for p in (example / "rendered").rglob("*.yaml")}
+        config_maps = [n for n in files if n.startswith("v1-configmap-")]
+        assert config_maps == ["v1-configmap-monitoring-edge-scrape-config.yaml"]
+        encoded = base64.b64encode(TOKEN.encode())
+        holders = {n for n, data in files.items() if TOKEN.encode() in data or encoded in data}
+        # The component-owned Secret in `shop` and the agent's mounted copy in `monitoring`; nothing else.
+        assert holders == {
+            "v1-secret-shop-checkout-metrics-token.yaml",
+            "v1-secret-monitoring-edge-scrape-assets.yaml",
+        }
+        state = [p for p in (tmp_path / "state").rglob("*") if p.is_file()]
+        assert state and not any(TOKEN.encode() in p.read_bytes() or encoded in p.read_bytes() for p in state)
+        assert TOKEN not in repr({k: v.value for k, v in up.outputs.items()})
+        roles = sorted(n for n in files if n.startswith("rbac.authorization.k8s.io_v1-role-"))
+        assert roles == [
+            "rbac.authorization.k8s.io_v1-role-data-edge-discovery.yaml",
+            "rbac.authorization.k8s.io_v1-role-shop-edge-discovery.yaml",
+        ]
+        st.destroy()
+    finally:
+        os.chdir(cwd)
