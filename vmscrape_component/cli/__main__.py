@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import VMScrapeError
-from . import diff, render, stack, validate
+from . import diff, explain, render, stack, validate
 
 EXIT_INVALID = 2
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     render.add_parser(commands)
     validate.add_parser(commands)
+    explain.add_parser(commands)
     diff.add_parser(commands)
     stack.add_parser(commands)
     return parser

@@ -1,0 +1,243 @@
+"""``vmscrape explain MANIFESTS... --snapshot FILE`` — preview a rollout against a cluster snapshot.
+
+Shows which VMServiceScrapes the agent selects (and why not), then for every rendered job the targets
+vmagent would scrape (address, final labels, URL) and the ones it would drop (with the relabeling rule
+that dropped them). The snapshot is ``kubectl get namespaces,services,endpoints,endpointslices,pods -A
+-o yaml`` output (add ``nodes`` for ``attach_metadata.node``).
+
+JSON output (``-o json``) is one object; keys are stable and listed here (lists keep the order shown in
+the text output; maps are sorted by key):
+
+- ``agent``: ``"namespace/name"`` of the VMAgent, or ``null`` when none is given (every scrape used).
+- ``selection``: list of ``{"scrape": "ns/name", "selected": bool, "reason": str}``, sorted by scrape.
+- ``skipped``: list of ``{"scrape": "ns/name", "reason": str}`` — selected but left out of the config.
+- ``jobs``: list, in config order, of:
+
+  - ``job_name``: str; ``role``: discovery role; ``namespaces``: watched namespaces (``[]`` = all)
+  - ``discovered``: int, how many targets discovery found
+  - ``active``: list of ``{"address", "scrape_url", "labels", "source"}`` — ``address`` is ``host:port``
+    as in ``instance``; ``labels`` the final target labels; ``source`` the object it came from
+    (``Endpoints ns/name``, ``EndpointSlice ns/name``, ``Service ns/name``, with ``(pod ns/name port
+    not in it)`` for a pod's extra container port)
+  - ``dropped``: list of ``{"address", "source", "reason", "rule", "discovered_labels"}`` — ``reason``
+    is vmagent's: ``relabeling``, ``missing scrape URL`` or ``duplicate``; ``rule`` is ``null`` or
+    ``{"scope": "job"|"global", "index": int, "action": str, "text": str}`` (``index`` into that
+    scope's ``relabel_configs``); ``discovered_labels`` are the labels relabeling started from
+  - ``notes``: list of str, parts of the config the simulation could not follow
+
+- ``notes``: list of str (ignored documents).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..errors import Problem, VMScrapeError
+from ..manifests import load_manifests
+from ..render import Assets, OperatorSettings
+from ..simulate import Explanation, Target, explain, load_snapshot
+
+OUTPUT_FORMATS = ("text", "json")
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "explain",
+        help="preview which targets each rendered job gets in a cluster snapshot, and why others are dropped",
+        description="Render the VMServiceScrapes in MANIFESTS as the operator would, then simulate vmagent's "
+        "Kubernetes discovery and relabeling over a cluster snapshot (kubectl get namespaces,services,"
+        "endpoints,endpointslices,pods -A -o yaml): the selected scrapes, and per job the targets kept "
+        "(address, labels, URL) and dropped (with the rule that dropped them).",
+    )
+    p.add_argument("files", nargs="+", metavar="MANIFESTS", help="YAML files ('-' for standard input)")
+    p.add_argument("--snapshot", required=True, metavar="FILE", help="cluster snapshot (YAML List)")
+    p.add_argument("--agent", metavar="NS/NAME", help="explain for this VMAgent from MANIFESTS")
+    p.add_argument(
+        "--namespace",
+        "-n",
+        default="default",
+        help="namespace for objects that name none (default: %(default)s)",
+    )
+    p.add_argument("-o", "--output", choices=OUTPUT_FORMATS, default="text", help="default: %(default)s")
+    p.set_defaults(run=run)
+
+
+def _choose_agent(agents: list[Any], wanted: str | None) -> Any | None:
+    if wanted:
+        for agent in agents:
+            if f"{agent.namespace}/{agent.name}" == wanted:
+                return agent
+        known = ", ".join(f"{a.namespace}/{a.name}" for a in agents) or "none"
+        raise VMScrapeError(
+            [
+                Problem(
+                    "--agent", "", f"no VMAgent with that namespace/name in MANIFESTS; given: {known}", wanted
+                )
+            ]
+        )
+    if len(agents) > 1:
+        names = ", ".join(f"{a.namespace}/{a.name}" for a in agents)
+        raise VMScrapeError(
+            [Problem("--agent", "", f"MANIFESTS hold several VMAgents ({names}); choose one")]
+        )
+    return agents[0] if agents else None
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.snapshot == "-" and "-" in args.files:
+        raise VMScrapeError(
+            [Problem("--snapshot", "", "standard input can feed MANIFESTS or the snapshot, not both")]
+        )
+    found = load_manifests(args.files, default_namespace=args.namespace)
+    snapshot = load_snapshot(args.snapshot)
+    agent = _choose_agent(found.agents, args.agent)
+    result = explain(
+        found.scrapes,
+        snapshot,
+        agent,
+        assets=Assets(found.assets),
+        operator=OperatorSettings(),
+        namespaces=found.namespaces,
+    )
+    notes = [f"ignored {note}" for note in found.ignored]
+    notes += [f"snapshot: ignored {item}" for item in snapshot.ignored]
+    if args.output == "json":
+        json.dump(as_json(result, notes), sys.stdout, indent=2, sort_keys=False)
+        sys.stdout.write("\n")
+    else:
+        print_text(result, notes)
+    return 0
+
+
+# -- JSON ----------------------------------------------------------------------------------------------------
+
+
+def _rule(target: Target) -> dict[str, Any] | None:
+    rule = target.dropped_by
+    if rule is None:
+        return None
+    return {
+        "scope": target.dropped_by_scope,
+        "index": rule.index,
+        "action": rule.action,
+        "text": rule.describe(),
+    }
+
+
+def as_json(result: Explanation, notes: list[str] | None = None) -> dict[str, Any]:
+    """The explanation as the documented JSON object (see the module docstring)."""
+    return {
+        "agent": result.agent,
+        "selection": [
+            {"scrape": s.scrape, "selected": s.selected, "reason": s.reason} for s in result.selection
+        ],
+        "skipped": [{"scrape": k, "reason": result.skipped[k]} for k in sorted(result.skipped)],
+        "jobs": [
+            {
+                "job_name": job.job_name,
+                "role": job.role,
+                "namespaces": list(job.namespaces),
+                "discovered": len(job.targets),
+                "active": [
+                    {"address": t.address, "scrape_url": t.scrape_url, "labels": t.labels, "source": t.source}
+                    for t in job.active
+                ],
+                "dropped": [
+                    {
+                        "address": t.address,
+                        "source": t.source,
+                        "reason": t.dropped,
+                        "rule": _rule(t),
+                        "discovered_labels": t.discovered_labels,
+                    }
+                    for t in job.dropped
+                ],
+                "notes": list(job.notes),
+            }
+            for job in result.jobs
+        ],
+        "notes": list(notes or ()),
+    }
+
+
+# -- text ----------------------------------------------------------------------------------------------------
+
+
+def _labels_text(labels: dict[str, str]) -> str:
+    return ", ".join(f'{k}="{v}"' for k, v in labels.items())
+
+
+def _drop_text(target: Target) -> str:
+    if target.dropped_by is not None:
+        scope = "global relabel_configs" if target.dropped_by_scope == "global" else "relabel_configs"
+        return f"{scope} {target.dropped_by.describe()}"
+    return str(target.dropped)
+
+
+def _tables(result: Explanation) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, header, rows) for every table, shared by the rich and the plain printer."""
+    tables: list[tuple[str, list[str], list[list[str]]]] = []
+    title = f"Selection by VMAgent {result.agent}" if result.agent else "Selection (no VMAgent given)"
+    tables.append(
+        (
+            title,
+            ["scrape", "selected", "why"],
+            [[s.scrape, "yes" if s.selected else "no", s.reason] for s in result.selection],
+        )
+    )
+    if result.skipped:
+        rows = [[k, result.skipped[k]] for k in sorted(result.skipped)]
+        tables.append(("Left out of the config (as the operator would)", ["scrape", "why"], rows))
+    for job in result.jobs:
+        where = ", ".join(job.namespaces) if job.namespaces else "all namespaces"
+        head = (
+            f"{job.job_name} — role {job.role or '?'} in {where}: "
+            f"{len(job.active)} active, {len(job.dropped)} dropped of {len(job.targets)} discovered"
+        )
+        active = [[t.address, t.scrape_url, _labels_text(t.labels)] for t in job.active]
+        tables.append((head, ["active target", "scrape URL", "labels"], active))
+        dropped = [[t.address, t.source, _drop_text(t)] for t in job.dropped]
+        if dropped:
+            tables.append(
+                (f"{job.job_name} — dropped", ["address", "discovered from", "dropped by"], dropped)
+            )
+        for note in job.notes:
+            tables.append((f"{job.job_name} — note", ["note"], [[note]]))
+    return tables
+
+
+def print_text(result: Explanation, notes: list[str] | None = None) -> None:
+    """Tables on standard output: rich tables when ``rich`` is installed, plain text otherwise."""
+    tables = _tables(result)
+    try:
+        from rich.console import Console
+        from rich.table import Table
+    except ImportError:  # pragma: no cover - rich is a dependency; plain text keeps the command usable
+        for title, header, rows in tables:
+            print(title)
+            print("  " + " | ".join(header))
+            for row in rows or [["(none)"]]:
+                print("  " + " | ".join(row))
+            print()
+    else:
+        console = Console(soft_wrap=False, width=max(120, Console().width))
+        for title, header, rows in tables:
+            table = Table(title=title, title_justify="left", show_lines=False)
+            for column in header:
+                table.add_column(column, overflow="fold")
+            for row in rows:
+                table.add_row(*[_escape(c) for c in row])
+            if not rows:
+                table.add_row("(none)", *[""] * (len(header) - 1))
+            console.print(table)
+    for note in notes or ():
+        print(f"note: {note}", file=sys.stderr)
+
+
+def _escape(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)

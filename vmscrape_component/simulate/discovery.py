@@ -1,0 +1,669 @@
+"""vmagent's Kubernetes service discovery over a cluster snapshot: which targets a ``kubernetes_sd_config``
+finds and the ``__meta_kubernetes_*`` labels each carries.
+
+Follows ``lib/promscrape/discovery/kubernetes`` of VictoriaMetrics v1.150.0 for the roles a
+VMServiceScrape renders (``endpoints``, ``endpointslice`` — ``endpointslices`` is the operator's alias —
+and ``service``), plus ``pod``:
+
+- **endpoints**: one target per (subset port, address), ``addresses`` with
+  ``__meta_kubernetes_endpoint_ready="true"`` and ``notReadyAddresses`` with ``"false"``; the Service of
+  the same name adds its labels; a ``Pod`` target reference adds the pod's labels and, for each container
+  (and native-sidecar init container, ``restartPolicy: Always``) with a port equal to the endpoint port,
+  the container labels. Every container port of a referenced pod that no endpoint port matched becomes a
+  target of its own (``__address__`` = pod IP : container port).
+- **endpointslice**: the same from EndpointSlices (Service from the ``kubernetes.io/service-name`` label),
+  with ``conditions`` as labels instead of a ready split; absent conditions read ``false``.
+- **service**: one target per Service port, ``__address__`` = ``<name>.<namespace>.svc:<port>``.
+- Only objects in ``namespaces.names`` are seen (absent: every namespace) — the pods and Services used
+  for enrichment too; ``selectors`` filter each role's objects; ``attach_metadata`` adds node (from Node
+  objects, if the snapshot has them) and namespace labels and annotations.
+
+Targets come out in a stable order (objects sorted by namespace/name); vmagent itself has none.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ..errors import Problem, VMScrapeError
+
+__all__ = ["DiscoveredTarget", "Discovery", "Snapshot", "discover", "load_snapshot", "snapshot_from_objects"]
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_KINDS = {
+    "Namespace": "namespaces",
+    "Service": "services",
+    "Endpoints": "endpoints",
+    "EndpointSlice": "endpointslices",
+    "Pod": "pods",
+    "Node": "nodes",
+}
+_INVALID_LABEL_CHARS = re.compile(r"[^a-zA-Z0-9_]")
+
+
+@dataclass
+class Snapshot:
+    """The cluster objects discovery reads, keyed by ``namespace/name`` (``/name`` for cluster objects)."""
+
+    namespaces: dict[str, dict[str, Any]] = field(default_factory=dict)
+    services: dict[str, dict[str, Any]] = field(default_factory=dict)
+    endpoints: dict[str, dict[str, Any]] = field(default_factory=dict)
+    endpointslices: dict[str, dict[str, Any]] = field(default_factory=dict)
+    pods: dict[str, dict[str, Any]] = field(default_factory=dict)
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)
+    #: ``Kind ns/name`` of objects of other kinds.
+    ignored: list[str] = field(default_factory=list)
+
+    def namespace_labels(self) -> dict[str, dict[str, str]]:
+        """``{namespace: labels}`` of the Namespace objects (for namespace selectors)."""
+        return {
+            _meta(o).get("name", ""): dict(_meta(o).get("labels") or {}) for o in self.namespaces.values()
+        }
+
+
+def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
+    return obj.get("metadata") or {}
+
+
+def _key(obj: Mapping[str, Any]) -> str:
+    meta = _meta(obj)
+    return f"{meta.get('namespace') or ''}/{meta.get('name') or ''}"
+
+
+def snapshot_from_objects(objects: Iterable[Any], *, where: str = "snapshot") -> Snapshot:
+    """Sort Kubernetes objects (``List`` documents are opened) into a :class:`Snapshot`."""
+    snapshot = Snapshot()
+    problems: list[Problem] = []
+
+    def visit(obj: Any, at: str) -> None:
+        if obj is None:
+            return
+        if not isinstance(obj, Mapping):
+            problems.append(Problem(object=at, path="", message="expected a Kubernetes object (a mapping)"))
+            return
+        kind = obj.get("kind")
+        if isinstance(kind, str) and kind.endswith("List") and isinstance(obj.get("items"), list):
+            for i, item in enumerate(obj["items"]):
+                visit(item, f"{at}.items[{i}]")
+            return
+        if not isinstance(obj.get("metadata"), Mapping) or not _meta(obj).get("name"):
+            problems.append(Problem(object=at, path="metadata.name", message="missing", value=None))
+            return
+        bucket = _KINDS.get(str(kind))
+        if bucket is None:
+            snapshot.ignored.append(f"{kind} {_key(obj).lstrip('/')}")
+            return
+        key = _key(obj) if bucket not in ("namespaces", "nodes") else "/" + _meta(obj)["name"]
+        getattr(snapshot, bucket)[key] = dict(obj)
+
+    for i, obj in enumerate(objects):
+        visit(obj, f"{where}#{i}")
+    if problems:
+        raise VMScrapeError(problems)
+    return snapshot
+
+
+def load_snapshot(path: str | Path) -> Snapshot:
+    """Read a snapshot file: ``kubectl get namespaces,services,endpoints,endpointslices,pods -A -o yaml``
+    output (a ``List``), or any multi-document YAML of such objects. ``-`` is standard input."""
+    import sys
+
+    try:
+        text = sys.stdin.read() if str(path) == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise VMScrapeError(
+            [Problem(object=str(path), path="", message=f"cannot read: {exc.strerror}")]
+        ) from None
+    try:
+        docs = list(yaml.load_all(text, Loader=_Loader))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise VMScrapeError([Problem(object=where, path="", message=f"not valid YAML: {problem}")]) from None
+    return snapshot_from_objects(docs, where=str(path))
+
+
+# -- label sets ----------------------------------------------------------------------------------------------
+
+
+class _Labels:
+    """Labels in the order vmagent adds them; duplicates resolve to the last added (RemoveDuplicates)."""
+
+    def __init__(self) -> None:
+        self.items: list[tuple[str, str]] = []
+
+    def add(self, name: str, value: Any) -> None:
+        self.items.append((name, "" if value is None else str(value)))
+
+    def final(self) -> dict[str, str]:
+        merged: dict[str, str] = {}
+        for name, value in self.items:
+            merged[name] = value
+        return {name: merged[name] for name in sorted(merged)}
+
+
+def sanitize_label_name(name: str) -> str:
+    """vmagent's ``discoveryutil.SanitizeLabelName``: every char outside ``[a-zA-Z0-9_]`` becomes ``_``."""
+    return _INVALID_LABEL_CHARS.sub("_", name)
+
+
+def join_host_port(host: str, port: Any) -> str:
+    """``host:port``, with ``[host]`` when the host has a colon (IPv6)."""
+    if ":" in host:
+        host = f"[{host}]"
+    return f"{host}:{_int(port)}"
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return 0
+
+
+def _register(obj: Mapping[str, Any], prefix: str, m: _Labels) -> None:
+    """``ObjectMeta.registerLabelsAndAnnotations``: labels then annotations, each sorted by name."""
+    meta = _meta(obj)
+    labels = meta.get("labels") or {}
+    for name in sorted(labels):
+        m.add(sanitize_label_name(f"{prefix}_label_{name}"), labels[name])
+        m.add(sanitize_label_name(f"{prefix}_labelpresent_{name}"), "true")
+    annotations = meta.get("annotations") or {}
+    for name in sorted(annotations):
+        m.add(sanitize_label_name(f"{prefix}_annotation_{name}"), annotations[name])
+        m.add(sanitize_label_name(f"{prefix}_annotationpresent_{name}"), "true")
+
+
+@dataclass(frozen=True)
+class DiscoveredTarget:
+    """One target as discovery hands it to relabeling: ``__address__`` and the ``__meta_*`` labels."""
+
+    labels: dict[str, str]
+    #: Where it came from, e.g. ``Endpoints apps/web`` or ``EndpointSlice apps/web-x7k2p``.
+    source: str
+
+    @property
+    def address(self) -> str:
+        return self.labels.get("__address__", "")
+
+
+@dataclass
+class Discovery:
+    """What one ``kubernetes_sd_config`` finds in a snapshot."""
+
+    role: str
+    #: Namespaces watched; empty means all.
+    namespaces: list[str]
+    targets: list[DiscoveredTarget]
+    #: Things the simulation could not follow exactly (unsupported selectors or roles).
+    notes: list[str] = field(default_factory=list)
+
+
+# -- the watcher view: which objects a config sees -----------------------------------------------------------
+
+
+class _View:
+    def __init__(self, snapshot: Snapshot, sd: Mapping[str, Any], notes: list[str]) -> None:
+        self.snapshot = snapshot
+        names = ((sd.get("namespaces") or {}).get("names")) or []
+        if (sd.get("namespaces") or {}).get("own_namespace") and not names:
+            notes.append(
+                "namespaces.own_namespace is vmagent's own namespace, unknown here: all namespaces used"
+            )
+        self.namespaces = [str(n) for n in names]
+        meta = sd.get("attach_metadata") or {}
+        self.attach_node = bool(meta.get("node"))
+        self.attach_namespace = bool(meta.get("namespace"))
+        self.selectors: dict[str, list[tuple[str, str]]] = {}
+        for s in sd.get("selectors") or ():
+            role = _role(str(s.get("role") or ""))
+            if s.get("label"):
+                self.selectors.setdefault(role, []).append(("label", str(s["label"])))
+            if s.get("field"):
+                self.selectors.setdefault(role, []).append(("field", str(s["field"])))
+        self.notes = notes
+        self._cache: dict[str, list[dict[str, Any]]] = {}
+
+    def objects(self, role: str) -> list[dict[str, Any]]:
+        if role not in self._cache:
+            self._cache[role] = self._objects(role)
+        return self._cache[role]
+
+    def _objects(self, role: str) -> list[dict[str, Any]]:
+        bucket: dict[str, dict[str, Any]] = {
+            "endpoints": self.snapshot.endpoints,
+            "endpointslice": self.snapshot.endpointslices,
+            "service": self.snapshot.services,
+            "pod": self.snapshot.pods,
+        }[role]
+        out = []
+        for key in sorted(bucket):
+            obj = bucket[key]
+            if self.namespaces and (_meta(obj).get("namespace") or "") not in self.namespaces:
+                continue
+            if all(self._selected(obj, kind, text) for kind, text in self.selectors.get(role, ())):
+                out.append(obj)
+        return out
+
+    def get(self, role: str, namespace: str, name: str) -> dict[str, Any] | None:
+        if not name:
+            return None
+        for obj in self.objects(role):
+            meta = _meta(obj)
+            if meta.get("name") == name and (meta.get("namespace") or "") == namespace:
+                return obj
+        return None
+
+    def node(self, name: str) -> dict[str, Any] | None:
+        return self.snapshot.nodes.get("/" + name) if self.attach_node else None
+
+    def namespace(self, name: str) -> dict[str, Any] | None:
+        return self.snapshot.namespaces.get("/" + name) if self.attach_namespace else None
+
+    def _selected(self, obj: Mapping[str, Any], kind: str, text: str) -> bool:
+        if kind == "label":
+            try:
+                return label_selector_matches(text, _meta(obj).get("labels") or {})
+            except ValueError as exc:
+                self._note(f"label selector {text!r} not simulated ({exc}); objects not filtered by it")
+                return True
+        return self._field_selected(obj, text)
+
+    def _field_selected(self, obj: Mapping[str, Any], text: str) -> bool:
+        for requirement in filter(None, (r.strip() for r in text.split(","))):
+            m = re.fullmatch(r"([A-Za-z0-9_.]+)\s*(==|!=|=)\s*(.*)", requirement)
+            if not m or m.group(1) not in ("metadata.name", "metadata.namespace"):
+                self._note(f"field selector {requirement!r} not simulated; objects not filtered by it")
+                continue
+            value = _meta(obj).get(m.group(1).split(".")[1]) or ""
+            if (value == m.group(3)) != (m.group(2) != "!="):
+                return False
+        return True
+
+    def _note(self, text: str) -> None:
+        if text not in self.notes:
+            self.notes.append(text)
+
+
+def label_selector_matches(selector: str, labels: Mapping[str, str]) -> bool:
+    """Whether ``labels`` match a label selector in Kubernetes' string form (``a=b,c in (d),!e``)."""
+    for requirement in _split_requirements(selector):
+        m = re.fullmatch(r"([^\s!=,()]+)\s+(in|notin)\s+\((.*)\)", requirement)
+        if m:
+            values = {v.strip() for v in m.group(3).split(",") if v.strip()}
+            present = m.group(1) in labels
+            if m.group(2) == "in" and not (present and labels[m.group(1)] in values):
+                return False
+            if m.group(2) == "notin" and present and labels[m.group(1)] in values:
+                return False
+            continue
+        m = re.fullmatch(r"([^\s!=,()]+)\s*(==|!=|=)\s*([^\s,()]*)", requirement)
+        if m:
+            equal = labels.get(m.group(1)) == m.group(3)
+            if m.group(2) == "!=":
+                if m.group(1) in labels and equal:
+                    return False
+            elif not equal:
+                return False
+            continue
+        m = re.fullmatch(r"(!?)\s*([^\s!=,()]+)", requirement)
+        if m:
+            if (m.group(2) in labels) == bool(m.group(1)):
+                return False
+            continue
+        raise ValueError(f"cannot parse requirement {requirement!r}")
+    return True
+
+
+def _split_requirements(selector: str) -> list[str]:
+    parts, depth, current = [], 0, []
+    for ch in selector:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append("".join(current).strip())
+            current = []
+        else:
+            current.append(ch)
+    parts.append("".join(current).strip())
+    return [p for p in parts if p]
+
+
+# -- object labels -------------------------------------------------------------------------------------------
+
+
+def _pod_ready(pod: Mapping[str, Any]) -> str:
+    for cond in (pod.get("status") or {}).get("conditions") or ():
+        if cond.get("type") == "Ready":
+            return str(cond.get("status") or "").lower()
+    return "unknown"
+
+
+def _pod_controller(pod: Mapping[str, Any]) -> Mapping[str, Any] | None:
+    for ref in _meta(pod).get("ownerReferences") or ():
+        if ref.get("controller"):
+            return ref
+    return None
+
+
+def _pod_common(pod: Mapping[str, Any], view: _View, m: _Labels) -> None:
+    meta, spec, status = _meta(pod), pod.get("spec") or {}, pod.get("status") or {}
+    if view.attach_node:
+        m.add("__meta_kubernetes_node_name", spec.get("nodeName"))
+        node = view.node(spec.get("nodeName") or "")
+        if node is not None:
+            _register(node, "__meta_kubernetes_node", m)
+    if view.attach_namespace:
+        ns = view.namespace(meta.get("namespace") or "")
+        if ns is not None:
+            _register(ns, "__meta_kubernetes_namespace", m)
+    m.add("__meta_kubernetes_pod_name", meta.get("name"))
+    m.add("__meta_kubernetes_pod_ip", status.get("podIP"))
+    m.add("__meta_kubernetes_pod_ready", _pod_ready(pod))
+    m.add("__meta_kubernetes_pod_phase", status.get("phase"))
+    m.add("__meta_kubernetes_pod_node_name", spec.get("nodeName"))
+    m.add("__meta_kubernetes_pod_host_ip", status.get("hostIP"))
+    m.add("__meta_kubernetes_pod_uid", meta.get("uid"))
+    m.add("__meta_kubernetes_namespace", meta.get("namespace"))
+    controller = _pod_controller(pod)
+    if controller is not None:
+        if controller.get("kind"):
+            m.add("__meta_kubernetes_pod_controller_kind", controller["kind"])
+        if controller.get("name"):
+            m.add("__meta_kubernetes_pod_controller_name", controller["name"])
+    _register(pod, "__meta_kubernetes_pod", m)
+
+
+def _container_labels(
+    container: Mapping[str, Any], port: Mapping[str, Any] | None, init: bool, m: _Labels
+) -> None:
+    m.add("__meta_kubernetes_pod_container_image", container.get("image"))
+    m.add("__meta_kubernetes_pod_container_name", container.get("name"))
+    m.add("__meta_kubernetes_pod_container_init", "true" if init else "false")
+    if port is not None:
+        m.add("__meta_kubernetes_pod_container_port_name", port.get("name"))
+        m.add("__meta_kubernetes_pod_container_port_number", _int(port.get("containerPort")))
+        m.add("__meta_kubernetes_pod_container_port_protocol", port.get("protocol"))
+
+
+def _service_common(svc: Mapping[str, Any], view: _View, m: _Labels) -> None:
+    meta, spec = _meta(svc), svc.get("spec") or {}
+    m.add("__meta_kubernetes_namespace", meta.get("namespace"))
+    m.add("__meta_kubernetes_service_name", meta.get("name"))
+    m.add("__meta_kubernetes_service_type", spec.get("type"))
+    if spec.get("type") != "ExternalName":
+        m.add("__meta_kubernetes_service_cluster_ip", spec.get("clusterIP"))
+    else:
+        m.add("__meta_kubernetes_service_external_name", spec.get("externalName"))
+    if view.attach_namespace:
+        ns = view.namespace(meta.get("namespace") or "")
+        if ns is not None:
+            _register(ns, "__meta_kubernetes_namespace", m)
+    _register(svc, "__meta_kubernetes_service", m)
+
+
+def _containers(pod: Mapping[str, Any], init: bool) -> list[Mapping[str, Any]]:
+    return list((pod.get("spec") or {}).get("initContainers" if init else "containers") or ())
+
+
+def _native_sidecar(container: Mapping[str, Any]) -> bool:
+    return container.get("restartPolicy") == "Always"
+
+
+def _ports(container: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return list(container.get("ports") or ())
+
+
+class _PodPortsSeen:
+    """Pods referenced by endpoints and the container ports an endpoint port matched (``podPortsSeen``)."""
+
+    def __init__(self) -> None:
+        self.pods: dict[str, tuple[Mapping[str, Any], list[int]]] = {}
+
+    def touch(self, pod: Mapping[str, Any]) -> list[int]:
+        return self.pods.setdefault(_key(pod), (pod, []))[1]
+
+    def extra_targets(
+        self, view: _View, add_owner: Any, svc: Mapping[str, Any] | None, source: str
+    ) -> list[DiscoveredTarget]:
+        out = []
+        for key in sorted(self.pods):
+            pod, seen = self.pods[key]
+            for init in (False, True):
+                for container in _containers(pod, init):
+                    if init and not _native_sidecar(container):
+                        continue
+                    for port in _ports(container):
+                        if _int(port.get("containerPort")) in seen:
+                            continue
+                        m = _Labels()
+                        ip = (pod.get("status") or {}).get("podIP") or ""
+                        m.add("__address__", join_host_port(ip, port.get("containerPort")))
+                        _pod_common(pod, view, m)
+                        _container_labels(container, port, init, m)
+                        add_owner(pod, m)
+                        if svc is not None:
+                            _service_common(svc, view, m)
+                        out.append(DiscoveredTarget(m.final(), f"{source} (pod {key} port not in it)"))
+        return out
+
+
+def _endpoints_targets(eps: Mapping[str, Any], view: _View) -> list[DiscoveredTarget]:
+    meta = _meta(eps)
+    namespace, name = meta.get("namespace") or "", meta.get("name") or ""
+    source = f"Endpoints {namespace}/{name}"
+    svc = view.get("service", namespace, name)
+    seen = _PodPortsSeen()
+    out: list[DiscoveredTarget] = []
+    for subset in eps.get("subsets") or ():
+        for port in subset.get("ports") or ():
+            for ready, addresses in (("true", "addresses"), ("false", "notReadyAddresses")):
+                for address in subset.get(addresses) or ():
+                    m = _endpoint_address_labels(eps, address, port, ready, svc, view, seen)
+                    out.append(DiscoveredTarget(m.final(), source))
+
+    def owner(pod: Mapping[str, Any], m: _Labels) -> None:
+        m.add("__meta_kubernetes_endpoints_name", name)
+        m.add("__meta_kubernetes_endpoint_address_target_kind", "Pod")
+        m.add("__meta_kubernetes_endpoint_address_target_name", _meta(pod).get("name"))
+        _register(eps, "__meta_kubernetes_endpoints", m)
+
+    return out + seen.extra_targets(view, owner, svc, source)
+
+
+def _endpoint_address_labels(
+    eps: Mapping[str, Any],
+    address: Mapping[str, Any],
+    port: Mapping[str, Any],
+    ready: str,
+    svc: Mapping[str, Any] | None,
+    view: _View,
+    seen: _PodPortsSeen,
+) -> _Labels:
+    meta = _meta(eps)
+    ref = address.get("targetRef") or {}
+    m = _Labels()
+    m.add("__address__", join_host_port(address.get("ip") or "", port.get("port")))
+    m.add("__meta_kubernetes_namespace", meta.get("namespace"))
+    m.add("__meta_kubernetes_endpoints_name", meta.get("name"))
+    m.add("__meta_kubernetes_endpoint_ready", ready)
+    m.add("__meta_kubernetes_endpoint_port_name", port.get("name"))
+    m.add("__meta_kubernetes_endpoint_port_protocol", port.get("protocol"))
+    if ref.get("kind"):
+        m.add("__meta_kubernetes_endpoint_address_target_kind", ref.get("kind"))
+        m.add("__meta_kubernetes_endpoint_address_target_name", ref.get("name"))
+    if address.get("nodeName"):
+        m.add("__meta_kubernetes_endpoint_node_name", address["nodeName"])
+    if address.get("hostname"):
+        m.add("__meta_kubernetes_endpoint_hostname", address["hostname"])
+    if svc is not None:
+        _service_common(svc, view, m)
+    _register(eps, "__meta_kubernetes_endpoints", m)
+    pod = view.get("pod", ref.get("namespace") or "", ref.get("name") or "") if ref.get("name") else None
+    if ref.get("kind") != "Pod" or pod is None:
+        return m
+    _pod_common(pod, view, m)
+    matched = seen.touch(pod)
+    _match_container_ports(pod, _int(port.get("port")), matched, m, sidecars_only=True)
+    return m
+
+
+def _match_container_ports(
+    pod: Mapping[str, Any], port: int, matched: list[int], m: _Labels, *, sidecars_only: bool
+) -> None:
+    for init in (False, True):
+        for container in _containers(pod, init):
+            if init and sidecars_only and not _native_sidecar(container):
+                continue
+            for cp in _ports(container):
+                if _int(cp.get("containerPort")) == port:
+                    matched.append(port)
+                    _container_labels(container, cp, init, m)
+                    break
+
+
+def _endpointslice_targets(eps: Mapping[str, Any], view: _View) -> list[DiscoveredTarget]:
+    meta = _meta(eps)
+    namespace, name = meta.get("namespace") or "", meta.get("name") or ""
+    source = f"EndpointSlice {namespace}/{name}"
+    svc = view.get("service", namespace, (meta.get("labels") or {}).get("kubernetes.io/service-name") or "")
+    seen = _PodPortsSeen()
+    out: list[DiscoveredTarget] = []
+    for endpoint in eps.get("endpoints") or ():
+        ref = endpoint.get("targetRef") or {}
+        pod = view.get("pod", ref.get("namespace") or "", ref.get("name") or "")
+        for port in eps.get("ports") or ():
+            for address in endpoint.get("addresses") or ():
+                m = _endpointslice_address_labels(eps, str(address), endpoint, port)
+                if svc is not None:
+                    _service_common(svc, view, m)
+                _register(eps, "__meta_kubernetes_endpointslice", m)
+                if ref.get("kind") == "Pod" and pod is not None:
+                    matched = seen.touch(pod)
+                    _pod_common(pod, view, m)
+                    # Unlike role endpoints, any init container's port counts here (not only sidecars).
+                    _match_container_ports(pod, _int(port.get("port")), matched, m, sidecars_only=False)
+                out.append(DiscoveredTarget(m.final(), source))
+
+    def owner(pod: Mapping[str, Any], m: _Labels) -> None:
+        m.add("__meta_kubernetes_endpointslice_name", name)
+        m.add("__meta_kubernetes_endpointslice_address_target_kind", "Pod")
+        m.add("__meta_kubernetes_endpointslice_address_target_name", _meta(pod).get("name"))
+        m.add("__meta_kubernetes_endpointslice_address_type", eps.get("addressType"))
+        _register(eps, "__meta_kubernetes_endpointslice", m)
+
+    return out + seen.extra_targets(view, owner, svc, source)
+
+
+def _endpointslice_address_labels(
+    eps: Mapping[str, Any], address: str, endpoint: Mapping[str, Any], port: Mapping[str, Any]
+) -> _Labels:
+    meta = _meta(eps)
+    conditions = endpoint.get("conditions") or {}
+    ref = endpoint.get("targetRef") or {}
+    m = _Labels()
+    m.add("__address__", join_host_port(address, port.get("port")))
+    m.add("__meta_kubernetes_namespace", meta.get("namespace"))
+    m.add("__meta_kubernetes_endpointslice_name", meta.get("name"))
+    m.add("__meta_kubernetes_endpointslice_address_type", eps.get("addressType"))
+    for condition in ("ready", "serving", "terminating"):
+        # A Go bool: an absent condition reads false.
+        value = "true" if conditions.get(condition) is True else "false"
+        m.add(f"__meta_kubernetes_endpointslice_endpoint_conditions_{condition}", value)
+    m.add("__meta_kubernetes_endpointslice_port_name", port.get("name"))
+    m.add("__meta_kubernetes_endpointslice_port_protocol", port.get("protocol"))
+    m.add("__meta_kubernetes_endpointslice_port", _int(port.get("port")))
+    if port.get("appProtocol"):
+        m.add("__meta_kubernetes_endpointslice_port_app_protocol", port["appProtocol"])
+    if ref.get("kind"):
+        m.add("__meta_kubernetes_endpointslice_address_target_kind", ref.get("kind"))
+        m.add("__meta_kubernetes_endpointslice_address_target_name", ref.get("name"))
+    if endpoint.get("hostname"):
+        m.add("__meta_kubernetes_endpointslice_endpoint_hostname", endpoint["hostname"])
+    if endpoint.get("nodeName"):
+        m.add("__meta_kubernetes_endpointslice_endpoint_node_name", endpoint["nodeName"])
+    # discovery.k8s.io/v1 calls it deprecatedTopology, which vmagent's `Topology` field does not read.
+    topology = endpoint.get("topology") or {}
+    for key in sorted(topology):
+        m.add(sanitize_label_name(f"__meta_kubernetes_endpointslice_endpoint_topology_{key}"), topology[key])
+        m.add(sanitize_label_name(f"__meta_kubernetes_endpointslice_endpoint_topology_present_{key}"), "true")
+    return m
+
+
+def _service_targets(svc: Mapping[str, Any], view: _View) -> list[DiscoveredTarget]:
+    meta = _meta(svc)
+    host = f"{meta.get('name')}.{meta.get('namespace')}.svc"
+    source = f"Service {meta.get('namespace')}/{meta.get('name')}"
+    out = []
+    for port in (svc.get("spec") or {}).get("ports") or ():
+        m = _Labels()
+        m.add("__address__", join_host_port(host, port.get("port")))
+        m.add("__meta_kubernetes_service_port_name", port.get("name"))
+        m.add("__meta_kubernetes_service_port_number", _int(port.get("port")))
+        m.add("__meta_kubernetes_service_port_protocol", port.get("protocol"))
+        _service_common(svc, view, m)
+        out.append(DiscoveredTarget(m.final(), source))
+    return out
+
+
+def _pod_targets(pod: Mapping[str, Any], view: _View) -> list[DiscoveredTarget]:
+    status = pod.get("status") or {}
+    ip = status.get("podIP") or ""
+    if not ip or status.get("phase") in ("Succeeded", "Failed"):
+        return []
+    source = f"Pod {_key(pod)}"
+    out = []
+    for init in (False, True):
+        statuses = status.get("initContainerStatuses" if init else "containerStatuses") or ()
+        for container in _containers(pod, init):
+            state = next((s for s in statuses if s.get("name") == container.get("name")), None)
+            if state is not None and (state.get("state") or {}).get("terminated") is not None:
+                continue
+            for port in _ports(container) or [None]:
+                m = _Labels()
+                if port is not None:
+                    m.add("__address__", join_host_port(ip, port.get("containerPort")))
+                else:
+                    m.add("__address__", f"[{ip}]" if ":" in ip else ip)
+                if state is not None and state.get("containerID"):
+                    m.add("__meta_kubernetes_pod_container_id", state["containerID"])
+                _pod_common(pod, view, m)
+                _container_labels(container, port, init, m)
+                out.append(DiscoveredTarget(m.final(), source))
+    return out
+
+
+_ROLE_TARGETS = {
+    "endpoints": _endpoints_targets,
+    "endpointslice": _endpointslice_targets,
+    "service": _service_targets,
+    "pod": _pod_targets,
+}
+
+
+def _role(role: str) -> str:
+    # vmagent accepts the operator's `endpointslices` as `endpointslice`.
+    return "endpointslice" if role == "endpointslices" else role
+
+
+def discover(snapshot: Snapshot, sd_config: Mapping[str, Any]) -> Discovery:
+    """The targets one ``kubernetes_sd_configs`` entry finds in ``snapshot``."""
+    role = _role(str(sd_config.get("role") or ""))
+    notes: list[str] = []
+    view = _View(snapshot, sd_config, notes)
+    if role not in _ROLE_TARGETS:
+        notes.append(f"role {role!r} is not simulated (endpoints, endpointslice, service and pod are)")
+        return Discovery(role, view.namespaces, [], notes)
+    targets: list[DiscoveredTarget] = []
+    for obj in view.objects(role):
+        targets.extend(_ROLE_TARGETS[role](obj, view))
+    return Discovery(role, view.namespaces, targets, notes)

@@ -1,0 +1,106 @@
+"""Preview a rollout: which scrapes an agent takes, and which targets each rendered job would scrape in a
+given cluster snapshot — kept with their final labels and URL, or dropped with the rule that dropped them.
+
+Pure: manifests and a :class:`~vmscrape_component.simulate.discovery.Snapshot` in, an :class:`Explanation`
+out. The selection comes from :mod:`vmscrape_component.select`, the jobs from
+:func:`vmscrape_component.render.render_config`, the targets from :mod:`.discovery` and :mod:`.targets`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ..render import Assets, OperatorSettings, render_config
+from ..select import Selection, explain_selection
+from .discovery import DiscoveredTarget, Snapshot, discover
+from .targets import JobTargets, Target
+
+__all__ = ["Explanation", "JobExplanation", "explain"]
+
+
+@dataclass
+class JobExplanation:
+    """One rendered job and the targets it gets in the snapshot."""
+
+    job_name: str
+    role: str
+    #: Namespaces discovery watches; empty means all.
+    namespaces: list[str]
+    targets: list[Target]
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def active(self) -> list[Target]:
+        return [t for t in self.targets if t.kept]
+
+    @property
+    def dropped(self) -> list[Target]:
+        return [t for t in self.targets if not t.kept]
+
+
+@dataclass
+class Explanation:
+    """Selection and targets for one agent (or for every scrape, without an agent)."""
+
+    agent: str | None
+    selection: list[Selection]
+    #: ``namespace/name`` → why a selected scrape is left out of the config (as the operator would).
+    skipped: dict[str, str]
+    jobs: list[JobExplanation]
+
+
+def _manifest(obj: Any) -> Mapping[str, Any]:
+    return obj.manifest() if hasattr(obj, "manifest") else obj
+
+
+def _scrape_key(scrape: Mapping[str, Any]) -> str:
+    meta = scrape.get("metadata") or {}
+    return f"{meta.get('namespace') or 'default'}/{meta.get('name') or ''}"
+
+
+def explain(
+    scrapes: Iterable[Any],
+    snapshot: Snapshot,
+    agent: Any | None = None,
+    *,
+    assets: Assets | None = None,
+    operator: OperatorSettings | None = None,
+    namespaces: Mapping[str, Mapping[str, str]] | None = None,
+) -> Explanation:
+    """Explain ``scrapes`` (models or manifests) for ``agent`` over ``snapshot``.
+
+    ``namespaces`` (namespace labels, for namespace selectors) defaults to the snapshot's Namespaces;
+    given ones take precedence.
+    """
+    manifests = sorted((_manifest(s) for s in scrapes), key=_scrape_key)
+    ns_labels = {**snapshot.namespace_labels(), **(namespaces or {})}
+    agent_manifest = _manifest(agent) if agent is not None else None
+    if agent_manifest is not None:
+        selection = [explain_selection(agent_manifest, s, ns_labels, operator) for s in manifests]
+        agent_key = "{}/{}".format(
+            (agent_manifest.get("metadata") or {}).get("namespace") or "default",
+            (agent_manifest.get("metadata") or {}).get("name") or "",
+        )
+    else:
+        agent_key = None
+        selection = [
+            Selection("", _scrape_key(s), True, "no VMAgent given: every scrape is rendered")
+            for s in manifests
+        ]
+    config = render_config(manifests, agent_manifest, assets=assets, operator=operator, namespaces=ns_labels)
+    jobs = []
+    for job in config.jobs:
+        builder = JobTargets(job, config.global_)
+        discovered: list[DiscoveredTarget] = []
+        notes: list[str] = []
+        role, watched = "", []
+        for sd in job.get("kubernetes_sd_configs") or ():
+            found = discover(snapshot, sd)
+            role, watched = found.role, found.namespaces
+            notes.extend(found.notes)
+            discovered.extend(found.targets)
+        targets = builder.targets(discovered)
+        jobs.append(JobExplanation(str(job.get("job_name")), role, watched, targets, notes))
+    return Explanation(agent_key, selection, dict(config.skipped), jobs)

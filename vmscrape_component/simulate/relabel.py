@@ -1,0 +1,916 @@
+"""vmagent's relabeling as a pure function: the rules of ``lib/promrelabel`` (VictoriaMetrics v1.150.0).
+
+Parse a ``relabel_configs`` list once with :func:`parse_rules`, then run it over label sets with
+:func:`apply_rules`. What follows vmagent exactly:
+
+- **Defaults**: action ``replace``, separator ``;``, regex ``(.*)``, replacement ``$1``. A regex that
+  means "anything" (``.*``, ``(.*)``, ``^(.*)$``) is the default regex, which turns on vmagent's fast
+  paths: ``keep``/``drop`` without a real regex act on ``if`` alone, and ``replace`` copies or sets the
+  value without matching.
+- **Regexes** are RE2 (Go's ``regexp`` syntax), anchored: leading ``^`` and trailing ``$`` are stripped
+  and the rest is matched as ``^(?:regex)$`` (except ``replace_all`` and ``labelmap_all``, which replace
+  every unanchored match). A list of regexes is their alternation, ``a|b``.
+- **Replacement** templates follow Go's ``Regexp.Expand``: ``$1``, ``${1}``, ``$name``; ``$$`` is a
+  dollar; ``$1x`` means the group named ``1x`` (empty). ``{{label}}`` in a ``replace`` replacement is the
+  value of that label.
+- **Actions**: replace, replace_all, keep, drop, keep_metrics, drop_metrics, keepequal, dropequal,
+  keep_if_equal, drop_if_equal, keep_if_contains, drop_if_contains, hashmod (xxhash64, as vmagent),
+  labelmap, labelmap_all, labeldrop, labelkeep, lowercase, uppercase, graphite.
+- **if**: a series selector or a list of them (any may match), e.g. ``'{__meta_x=~"a|b"}'``. When it does
+  not match, the rule is skipped — except for ``keep``, which then drops the entry.
+- Labels left with an empty value are removed after the last rule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import re2
+
+from ..errors import Problem, VMScrapeError
+
+__all__ = [
+    "IfExpression",
+    "Relabeled",
+    "Rule",
+    "apply_rules",
+    "expand_template",
+    "parse_if_expression",
+    "parse_rule",
+    "parse_rules",
+    "xxhash64",
+]
+
+ACTIONS = (
+    "replace",
+    "replace_all",
+    "keep",
+    "drop",
+    "keep_metrics",
+    "drop_metrics",
+    "keepequal",
+    "dropequal",
+    "keep_if_equal",
+    "drop_if_equal",
+    "keep_if_contains",
+    "drop_if_contains",
+    "hashmod",
+    "labelmap",
+    "labelmap_all",
+    "labeldrop",
+    "labelkeep",
+    "lowercase",
+    "uppercase",
+    "graphite",
+)
+
+_OPTIONS = re2.Options()
+_OPTIONS.log_errors = False
+
+
+def _compile(pattern: str) -> Any:
+    try:
+        return re2.compile(pattern, _OPTIONS)
+    except re2.error as exc:
+        detail = exc.args[0] if exc.args else str(exc)
+        if isinstance(detail, bytes):
+            detail = detail.decode("utf-8", "replace")
+        raise ValueError(f"invalid RE2 regex {pattern!r}: {detail}") from None
+
+
+# -- regex helpers -------------------------------------------------------------------------------------------
+
+
+_DEFAULT_ANCHORED = _compile("^(.*)$")
+_DEFAULT_ORIGINAL = _compile(".*")
+
+
+def _strip_anchors(expr: str) -> str:
+    # regexutil.RemoveStartEndAnchors: every leading ^, every trailing $ that is not escaped.
+    while expr.startswith("^"):
+        expr = expr[1:]
+    while expr.endswith("$") and not expr.endswith("\\$"):
+        expr = expr[:-1]
+    return expr
+
+
+def _is_default_regex(expr: str) -> bool:
+    """Whether ``expr`` means "any string" the way vmagent's ``isDefaultRegex`` sees it."""
+    expr = _strip_anchors(expr)
+    while True:
+        if expr.startswith("(?:") and expr.endswith(")") and _balanced(expr[3:-1]):
+            expr = expr[3:-1]
+        elif expr[:1] == "(" and expr[:2] != "(?" and expr.endswith(")") and _balanced(expr[1:-1]):
+            expr = expr[1:-1]
+        else:
+            break
+        expr = _strip_anchors(expr)
+    return expr in (".*", "(?s:.*)", "(?s).*")
+
+
+def _balanced(expr: str) -> bool:
+    depth = 0
+    escaped = False
+    for ch in expr:
+        if escaped:
+            escaped = False
+        elif ch == "\\":
+            escaped = True
+        elif ch == "(":
+            depth += 1
+        elif ch == ")":
+            depth -= 1
+            if depth < 0:
+                return False
+    return depth == 0
+
+
+def _regex_text(value: Any) -> str:
+    """``regex`` as vmagent reads it: a string, or a list joined with ``|`` (MultiLineRegex)."""
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "|".join(_regex_text(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _template_name(text: str) -> tuple[str, str] | None:
+    """Go's ``regexp.extract``: the name after ``$`` (``name`` or ``{name}``) and the rest, or None."""
+    brace = text.startswith("{")
+    body = text[1:] if brace else text
+    i = 0
+    while i < len(body) and (body[i].isalpha() or body[i].isdigit() or body[i] == "_"):
+        i += 1
+    if i == 0:
+        return None
+    name = body[:i]
+    if brace:
+        if i >= len(body) or body[i] != "}":
+            return None
+        i += 1
+    return name, body[i:]
+
+
+def _group_number(name: str) -> int:
+    if not name.isascii() or not name.isdigit() or (len(name) > 1 and name[0] == "0") or len(name) > 8:
+        return -1
+    return int(name)
+
+
+def expand_template(template: str, regex: Any, source: str, match: Any) -> str:
+    """``template`` with ``$1``/``${1}``/``$name`` filled from ``match`` (Go's ``Regexp.Expand``)."""
+    out: list[str] = []
+    while template:
+        before, dollar, after = template.partition("$")
+        if not dollar:
+            break
+        out.append(before)
+        template = after
+        if template.startswith("$"):
+            out.append("$")
+            template = template[1:]
+            continue
+        extracted = _template_name(template)
+        if extracted is None:
+            out.append("$")  # malformed: the dollar is plain text
+            continue
+        name, template = extracted
+        number = _group_number(name)
+        if number < 0:
+            number = regex.groupindex.get(name, -1)
+        if 0 <= number <= regex.groups:
+            start, end = match.span(number)
+            if start >= 0:
+                out.append(source[start:end])
+    out.append(template)
+    return "".join(out)
+
+
+def _replace_all(regex: Any, source: str, replacement: str) -> str:
+    """Go's ``Regexp.ReplaceAllString``: every non-overlapping match replaced; an empty match right
+    after a previous match is not replaced."""
+    out: list[str] = []
+    last_end = 0
+    pos = 0
+    while pos <= len(source):
+        match = regex.search(source, pos)
+        if match is None:
+            break
+        start, end = match.span()
+        out.append(source[last_end:start])
+        if end > last_end or start == 0:
+            out.append(expand_template(replacement, regex, source, match))
+        last_end = end
+        if pos + 1 > end:
+            pos += 1
+        else:
+            pos = end
+    out.append(source[last_end:])
+    return "".join(out)
+
+
+# -- if: series selectors ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _LabelFilter:
+    label: str  # "__name__" for the metric name
+    op: str  # = != =~ !~
+    value: str
+    regex: Any = None
+
+    def matches(self, labels: Sequence[list[str]]) -> bool:
+        if self.op in ("=", "!="):
+            found = self._equal(labels)
+            return found if self.op == "=" else not found
+        found = self._regex(labels)
+        return found if self.op == "=~" else not found
+
+    def _equal(self, labels: Sequence[list[str]]) -> bool:
+        if self.label == "__name__":
+            return any(value == self.value for name, value in labels if name == "__name__")
+        seen = False
+        for name, value in labels:
+            if name == self.label:
+                seen = True
+                if value == self.value:
+                    return True
+        # {missing=""} matches entries without the label
+        return not seen and self.value == ""
+
+    def _regex(self, labels: Sequence[list[str]]) -> bool:
+        seen = False
+        for name, value in labels:
+            if name == self.label:
+                seen = True
+                if self.regex.fullmatch(value):
+                    return True
+        return not seen and bool(self.regex.fullmatch(""))
+
+
+@dataclass(frozen=True)
+class IfExpression:
+    """A parsed ``if``: matches when any selector matches; a selector matches when any of its
+    ``or`` groups has every filter matching."""
+
+    text: str
+    selectors: tuple[tuple[tuple[_LabelFilter, ...], ...], ...]
+
+    def matches(self, labels: Sequence[list[str]]) -> bool:
+        return any(
+            any(all(f.matches(labels) for f in group) for group in selector) for selector in self.selectors
+        )
+
+
+class _SelectorParser:
+    """A series selector such as ``metric{a="b", c=~"d" or e!="f"}`` (the MetricsQL subset vmagent takes)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.pos = 0
+
+    def fail(self, message: str) -> ValueError:
+        return ValueError(f"cannot parse series selector {self.text!r} at position {self.pos}: {message}")
+
+    def skip_space(self) -> None:
+        while self.pos < len(self.text) and self.text[self.pos].isspace():
+            self.pos += 1
+
+    def peek(self, token: str) -> bool:
+        self.skip_space()
+        return self.text.startswith(token, self.pos)
+
+    def ident(self) -> str:
+        self.skip_space()
+        start = self.pos
+        while self.pos < len(self.text):
+            ch = self.text[self.pos]
+            if ch.isalnum() or ch in "_:." or (ch == "\\" and self.pos + 1 < len(self.text)):
+                self.pos += 2 if ch == "\\" else 1
+            else:
+                break
+        name = self.text[start : self.pos]
+        if not name or name[0].isdigit():
+            self.pos = start
+            raise self.fail("expected a name")
+        return name.replace("\\", "")
+
+    def string(self) -> str:
+        self.skip_space()
+        if self.pos >= len(self.text) or self.text[self.pos] not in "\"'`":
+            raise self.fail("expected a quoted string")
+        quote = self.text[self.pos]
+        self.pos += 1
+        out: list[str] = []
+        while self.pos < len(self.text):
+            ch = self.text[self.pos]
+            if ch == quote:
+                self.pos += 1
+                return "".join(out)
+            if ch == "\\" and quote != "`":
+                out.append(self._escape())
+                continue
+            out.append(ch)
+            self.pos += 1
+        raise self.fail("unterminated string")
+
+    def _escape(self) -> str:
+        # Go's strconv.Unquote escapes.
+        self.pos += 1
+        if self.pos >= len(self.text):
+            raise self.fail("unterminated escape")
+        ch = self.text[self.pos]
+        simple = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
+        if ch in simple:
+            self.pos += 1
+            return simple[ch]
+        widths = {"x": 2, "u": 4, "U": 8}
+        if ch in widths:
+            digits = self.text[self.pos + 1 : self.pos + 1 + widths[ch]]
+            self.pos += 1 + widths[ch]
+            try:
+                return chr(int(digits, 16))
+            except ValueError:
+                raise self.fail(f"bad escape \\{ch}{digits}") from None
+        if ch in "01234567":
+            digits = self.text[self.pos : self.pos + 3]
+            self.pos += 3
+            try:
+                return chr(int(digits, 8))
+            except ValueError:
+                raise self.fail(f"bad escape \\{digits}") from None
+        self.pos += 1
+        return ch
+
+    def parse(self) -> tuple[tuple[_LabelFilter, ...], ...]:
+        metric = None
+        if not self.peek("{"):
+            metric = self.ident()
+        groups: list[list[_LabelFilter]] = [[]]
+        if self.peek("{"):
+            self.pos += 1
+            while not self.peek("}"):
+                if self.pos >= len(self.text):
+                    raise self.fail("missing '}'")
+                if groups[-1] and self._keyword_or():
+                    groups.append([])
+                    continue
+                groups[-1].append(self._filter())
+                if self.peek(","):
+                    self.pos += 1
+                elif not self.peek("}") and not self._peek_or():
+                    raise self.fail("expected ',', 'or' or '}'")
+            self.pos += 1
+        self.skip_space()
+        if self.pos != len(self.text):
+            raise self.fail("unexpected text after the selector")
+        if metric is not None:
+            for group in groups:
+                group.insert(0, _LabelFilter("__name__", "=", metric))
+        if any(not group for group in groups):
+            raise self.fail("a selector needs a metric name or at least one label filter")
+        return tuple(tuple(group) for group in groups)
+
+    def _peek_or(self) -> bool:
+        self.skip_space()
+        rest = self.text[self.pos :]
+        return rest[:2].lower() == "or" and (len(rest) == 2 or not (rest[2].isalnum() or rest[2] == "_"))
+
+    def _keyword_or(self) -> bool:
+        if self._peek_or():
+            self.pos += 2
+            return True
+        return False
+
+    def _filter(self) -> _LabelFilter:
+        name = self.string() if self.peek('"') or self.peek("'") else self.ident()
+        self.skip_space()
+        for op in ("=~", "!~", "!=", "="):
+            if self.text.startswith(op, self.pos):
+                self.pos += len(op)
+                break
+        else:
+            raise self.fail("expected one of = != =~ !~")
+        value = self.string()
+        regex = None
+        if op in ("=~", "!~"):
+            regex = _compile(f"(?:{value})")
+        return _LabelFilter(name, op, value, regex)
+
+
+def parse_if_expression(value: str | Sequence[str]) -> IfExpression:
+    """Parse ``if`` (a string or a list of strings). Raises ValueError with the reason."""
+    items = [value] if isinstance(value, str) else list(value)
+    selectors = []
+    for item in items:
+        if not isinstance(item, str):
+            raise ValueError(f"`if` items must be strings; got {item!r}")
+        selectors.append(_SelectorParser(item).parse())
+    text = items[0] if len(items) == 1 else ", ".join(items)
+    return IfExpression(text, tuple(selectors))
+
+
+# -- rules ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One parsed relabeling rule; ``raw`` is the rule as written."""
+
+    index: int
+    action: str
+    source_labels: tuple[str, ...]
+    separator: str
+    target_label: str
+    replacement: str
+    modulus: int
+    regex: Any  # anchored: ^(?:regex)$
+    regex_original: Any  # unanchored, for replace_all / labelmap_all
+    default_regex: bool
+    if_expr: IfExpression | None
+    raw: Mapping[str, Any] = field(default_factory=dict)
+    graphite_match: tuple[str, ...] = ()
+    graphite_labels: tuple[tuple[str, str], ...] = ()
+
+    def describe(self) -> str:
+        """``#index action`` and what it looks at, e.g. ``#2 keep [__meta_x_port_name] =~ web``."""
+        text = f"#{self.index} {self.action}"
+        if self.source_labels:
+            text += f" [{', '.join(self.source_labels)}]"
+        raw_regex = self.raw.get("regex")
+        if raw_regex is not None:
+            text += f" =~ {_regex_text(raw_regex)}"
+        if self.target_label:
+            text += f" -> {self.target_label}"
+        if self.if_expr is not None:
+            text += f" if {self.if_expr.text}"
+        return text
+
+
+_RULE_KEYS = {
+    "if",
+    "action",
+    "source_labels",
+    "separator",
+    "target_label",
+    "regex",
+    "modulus",
+    "replacement",
+    "match",
+    "labels",
+}
+
+
+def parse_rule(raw: Mapping[str, Any], index: int = 0, *, where: str = "relabel_configs") -> Rule:
+    """Parse one rule the way vmagent's ``parseRelabelConfig`` does, with its validation.
+
+    Raises :class:`VMScrapeError` naming ``where[index]`` and what is wrong.
+    """
+    obj = f"{where}[{index}]"
+
+    def bad(message: str, path: str = "", value: Any = None) -> VMScrapeError:
+        return VMScrapeError([Problem(object=obj, path=path, message=message, value=value)])
+
+    if not isinstance(raw, Mapping):
+        raise bad("a relabeling rule must be a mapping", value=raw)
+    unknown = sorted(set(raw) - _RULE_KEYS)
+    if unknown:
+        raise bad(f"unknown field(s) {', '.join(unknown)}; vmagent accepts {', '.join(sorted(_RULE_KEYS))}")
+    raw_action = str(raw.get("action") or "")
+    action = raw_action.lower() or "replace"
+    source = tuple(str(s) for s in raw.get("source_labels") or ())
+    separator = raw.get("separator")
+    separator = ";" if separator is None else str(separator)
+    target = str(raw.get("target_label") or "")
+    replacement = raw.get("replacement")
+    has_replacement = replacement is not None
+    replacement = "$1" if replacement is None else str(replacement)
+    modulus = int(raw.get("modulus") or 0)
+    has_regex = raw.get("regex") is not None
+    regex_text = _regex_text(raw.get("regex")) if has_regex else ""
+    if_expr = None
+    if raw.get("if") is not None:
+        try:
+            if_expr = parse_if_expression(raw["if"])
+        except ValueError as exc:
+            raise bad(str(exc), "if", raw["if"]) from None
+
+    default = not has_regex or _is_default_regex(regex_text)
+    try:
+        if default:
+            regex, regex_original = _DEFAULT_ANCHORED, _DEFAULT_ORIGINAL
+        elif raw_action in ("replace_all", "labelmap_all"):
+            regex = regex_original = _compile(regex_text)
+        else:
+            stripped = _strip_anchors(regex_text)
+            regex, regex_original = _compile(f"^(?:{stripped})$"), _compile(stripped)
+    except ValueError as exc:
+        raise bad(str(exc), "regex", raw.get("regex")) from None
+
+    graphite_match: tuple[str, ...] = ()
+    graphite_labels: tuple[tuple[str, str], ...] = ()
+    if raw.get("match"):
+        graphite_match = _graphite_parts(str(raw["match"]))
+    if raw.get("labels"):
+        graphite_labels = tuple((str(k), str(v)) for k, v in sorted(dict(raw["labels"]).items()))
+
+    def need(condition: bool, message: str, path: str = "") -> None:
+        if not condition:
+            raise bad(message, path)
+
+    if action not in ACTIONS:
+        raise bad(f"unknown action {action!r}; vmagent knows {', '.join(ACTIONS)}", "action", raw_action)
+    if action == "graphite":
+        need(bool(raw.get("match")), "missing `match` for action=graphite", "match")
+        need(bool(graphite_labels), "missing `labels` for action=graphite", "labels")
+        need(not source, "`source_labels` cannot be used with action=graphite", "source_labels")
+        need(not target, "`target_label` cannot be used with action=graphite", "target_label")
+        need(not has_replacement, "`replacement` cannot be used with action=graphite", "replacement")
+        need(not has_regex, "`regex` cannot be used with action=graphite", "regex")
+    elif action == "replace":
+        need(bool(target), "missing `target_label` for action=replace", "target_label")
+    elif action == "replace_all":
+        need(bool(source), "missing `source_labels` for action=replace_all", "source_labels")
+        need(bool(target), "missing `target_label` for action=replace_all", "target_label")
+    elif action in ("keep_if_contains", "drop_if_contains"):
+        need(bool(target), f"`target_label` must be set for action={action}", "target_label")
+        need(bool(source), f"`source_labels` must have an entry for action={action}", "source_labels")
+        need(not has_regex, f"`regex` cannot be used for action={action}", "regex")
+    elif action in ("keep_if_equal", "drop_if_equal"):
+        need(len(source) >= 2, f"`source_labels` must have at least two entries for action={action}")
+        need(not target, f"`target_label` cannot be used for action={action}", "target_label")
+        need(not has_regex, f"`regex` cannot be used for action={action}", "regex")
+    elif action in ("keepequal", "dropequal"):
+        need(bool(target), f"missing `target_label` for action={action}", "target_label")
+        need(not has_regex, f"`regex` cannot be used for action={action}", "regex")
+    elif action in ("keep", "drop"):
+        need(bool(source) or if_expr is not None, f"missing `source_labels` for action={action}")
+    elif action == "hashmod":
+        need(bool(source), "missing `source_labels` for action=hashmod", "source_labels")
+        need(bool(target), "missing `target_label` for action=hashmod", "target_label")
+        need(modulus >= 1, "`modulus` must be greater than 0 for action=hashmod", "modulus")
+    elif action in ("keep_metrics", "drop_metrics"):
+        need(bool(regex_text) or if_expr is not None, f"`regex` must be non-empty for action={action}")
+        need(not source, f"`source_labels` must be empty for action={action}", "source_labels")
+        source = ("__name__",)
+        action = "keep" if action == "keep_metrics" else "drop"
+    elif action in ("uppercase", "lowercase"):
+        need(bool(source), f"missing `source_labels` for action={action}", "source_labels")
+        need(bool(target), f"missing `target_label` for action={action}", "target_label")
+    if action != "graphite":
+        need(not graphite_match, f"`match` applies only to action=graphite, not {action}", "match")
+        need(not graphite_labels, f"`labels` applies only to action=graphite, not {action}", "labels")
+
+    return Rule(
+        index=index,
+        action=action,
+        source_labels=source,
+        separator=separator,
+        target_label=target,
+        replacement=replacement,
+        modulus=modulus,
+        regex=regex,
+        regex_original=regex_original,
+        default_regex=default,
+        if_expr=if_expr,
+        raw=dict(raw),
+        graphite_match=graphite_match,
+        graphite_labels=graphite_labels,
+    )
+
+
+def parse_rules(
+    raw_rules: Iterable[Mapping[str, Any]] | None, *, where: str = "relabel_configs"
+) -> list[Rule]:
+    """Parse a ``relabel_configs`` list; every problem is reported at once."""
+    rules: list[Rule] = []
+    problems: list[Problem] = []
+    for index, raw in enumerate(raw_rules or ()):
+        try:
+            rules.append(parse_rule(raw, index, where=where))
+        except VMScrapeError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise VMScrapeError(problems)
+    return rules
+
+
+# -- applying ------------------------------------------------------------------------------------------------
+
+Labels = list[list[str]]  # [[name, value], ...] in order, as vmagent's label slices
+
+
+def _get(labels: Labels, name: str) -> str:
+    for label_name, value in labels:
+        if label_name == name:
+            return value
+    return ""
+
+
+def _set(labels: Labels, name: str, value: str) -> None:
+    for label in labels:
+        if label[0] == name:
+            label[1] = value
+            return
+    labels.append([name, value])
+
+
+def _concat(labels: Labels, names: Sequence[str], separator: str) -> str:
+    return separator.join(_get(labels, name) for name in names)
+
+
+def _graphite_parts(template: str) -> tuple[str, ...]:
+    parts: list[str] = []
+    for i, piece in enumerate(template.split("*")):
+        if i:
+            parts.append("*")
+        if piece:
+            parts.append(piece)
+    return tuple(parts)
+
+
+def _graphite_match(parts: Sequence[str], name: str) -> list[str] | None:
+    matches = [name]
+    if parts and parts[-1] != "*" and not name.endswith(parts[-1]):
+        return None
+    s = name
+    i = 0
+    while i < len(parts):
+        part = parts[i]
+        if part != "*":
+            if not s.startswith(part):
+                return None
+            s = s[len(part) :]
+            i += 1
+            continue
+        if i + 1 >= len(parts):
+            if "." in s:
+                return None
+            matches.append(s)
+            return matches
+        following = parts[i + 1]
+        i += 2
+        n = s.find(following)
+        if n < 0 or "." in s[:n]:
+            return None
+        matches.append(s[:n])
+        s = s[n + len(following) :]
+    return matches if not s else None
+
+
+def _graphite_expand(template: str, matches: Sequence[str]) -> str:
+    out: list[str] = []
+    s = template
+    while True:
+        n = s.find("$")
+        if n < 0:
+            out.append(s)
+            break
+        out.append(s[:n])
+        s = s[n + 1 :]
+        if s.startswith("{"):
+            close = s.find("}")
+            if close < 0:
+                out.append("$" + s)
+                break
+            digits, s = s[1:close], s[close + 1 :]
+            literal = "${" + digits + "}"
+        else:
+            k = 0
+            while k < len(s) and s[k] in "0123456789":
+                k += 1
+            digits, s = s[:k], s[k:]
+            literal = "$" + digits
+        index = _go_atoi(digits)
+        out.append(matches[index] if index is not None and 0 <= index < len(matches) else literal)
+    return "".join(out)
+
+
+def _go_atoi(text: str) -> int | None:
+    body = text[1:] if text[:1] in "+-" else text
+    if not body or not body.isascii() or not body.isdigit():
+        return None
+    return int(text)
+
+
+def _fill_label_references(replacement: str, labels: Labels) -> str:
+    out: list[str] = []
+    s = replacement
+    while s:
+        n = s.find("{{")
+        if n < 0:
+            out.append(s)
+            break
+        out.append(s[:n])
+        s = s[n + 2 :]
+        close = s.find("}}")
+        if close < 0:
+            out.append("{{" + s)
+            break
+        out.append(_get(labels, s[:close]))
+        s = s[close + 2 :]
+    return "".join(out)
+
+
+def _replace_full(rule: Rule, s: str) -> str:
+    match = rule.regex.fullmatch(s) if rule.regex is not None else None
+    if match is None:
+        return s
+    return expand_template(rule.replacement, rule.regex, s, match)
+
+
+def _apply(rule: Rule, labels: Labels) -> Labels:
+    """One rule over ``labels`` (changed in place where vmagent changes in place); ``[]`` = dropped."""
+    if rule.if_expr is not None and not rule.if_expr.matches(labels):
+        return [] if rule.action == "keep" else labels
+    action = rule.action
+    if action == "graphite":
+        matches = _graphite_match(rule.graphite_match, _get(labels, "__name__"))
+        if matches is not None:
+            for name, template in rule.graphite_labels:
+                _set(labels, name, _graphite_expand(template, matches))
+        return labels
+    if action == "replace":
+        replacement = rule.replacement
+        if "{{" in replacement:
+            replacement = _fill_label_references(replacement, labels)
+        source = _concat(labels, rule.source_labels, rule.separator)
+        if rule.default_regex and "$" not in rule.target_label:
+            if replacement == "$1":
+                _set(labels, rule.target_label, source)
+                return labels
+            if "$" not in rule.replacement:
+                _set(labels, rule.target_label, replacement)
+                return labels
+        match = rule.regex.fullmatch(source)
+        if match is None:
+            return labels
+        value = expand_template(replacement, rule.regex, source, match)
+        name = rule.target_label
+        if "$" in name:
+            name = expand_template(name, rule.regex, source, match)
+        _set(labels, name, value)
+        return labels
+    if action == "replace_all":
+        source = _concat(labels, rule.source_labels, rule.separator)
+        value = _replace_all(rule.regex_original, source, rule.replacement)
+        if value != source:
+            _set(labels, rule.target_label, value)
+        return labels
+    if action in ("keep_if_contains", "drop_if_contains"):
+        target = _get(labels, rule.target_label)
+        contains = all(_get(labels, name) in target for name in rule.source_labels)
+        return labels if contains == (action == "keep_if_contains") else []
+    if action in ("keep_if_equal", "drop_if_equal"):
+        first = _get(labels, rule.source_labels[0])
+        equal = all(_get(labels, name) == first for name in rule.source_labels[1:])
+        return labels if equal == (action == "keep_if_equal") else []
+    if action in ("keepequal", "dropequal"):
+        equal = _concat(labels, rule.source_labels, rule.separator) == _get(labels, rule.target_label)
+        return labels if equal == (action == "keepequal") else []
+    if action == "keep":
+        if rule.default_regex:
+            return labels
+        return labels if rule.regex.fullmatch(_concat(labels, rule.source_labels, rule.separator)) else []
+    if action == "drop":
+        if rule.default_regex:
+            return []
+        return [] if rule.regex.fullmatch(_concat(labels, rule.source_labels, rule.separator)) else labels
+    if action == "hashmod":
+        data = _concat(labels, rule.source_labels, rule.separator).encode("utf-8")
+        _set(labels, rule.target_label, str(xxhash64(data) % rule.modulus))
+        return labels
+    if action == "labelmap":
+        # vmagent walks the labels present before the rule; labels it adds are not walked again.
+        for label in list(labels[: len(labels)]):
+            new_name = _replace_full(rule, label[0])
+            if new_name != label[0]:
+                _set(labels, new_name, label[1])
+        return labels
+    if action == "labelmap_all":
+        for label in labels:
+            label[0] = _replace_all(rule.regex_original, label[0], rule.replacement)
+        return labels
+    if action == "labeldrop":
+        return [label for label in labels if not rule.regex.fullmatch(label[0])]
+    if action == "labelkeep":
+        return [label for label in labels if rule.regex.fullmatch(label[0])]
+    if action in ("lowercase", "uppercase"):
+        value = _concat(labels, rule.source_labels, rule.separator)
+        _set(labels, rule.target_label, value.lower() if action == "lowercase" else value.upper())
+        return labels
+    raise AssertionError(f"unhandled action {action}")  # parse_rule admits only known actions
+
+
+@dataclass(frozen=True)
+class Relabeled:
+    """The outcome of running rules over one label set.
+
+    ``labels`` is empty when the entry was dropped; ``dropped_by`` is then the rule that dropped it.
+    ``steps`` (only with ``trace=True``) holds the labels after each rule, as ``(rule, labels)``.
+    """
+
+    labels: dict[str, str]
+    dropped_by: Rule | None = None
+    steps: tuple[tuple[Rule, dict[str, str]], ...] = ()
+
+    @property
+    def dropped(self) -> bool:
+        return not self.labels
+
+
+def apply_rules(
+    rules: Sequence[Rule], labels: Mapping[str, str] | Iterable[tuple[str, str]], *, trace: bool = False
+) -> Relabeled:
+    """Run ``rules`` over ``labels`` in order, as vmagent's ``ParsedConfigs.Apply``.
+
+    Stops at the first rule that leaves no label; labels with empty values are removed at the end.
+    """
+    items = labels.items() if isinstance(labels, Mapping) else labels
+    current: Labels = [[str(name), str(value)] for name, value in items]
+    steps: list[tuple[Rule, dict[str, str]]] = []
+    for rule in rules:
+        current = _apply(rule, current)
+        if trace:
+            steps.append((rule, _as_dict(current)))
+        if not current:
+            return Relabeled({}, rule, tuple(steps))
+    return Relabeled(_as_dict([label for label in current if label[0] and label[1]]), None, tuple(steps))
+
+
+def _as_dict(labels: Labels) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for name, value in labels:
+        out.setdefault(name, value)  # vmagent reads the first of duplicate names
+    return out
+
+
+# -- xxhash64 (hashmod) --------------------------------------------------------------------------------------
+
+_M64 = (1 << 64) - 1
+_P1 = 11400714785074694791
+_P2 = 14029467366897019727
+_P3 = 1609587929392839161
+_P4 = 9650029242287828579
+_P5 = 2870177450012600261
+
+
+def _rotl(x: int, r: int) -> int:
+    return ((x << r) | (x >> (64 - r))) & _M64
+
+
+def _round(acc: int, lane: int) -> int:
+    acc = (acc + lane * _P2) & _M64
+    return (_rotl(acc, 31) * _P1) & _M64
+
+
+def _merge(acc: int, value: int) -> int:
+    acc ^= _round(0, value)
+    return (acc * _P1 + _P4) & _M64
+
+
+def xxhash64(data: bytes, seed: int = 0) -> int:
+    """XXH64 of ``data`` — the hash vmagent's ``hashmod`` takes (``cespare/xxhash.Sum64``, seed 0)."""
+    n = len(data)
+    i = 0
+    if n >= 32:
+        v1 = (seed + _P1 + _P2) & _M64
+        v2 = (seed + _P2) & _M64
+        v3 = seed & _M64
+        v4 = (seed - _P1) & _M64
+        while i + 32 <= n:
+            v1 = _round(v1, int.from_bytes(data[i : i + 8], "little"))
+            v2 = _round(v2, int.from_bytes(data[i + 8 : i + 16], "little"))
+            v3 = _round(v3, int.from_bytes(data[i + 16 : i + 24], "little"))
+            v4 = _round(v4, int.from_bytes(data[i + 24 : i + 32], "little"))
+            i += 32
+        h = (_rotl(v1, 1) + _rotl(v2, 7) + _rotl(v3, 12) + _rotl(v4, 18)) & _M64
+        for v in (v1, v2, v3, v4):
+            h = _merge(h, v)
+    else:
+        h = (seed + _P5) & _M64
+    h = (h + n) & _M64
+    while i + 8 <= n:
+        h ^= _round(0, int.from_bytes(data[i : i + 8], "little"))
+        h = (_rotl(h, 27) * _P1 + _P4) & _M64
+        i += 8
+    if i + 4 <= n:
+        h ^= (int.from_bytes(data[i : i + 4], "little") * _P1) & _M64
+        h = (_rotl(h, 23) * _P2 + _P3) & _M64
+        i += 4
+    while i < n:
+        h ^= (data[i] * _P5) & _M64
+        h = (_rotl(h, 11) * _P1) & _M64
+        i += 1
+    h ^= h >> 33
+    h = (h * _P2) & _M64
+    h ^= h >> 29
+    h = (h * _P3) & _M64
+    h ^= h >> 32
+    return h
