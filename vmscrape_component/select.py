@@ -163,3 +163,45 @@ def select_service_scrapes(
 def namespace_labels(objects: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, str]]:
     """``{name: labels}`` of the Namespace objects among ``objects``."""
     return {_meta(o, "name"): _labels(o) for o in objects if o.get("kind") == "Namespace"}
+
+
+@dataclass
+class SelectionReport:
+    """Every agent/scrape pair, plus what a reviewer must hear: scrapes taken by no agent or by several."""
+
+    pairs: list[Selection]
+    #: Scrapes (``namespace/name``) that no agent selects: they will never be scraped.
+    unselected: list[str]
+    #: Scrapes selected by more than one agent -> those agents: their targets are scraped twice.
+    duplicated: dict[str, list[str]]
+
+    def warnings(self) -> list[str]:
+        out = [
+            f"VMServiceScrape {s} is selected by no VMAgent: it will not be scraped" for s in self.unselected
+        ]
+        out += [
+            f"VMServiceScrape {s} is selected by {len(agents)} VMAgents ({', '.join(agents)}): "
+            "its targets are scraped once per agent"
+            for s, agents in self.duplicated.items()
+        ]
+        return out
+
+
+def selection_report(
+    agents: Sequence[Mapping[str, Any]],
+    scrapes: Sequence[Mapping[str, Any]],
+    namespaces: Mapping[str, Mapping[str, str]] | None = None,
+    operator: OperatorSettings | None = None,
+) -> SelectionReport:
+    """Which of ``agents`` select which of ``scrapes`` (manifests), and why, for every pair."""
+    pairs = [explain_selection(a, s, namespaces, operator) for s in scrapes for a in agents]
+    by_scrape: dict[str, list[str]] = {}
+    for p in pairs:
+        by_scrape.setdefault(p.scrape, [])
+        if p.selected:
+            by_scrape[p.scrape].append(p.agent)
+    return SelectionReport(
+        pairs=sorted(pairs, key=lambda p: (p.scrape, p.agent)),
+        unselected=sorted(s for s, chosen in by_scrape.items() if not chosen),
+        duplicated={s: sorted(chosen) for s, chosen in sorted(by_scrape.items()) if len(chosen) > 1},
+    )

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import VMScrapeError
-from . import diff, explain, render, stack, validate
+from . import diff, explain, render, select, stack, validate
 
 EXIT_INVALID = 2
 
@@ -26,6 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     validate.add_parser(commands)
     explain.add_parser(commands)
     diff.add_parser(commands)
+    select.add_parser(commands)
     stack.add_parser(commands)
     return parser
 

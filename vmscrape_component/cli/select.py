@@ -1,0 +1,78 @@
+"""``vmscrape select MANIFESTS...`` — which VMAgent picks up which VMServiceScrape, and why (not).
+
+For every agent/scrape pair in MANIFESTS: selected or not, with the reason in words, decided as operator
+v0.74.1 decides it (serviceScrapeSelector, serviceScrapeNamespaceSelector over Namespace labels,
+selectAllByDefault, WATCH_NAMESPACE, daemonSetMode). Warns about scrapes no agent selects and scrapes
+several agents select. ``-o json``: ``{"pairs": [{"agent", "scrape", "selected", "reason"}],
+"unselected": [scrape], "duplicated": {scrape: [agent]}, "warnings": [str]}``.
+Exit status 0; with ``--strict``, 1 when there is a warning; 2 for invalid input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from typing import Any
+
+from ..errors import Problem, VMScrapeError
+from ..manifests import load_manifests
+from ..render import OperatorSettings
+from ..select import selection_report
+
+
+def add_parser(commands: Any) -> None:
+    p = commands.add_parser(
+        "select",
+        help="which VMAgent selects which VMServiceScrape, and why",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    p.add_argument("files", nargs="+", metavar="MANIFESTS", help="YAML files ('-' for standard input)")
+    p.add_argument("--namespace", "-n", default="default", help="namespace for objects that name none")
+    p.add_argument("--watch-namespace", default="", metavar="NS[,NS]", help="the operator's WATCH_NAMESPACE")
+    p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    p.add_argument(
+        "--strict", action="store_true", help="exit 1 when a scrape is selected by no or several agents"
+    )
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    found = load_manifests(args.files, default_namespace=args.namespace)
+    if not found.agents:
+        raise VMScrapeError([Problem("MANIFESTS", "", "no VMAgent given: nothing selects anything")])
+    operator = OperatorSettings.from_env({"WATCH_NAMESPACE": args.watch_namespace})
+    report = selection_report(
+        [a.manifest() for a in found.agents],
+        [s.manifest() for s in found.scrapes],
+        found.namespaces,
+        operator,
+    )
+    warnings = report.warnings()
+    if args.output == "json":
+        data = {
+            "pairs": [
+                {"agent": p.agent, "scrape": p.scrape, "selected": p.selected, "reason": p.reason}
+                for p in report.pairs
+            ],
+            "unselected": report.unselected,
+            "duplicated": report.duplicated,
+            "warnings": warnings,
+        }
+        sys.stdout.write(json.dumps(data, indent=2) + "\n")
+    else:
+        from rich.console import Console
+        from rich.table import Table
+
+        table = Table(title="VMServiceScrape selection")
+        for column in ("scrape", "agent", "selected", "why"):
+            table.add_column(column)
+        for p in report.pairs:
+            mark = "[green]yes[/]" if p.selected else "[red]no[/]"
+            table.add_row(p.scrape, p.agent, mark, p.reason)
+        console = Console(width=None if sys.stdout.isatty() else 160)
+        console.print(table)
+        for warning in warnings:
+            console.print(f"[yellow]warning:[/] {warning}")
+    return 1 if args.strict and warnings else 0
