@@ -35,6 +35,7 @@ from ..render.standalone import (
     size_warning,
 )
 from ..select import explain_selection
+from ._preview import predicted_targets, snapshot_path
 from .service_scrape import API_VERSION, VMServiceScrape
 
 TYPE_TOKEN = "vmscrape:index:VMAgentConfig"
@@ -81,7 +82,9 @@ class VMAgentConfig(pulumi.ComponentResource):
     Outputs: ``config_yaml`` (for review: secret values are ``<secret ns/name key>`` placeholders),
     ``checksum`` (sha256 of the config), ``config_size`` / ``config_gzip_size`` (bytes), ``job_names``,
     ``selected`` / ``not_selected`` (``namespace/name`` -> reason), ``skipped`` (selected but left out by
-    the operator, with the reason), and in standalone mode ``rbac`` (what the service account may read).
+    the operator, with the reason), ``targets`` (per job, the targets predicted in the cluster snapshot
+    ``snapshot=`` or ``vmscrape:snapshot`` names; empty without one), and in standalone mode ``rbac``
+    (what the service account may read).
     """
 
     config_yaml: pulumi.Output[str]
@@ -104,6 +107,7 @@ class VMAgentConfig(pulumi.ComponentResource):
         namespace_labels: Mapping[str, Mapping[str, str]] | None = None,
         operator: OperatorSettings | None = None,
         deployment: StandaloneDeployment | None = None,
+        snapshot: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         # Everything is checked before anything is registered.
@@ -123,6 +127,7 @@ class VMAgentConfig(pulumi.ComponentResource):
             self.agent_manifest = _agent_manifest(self.agent_name, namespace, agent_spec)
             self._namespaces = dict(namespace_labels or {})
             self._operator = operator or OperatorSettings()
+            self._snapshot = snapshot_path(snapshot)
             if mode == "standalone":
                 plain = self._plain_manifests(components, models)
                 owned = {
@@ -433,6 +438,10 @@ class VMAgentConfig(pulumi.ComponentResource):
             "not_selected": rejected,
             "skipped": dict(config.skipped),
         }
+        if self._snapshot:
+            summary["targets"] = predicted_targets(
+                manifests, self._snapshot, self.agent_manifest, self._operator
+            )
         if standalone is not None:
             summary["rbac"] = {
                 "namespaced": {
@@ -464,6 +473,7 @@ class VMAgentConfig(pulumi.ComponentResource):
         self.selected = summary.apply(lambda s: s["selected"])
         self.not_selected = summary.apply(lambda s: s["not_selected"])
         self.skipped = summary.apply(lambda s: s["skipped"])
+        self.targets = summary.apply(lambda s: s.get("targets", {}))
         outputs: dict[str, Any] = {
             "mode": self.mode,
             "config_yaml": self.config_yaml,
@@ -474,6 +484,7 @@ class VMAgentConfig(pulumi.ComponentResource):
             "selected": self.selected,
             "not_selected": self.not_selected,
             "skipped": self.skipped,
+            "targets": self.targets,
         }
         if self.mode == "standalone":
             self.rbac = summary.apply(lambda s: s["rbac"])

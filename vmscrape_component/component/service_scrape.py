@@ -9,7 +9,7 @@ renderer as plain data.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import pulumi
@@ -17,10 +17,12 @@ import pulumi_kubernetes as k8s
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from ..errors import Problem, VMScrapeError
+from ..models import VMAgent as VMAgentModel
 from ..models import VMAgentSpec, VMServiceScrapeSpec
 from ..models._checks import dns_subdomain_problem
 from ..render import AgentSettings, Assets, OperatorSettings, dump_yaml, render_scrape_jobs
 from ..render.scrape import resolve_namespaces
+from ._preview import predicted_targets, selection_output, snapshot_path
 
 API_VERSION = "operator.victoriametrics.com/v1beta1"
 KIND = "VMServiceScrape"
@@ -69,6 +71,24 @@ def _check_secrets(secrets: Mapping[str, Mapping[str, Any]]) -> None:
         raise VMScrapeError(problems)
 
 
+def _agent_manifest(agent: Any, index: int) -> dict[str, Any]:
+    if isinstance(agent, VMAgentModel):
+        return agent.manifest()
+    if isinstance(agent, Mapping):
+        try:
+            return VMAgentModel.from_manifest(agent).manifest()
+        except VMScrapeError as exc:
+            raise exc.within(f"agents[{index}]") from None
+    raise VMScrapeError(
+        [Problem("", f"agents[{index}]", "must be a VMAgent manifest or models.VMAgent", None)]
+    )
+
+
+def _key(manifest: Mapping[str, Any]) -> str:
+    meta = manifest.get("metadata") or {}
+    return f"{meta.get('namespace') or 'default'}/{meta.get('name') or ''}"
+
+
 def _render_dir() -> str | None:
     from . import render_dir
 
@@ -88,7 +108,10 @@ class VMServiceScrape(pulumi.ComponentResource):
     is the VMAgent spec whose settings (scrape classes, interval limits, relabel template, overrides)
     shape the rendered jobs; it is not created. ``secrets``: ``{secret name: {key: value}}`` — Secrets
     this component owns, created in the scrape's namespace with the values as Pulumi secrets; refer to them
-    from the spec with ``{"name": <secret name>, "key": <key>}`` selectors.
+    from the spec with ``{"name": <secret name>, "key": <key>}`` selectors. ``agents``: VMAgent manifests
+    (or models) that may pick this scrape up: output ``selection`` says which do and why, and a warning is
+    logged when none or several do. ``snapshot``: a cluster snapshot file (default: the stack setting
+    ``vmscrape:snapshot``): output ``targets`` predicts, per job, the targets kept and dropped.
 
     Outputs: ``manifest`` (the custom resource as applied), ``scrape_config_yaml`` (the jobs as vmagent
     YAML, secret values replaced by placeholders), ``job_names``, ``discovery_namespaces`` (the namespaces
@@ -114,6 +137,8 @@ class VMServiceScrape(pulumi.ComponentResource):
         agent: VMAgentSpec | Mapping[str, Any] | None = None,
         operator: OperatorSettings | None = None,
         secrets: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None,
+        agents: Sequence[VMAgentModel | Mapping[str, Any]] | None = None,
+        snapshot: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         # Validate everything before registering anything: a bad spec must never half-apply.
@@ -121,6 +146,7 @@ class VMServiceScrape(pulumi.ComponentResource):
             model = _spec(spec)
             agent_spec = _agent(agent)
             _check_secrets(secrets or {})
+            agent_manifests = [_agent_manifest(a, i) for i, a in enumerate(agents or ())]
         except VMScrapeError as exc:
             raise exc.within(f"VMServiceScrape {name}") from None
         super().__init__(TYPE_TOKEN, name, None, opts)
@@ -193,7 +219,31 @@ class VMServiceScrape(pulumi.ComponentResource):
             resolved = resolve_namespaces(
                 spec_manifest.get("namespaceSelector"), ns, settings.ignore_namespace_selectors
             )
+            preview: dict[str, Any] = {}
+            if agent_manifests:
+                selection = selection_output(agent_manifests, scrape, settings_operator)
+                chosen = [a for a, d in selection.items() if d["selected"]]
+                if not chosen:
+                    pulumi.log.warn(
+                        f"VMServiceScrape {ns}/{metadata_name} is selected by none of the given "
+                        "VMAgents: it will not be scraped",
+                        resource=self,
+                    )
+                elif len(chosen) > 1:
+                    pulumi.log.warn(
+                        f"VMServiceScrape {ns}/{metadata_name} is selected by {len(chosen)} VMAgents "
+                        f"({', '.join(chosen)}): its targets are scraped once per agent",
+                        resource=self,
+                    )
+                preview["selection"] = selection
+            path = snapshot_path(snapshot)
+            if path:
+                # With the first selecting agent's settings, as that agent would scrape it.
+                decided = preview.get("selection", {})
+                first = next((a for a in agent_manifests if decided[_key(a)]["selected"]), None)
+                preview["targets"] = predicted_targets([scrape], path, first, settings_operator)
             return {
+                **preview,
                 "manifest": scrape,
                 "yaml": dump_yaml(jobs),
                 "job_names": [j["job_name"] for j in jobs],
@@ -205,8 +255,14 @@ class VMServiceScrape(pulumi.ComponentResource):
         self.scrape_config_yaml = rendered.apply(lambda r: r["yaml"])
         self.job_names = rendered.apply(lambda r: r["job_names"])
         self.discovery_namespaces = rendered.apply(lambda r: r["namespaces"])
+        #: Per given agent: ``{"selected": bool, "reason": str}`` (only with ``agents=``).
+        self.selection = rendered.apply(lambda r: r.get("selection", {}))
+        #: Per job, the targets predicted in the snapshot (only with ``snapshot=`` / ``vmscrape:snapshot``).
+        self.targets = rendered.apply(lambda r: r.get("targets", {}))
         self.register_outputs(
             {
+                "selection": self.selection,
+                "targets": self.targets,
                 "manifest": self.manifest,
                 "scrape_config_yaml": self.scrape_config_yaml,
                 "job_names": self.job_names,
