@@ -166,3 +166,25 @@ def test_console_script_runs_without_traceback(tmp_path: Path) -> None:
     )
     assert proc.returncode == 2
     assert "cannot read" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_validate_warns_about_jobs_vmagent_would_refuse(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scrape = """\
+apiVersion: operator.victoriametrics.com/v1beta1
+kind: VMServiceScrape
+metadata: {name: api, namespace: apps}
+spec:
+  endpoints:
+  - port: http
+    bearerTokenFile: /var/run/secrets/token
+    basicAuth:
+      username: {name: creds, key: user}
+"""
+    path = tmp_path / "api.yaml"
+    path.write_text(scrape)
+    assert main(["validate", str(path)]) == 0  # the operator accepts it...
+    err = capsys.readouterr().err
+    assert "warning: job serviceScrape/apps/api/0: vmagent will refuse it" in err  # ...vmagent does not
+    assert "`basic_auth`, `bearer_token` together" in err

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..errors import Problem, VMScrapeError
+from ..lint import vmagent_refusals
 from ..manifests import load_manifests
 from ..render import OPERATOR_TLS_MOUNT_DIR, Assets, OperatorSettings, config_yaml, render_config
 
@@ -122,5 +123,8 @@ def run(args: argparse.Namespace) -> int:
     )
     for key, why in config.skipped.items():
         print(f"warning: VMServiceScrape {key} left out, as the operator would: {why}", file=sys.stderr)
+    for job in config.jobs:
+        for why in vmagent_refusals(job):
+            print(f"warning: job {job['job_name']}: vmagent will refuse it: {why}", file=sys.stderr)
     sys.stdout.write(config_yaml(config))
     return 0

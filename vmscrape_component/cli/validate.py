@@ -1,11 +1,17 @@
-"""``vmscrape validate FILE...`` — check manifests without rendering; exit 2 on any problem."""
+"""``vmscrape validate FILE...`` — check manifests; exit 2 on any problem.
+
+Besides the schema, each scrape is rendered (with the only VMAgent given, if one) and every job vmagent
+would refuse to load is reported as a warning (the operator accepts such objects; vmagent skips the job).
+"""
 
 from __future__ import annotations
 
 import argparse
 import sys
 
+from ..lint import vmagent_refusals
 from ..manifests import load_manifests
+from ..render import Assets, render_config
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -26,5 +32,12 @@ def run(args: argparse.Namespace) -> int:
     found = load_manifests(args.files, default_namespace=args.namespace)
     for note in found.ignored:
         print(f"note: ignored {note}", file=sys.stderr)
+    agent = found.agents[0] if len(found.agents) == 1 else None
+    config = render_config(
+        found.scrapes, agent, assets=Assets(found.assets), namespaces=found.namespaces, preselected=True
+    )
+    for job in config.jobs:
+        for why in vmagent_refusals(job):
+            print(f"warning: job {job['job_name']}: vmagent will refuse it: {why}", file=sys.stderr)
     print(f"ok: {len(found.scrapes)} VMServiceScrape(s), {len(found.agents)} VMAgent(s) valid")
     return 0
