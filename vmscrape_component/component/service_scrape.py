@@ -17,6 +17,7 @@ import pulumi_kubernetes as k8s
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from ..errors import Problem, VMScrapeError
+from ..lint import vmagent_refusals
 from ..models import VMAgent as VMAgentModel
 from ..models import VMAgentSpec, VMServiceScrapeSpec
 from ..models._checks import dns_subdomain_problem
@@ -219,6 +220,9 @@ class VMServiceScrape(pulumi.ComponentResource):
             resolved = resolve_namespaces(
                 spec_manifest.get("namespaceSelector"), ns, settings.ignore_namespace_selectors
             )
+            for job in jobs:
+                for why in vmagent_refusals(job):
+                    pulumi.log.warn(f"job {job['job_name']}: vmagent will refuse it: {why}", resource=self)
             preview: dict[str, Any] = {}
             if agent_manifests:
                 selection = selection_output(agent_manifests, scrape, settings_operator)
