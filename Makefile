@@ -23,7 +23,7 @@ venv: $(VENV)/.installed
 
 # Real tools, cached in ~/.cache/vmscrape (built or unpacked once; later runs take seconds).
 tools:
-	@scripts/install-vmagent >/dev/null
+	@scripts/install-vmagent --version both >/dev/null
 engine:
 	@scripts/install-pulumi >/dev/null
 
