@@ -8,6 +8,7 @@ validation (names, label keys and values).
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 import re2
 
@@ -30,6 +31,7 @@ DURATION_HELP = (
 )
 
 
+@lru_cache(maxsize=4096)  # the same few intervals come back in every manifest
 def duration_problem(value: str) -> str | None:
     """Why ``value`` is not a non-negative VictoriaMetrics duration (``30s``, ``1m30s``, ``1.5m``...).
 
@@ -111,6 +113,7 @@ def dns_label_problem(value: str) -> str | None:
     )
 
 
+@lru_cache(maxsize=4096)
 def label_key_problem(value: str) -> str | None:
     """Why ``value`` is not a Kubernetes label key (``name`` or ``prefix/name``)."""
     prefix, _, name = value.rpartition("/")
@@ -158,6 +161,7 @@ def _re2_options() -> re2.Options:
 _RE2_OPTIONS = _re2_options()
 
 
+@lru_cache(maxsize=4096)  # compiling with RE2 twice per rule is most of a relabel rule's validation
 def regex_problem(expr: str) -> str | None:
     """Why vmagent cannot compile ``expr`` (as is, and anchored as ``^(?:expr)$``)."""
     inner = _strip_anchors(expr)

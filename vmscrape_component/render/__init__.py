@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ._gc import gc_paused
 from .agent import AgentConfig, render_agent_config
 from .assets import OPERATOR_TLS_MOUNT_DIR, Assets, MissingReference
 from .scrape import render_endpoint_job, render_scrape_jobs
@@ -50,7 +51,8 @@ def render_config(
     ``global`` section carries no external label. ``preselected``: use every scrape even with an agent
     (skip its selectors, keep its settings).
     """
-    manifests = [_manifest(s) for s in scrapes]
+    with gc_paused():
+        manifests = [_manifest(s) for s in scrapes]
     if agent is None:
         return render_agent_config(
             _ANONYMOUS_AGENT, manifests, assets=assets, operator=operator, preselected=True

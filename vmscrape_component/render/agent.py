@@ -13,8 +13,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..select import select_service_scrapes
+from ._gc import gc_paused
 from .assets import Assets, MissingReference
-from .scrape import Job, render_scrape_jobs
+from .scrape import Job, Shared, render_scrape_jobs
 from .settings import AgentSettings, OperatorSettings
 
 DEFAULT_SCRAPE_INTERVAL = "30s"
@@ -22,7 +23,11 @@ DEFAULT_SCRAPE_INTERVAL = "30s"
 
 @dataclass
 class AgentConfig:
-    """The rendered config and what happened on the way."""
+    """The rendered config and what happened on the way.
+
+    Jobs share the parts they have in common (a relabel rule, a discovery block) as one object: copy a
+    job (``copy.deepcopy``) before changing it in place.
+    """
 
     global_: dict[str, Any]
     jobs: list[Job]
@@ -153,6 +158,18 @@ def render_agent_config(
     ``preselected`` (then all are used, still in the operator's order). ``namespaces``: namespace labels,
     for label-based namespace selectors. ``assets``: known Secrets/ConfigMaps.
     """
+    with gc_paused():
+        return _render_agent_config(agent, scrapes, namespaces, assets, operator, preselected)
+
+
+def _render_agent_config(
+    agent: Mapping[str, Any],
+    scrapes: Iterable[Mapping[str, Any]],
+    namespaces: Mapping[str, Mapping[str, str]] | None,
+    assets: Assets | None,
+    operator: OperatorSettings | None,
+    preselected: bool,
+) -> AgentConfig:
     operator = operator or OperatorSettings()
     assets = assets or Assets()
     meta = agent.get("metadata") or {}
@@ -166,6 +183,7 @@ def render_agent_config(
 
     config = AgentConfig(global_=render_global(agent), jobs=[])
     seen: set[str] = set()
+    shared: Shared = {}
     for scrape in chosen:
         key = _key(scrape)
         if key in seen:
@@ -177,7 +195,7 @@ def render_agent_config(
             config.skipped[key] = why
             continue
         try:
-            config.jobs.extend(render_scrape_jobs(scrape, settings, assets))
+            config.jobs.extend(render_scrape_jobs(scrape, settings, assets, shared=shared))
         except MissingReference as exc:
             config.skipped[key] = str(exc)
     return config

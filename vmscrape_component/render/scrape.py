@@ -177,8 +177,7 @@ def label_selector_string(selector: Mapping[str, Any]) -> str:
 
 
 def _role_relabelings(role: str) -> list[Rule]:
-    # Pod and node names from the address target, then the pod's own labels (built fresh per job:
-    # jobs are plain data a caller may change).
+    # Pod and node names from the address target, then the pod's own labels.
     prefix = {
         ROLE_ENDPOINTS: "endpoint",
         ROLE_ENDPOINTSLICE: "endpointslice",
@@ -598,6 +597,241 @@ def _sd_config(
 
 # -- the job --------------------------------------------------------------------------------------------
 
+#: Rules and blocks that many jobs have in common (the same relabel rule, the same discovery block), built
+#: once per render and then shared by every job that has them: see :func:`render_scrape_jobs`.
+Shared = dict[tuple[Any, ...], Any]
+
+
+def _keep_rule(shared: Shared, action: str, source_label: str, regex: str) -> Rule:
+    key = ("filter", action, source_label, regex)
+    rule = shared.get(key)
+    if rule is None:
+        rule = shared[key] = {"action": action, "source_labels": [source_label], "regex": regex}
+    return rule
+
+
+def _copy_label_rule(shared: Shared, role_object: str, label: str) -> Rule:
+    # A Service or Pod label copied onto the target when it has a value.
+    key = ("copy", role_object, label)
+    rule = shared.get(key)
+    if rule is None:
+        clean = sanitize_label_name(label)
+        rule = shared[key] = {
+            "source_labels": [f"__meta_kubernetes_{role_object}_label_{clean}"],
+            "target_label": clean,
+            "regex": "(.+)",
+            "replacement": "${1}",
+        }
+    return rule
+
+
+def _endpoint_rule(shared: Shared, port: str) -> Rule:
+    key = ("endpoint", port)
+    rule = shared.get(key)
+    if rule is None:
+        rule = shared[key] = {"target_label": "endpoint", "replacement": port}
+    return rule
+
+
+#: Endpoint fields :func:`render_endpoint_auth` reads; an endpoint with none of them has no auth.
+_AUTH_FIELDS = frozenset(
+    ["tlsConfig", "bearerTokenFile", "bearerTokenSecret", "basicAuth", "oauth2", "authorization"]
+)
+
+
+class _ScrapeJobs:
+    """The jobs of one VMServiceScrape manifest: what its endpoints have in common is worked out once."""
+
+    __slots__ = (
+        *("agent", "assets", "shared", "namespace", "name", "spec"),
+        *("scrape_class", "role", "namespaces", "selector", "head", "middle"),
+    )
+
+    def __init__(self, scrape: Mapping[str, Any], agent: AgentSettings, assets: Assets, shared: Shared):
+        self.agent, self.assets, self.shared = agent, assets, shared
+        meta = scrape.get("metadata") or {}
+        self.namespace: str = meta.get("namespace") or "default"
+        self.name: str = meta.get("name") or ""
+        self.spec: Mapping[str, Any] = scrape.get("spec") or {}
+        spec = self.spec
+        self.scrape_class = scrape_class_for(spec.get("scrapeClass"), agent)
+        self.role = effective_discovery_role(spec, agent)
+        self.namespaces = resolve_namespaces(
+            spec.get("namespaceSelector"), self.namespace, agent.ignore_namespace_selectors
+        )
+        self.selector: Mapping[str, Any] = spec.get("selector") or {}
+        #: Relabel rules before the port filter: the Service selector (unless the API server filters).
+        self.head: list[Rule] = []
+        if not agent.enable_kubernetes_api_selectors:
+            self.head = [
+                _keep_rule(shared, r["action"], r["source_labels"][0], r["regex"])
+                for r in selector_relabelings("service", self.selector)
+            ]
+        #: Relabel rules between the port filter and the endpoint label: the same for every endpoint.
+        self.middle: list[Rule] = self._middle()
+
+    def _middle(self) -> list[Rule]:
+        spec, role, shared = self.spec, self.role, self.shared
+        target_labels = tuple(spec.get("targetLabels") or ())
+        pod_labels = tuple(spec.get("podTargetLabels") or ()) if role != ROLE_SERVICE else ()
+        job_label = spec.get("jobLabel") or ""
+        key = ("middle", role, target_labels, pod_labels, job_label)
+        rules = shared.get(key)
+        if rules is not None:
+            return rules  # type: ignore[no-any-return]
+        rules = _role_relabelings(role)
+        rules.append({"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"})
+        rules.append({"source_labels": ["__meta_kubernetes_service_name"], "target_label": "service"})
+        rules += [_copy_label_rule(shared, "service", label) for label in target_labels]
+        rules += [_copy_label_rule(shared, "pod", label) for label in pod_labels]
+        # The job label defaults to the service name; jobLabel (a *label key* of the Service) overrides it
+        # when the Service carries that label.
+        rules.append(
+            {
+                "source_labels": ["__meta_kubernetes_service_name"],
+                "target_label": "job",
+                "replacement": "${1}",
+            }
+        )
+        if job_label:
+            rules.append(
+                {
+                    "source_labels": [f"__meta_kubernetes_service_label_{sanitize_label_name(job_label)}"],
+                    "target_label": "job",
+                    "regex": "(.+)",
+                    "replacement": "${1}",
+                }
+            )
+        shared[key] = rules
+        return rules
+
+    def job(self, index: int) -> Job:
+        agent, assets, spec, namespace = self.agent, self.assets, self.spec, self.namespace
+        ep: dict[str, Any] = dict(spec["endpoints"][index])
+        if self.scrape_class is not None:
+            # Merging mutates nested auth objects: work on a private copy of this endpoint.
+            ep = copy.deepcopy(ep)
+            _merge_scrape_class(ep, self.scrape_class)
+
+        job: Job = {"job_name": job_name(namespace, self.name, index)}
+        job["kubernetes_sd_configs"] = [self._sd_config(ep)]
+
+        # Common scrape parameters.
+        job["honor_labels"] = bool(ep.get("honorLabels")) and not agent.override_honor_labels
+        honor_timestamps = ep.get("honorTimestamps")
+        if honor_timestamps is not None or agent.override_honor_timestamps:
+            job["honor_timestamps"] = bool(honor_timestamps) and not agent.override_honor_timestamps
+        interval = limited_scrape_interval(ep.get("scrape_interval") or ep.get("interval") or "", agent)
+        if interval:
+            job["scrape_interval"] = interval
+        if ep.get("scrapeTimeout"):
+            job["scrape_timeout"] = ep["scrapeTimeout"]
+        if ep.get("path"):
+            job["metrics_path"] = ep["path"]
+        if ep.get("proxyURL") is not None:
+            job["proxy_url"] = ep["proxyURL"]
+        if ep.get("follow_redirects") is not None:
+            job["follow_redirects"] = ep["follow_redirects"]
+        if ep.get("params"):
+            params = ep["params"]
+            job["params"] = {k: list(params[k]) for k in sorted(params)}
+        if ep.get("scheme"):
+            job["scheme"] = ep["scheme"].lower()
+        if ep.get("max_scrape_size"):
+            job["max_scrape_size"] = ep["max_scrape_size"]
+        sample_limit = ep.get("sampleLimit") or spec.get("sampleLimit") or 0
+        if sample_limit > 0:
+            job["sample_limit"] = sample_limit
+        series_limit = ep.get("seriesLimit") or spec.get("seriesLimit") or 0
+        if series_limit > 0:
+            job["series_limit"] = series_limit
+
+        job["relabel_configs"] = self._relabel_configs(ep)
+
+        metric_configs = ep.get("metricRelabelConfigs")
+        if metric_configs:
+            enforced = agent.enforced_namespace_label
+            metric_rules = [
+                render_relabel_config(rc)
+                for rc in metric_configs
+                if not (enforced and _target_label(rc) == enforced)
+            ]
+            if metric_rules:
+                job["metric_relabel_configs"] = metric_rules
+        if ep.get("vm_scrape_params") is not None:
+            job.update(_vm_scrape_params(namespace, ep["vm_scrape_params"], assets))
+        if not _AUTH_FIELDS.isdisjoint(ep):
+            job.update(render_endpoint_auth(namespace, ep, assets))
+        return job
+
+    def _sd_config(self, ep: Mapping[str, Any]) -> dict[str, Any]:
+        attach = dict(ep.get("attach_metadata") or {})
+        spec_attach = self.spec.get("attach_metadata") or {}
+        for key in ("node", "namespace"):
+            if attach.get(key) is None and spec_attach.get(key) is not None:
+                attach[key] = spec_attach[key]
+        agent = self.agent
+        if agent.api_server_config is not None or agent.enable_kubernetes_api_selectors:
+            # Per scrape: credentials resolved in the scrape's namespace, selectors from its selector.
+            return _sd_config(
+                self.role, self.namespaces, attach, self.selector, self.namespace, agent, self.assets
+            )
+        sd_key = (
+            "sd",
+            self.role,
+            tuple(self.namespaces),
+            bool(attach.get("node")),
+            bool(attach.get("namespace")),
+        )
+        sd = self.shared.get(sd_key)
+        if sd is None:
+            sd = self.shared[sd_key] = _sd_config(
+                self.role, self.namespaces, attach, self.selector, self.namespace, agent, self.assets
+            )
+        return sd  # type: ignore[no-any-return]
+
+    def _relabel_configs(self, ep: Mapping[str, Any]) -> list[Rule]:
+        role, agent, shared = self.role, self.agent, self.shared
+        rules: list[Rule] = list(self.head)
+
+        port = ep.get("port") or ""
+        target_port = ep.get("targetPort")
+        if port:
+            label = _PORT_NAME_LABEL.get(role)
+            if label:
+                rules.append(_keep_rule(shared, "keep", label, port))
+        elif target_port is not None and role != ROLE_SERVICE:
+            # targetPort only filters pod-backed roles; the service role has no container ports.
+            if isinstance(target_port, str) and target_port:
+                rules.append(
+                    _keep_rule(shared, "keep", "__meta_kubernetes_pod_container_port_name", target_port)
+                )
+            elif not isinstance(target_port, str) and target_port != 0:
+                rules.append(
+                    _keep_rule(
+                        shared,
+                        "keep",
+                        "__meta_kubernetes_pod_container_port_number",
+                        _target_port_text(target_port),
+                    )
+                )
+
+        rules += self.middle
+
+        if port:
+            rules.append(_endpoint_rule(shared, port))
+        elif target_port is not None and role != ROLE_SERVICE and _target_port_text(target_port) != "":
+            rules.append(_endpoint_rule(shared, _target_port_text(target_port)))
+
+        if ep.get("relabelConfigs"):
+            rules += [render_relabel_config(rc) for rc in ep["relabelConfigs"]]
+        if agent.relabel_template:
+            rules += [render_relabel_config(rc) for rc in agent.relabel_template]
+        if agent.enforced_namespace_label:
+            # Last, so that no user rule can override the namespace of origin.
+            rules.append({"target_label": agent.enforced_namespace_label, "replacement": self.namespace})
+        return rules
+
 
 def render_endpoint_job(
     scrape: Mapping[str, Any],
@@ -610,169 +844,25 @@ def render_endpoint_job(
     Raises :class:`~vmscrape_component.render.assets.MissingReference` when ``assets`` is strict and a
     referenced Secret/ConfigMap is unknown (the operator then skips the whole scrape).
     """
-    agent = agent or AgentSettings()
-    assets = assets or Assets()
-    meta = scrape.get("metadata") or {}
-    namespace, name = meta.get("namespace") or "default", meta.get("name") or ""
-    spec = scrape.get("spec") or {}
-    ep: dict[str, Any] = dict(spec["endpoints"][index])
-
-    scrape_class = scrape_class_for(spec.get("scrapeClass"), agent)
-    if scrape_class is not None:
-        # Merging mutates nested auth objects: work on a private copy of this endpoint.
-        ep = copy.deepcopy(ep)
-        _merge_scrape_class(ep, scrape_class)
-
-    job: Job = {"job_name": job_name(namespace, name, index)}
-    role = effective_discovery_role(spec, agent)
-    namespaces = resolve_namespaces(
-        spec.get("namespaceSelector"), namespace, agent.ignore_namespace_selectors
-    )
-
-    attach = dict(ep.get("attach_metadata") or {})
-    spec_attach = spec.get("attach_metadata") or {}
-    for key in ("node", "namespace"):
-        if attach.get(key) is None and spec_attach.get(key) is not None:
-            attach[key] = spec_attach[key]
-    selector = spec.get("selector") or {}
-    job["kubernetes_sd_configs"] = [_sd_config(role, namespaces, attach, selector, namespace, agent, assets)]
-
-    # Common scrape parameters.
-    job["honor_labels"] = bool(ep.get("honorLabels")) and not agent.override_honor_labels
-    honor_timestamps = ep.get("honorTimestamps")
-    if honor_timestamps is not None or agent.override_honor_timestamps:
-        job["honor_timestamps"] = bool(honor_timestamps) and not agent.override_honor_timestamps
-    interval = limited_scrape_interval(ep.get("scrape_interval") or ep.get("interval") or "", agent)
-    if interval:
-        job["scrape_interval"] = interval
-    if ep.get("scrapeTimeout"):
-        job["scrape_timeout"] = ep["scrapeTimeout"]
-    if ep.get("path"):
-        job["metrics_path"] = ep["path"]
-    if ep.get("proxyURL") is not None:
-        job["proxy_url"] = ep["proxyURL"]
-    if ep.get("follow_redirects") is not None:
-        job["follow_redirects"] = ep["follow_redirects"]
-    if ep.get("params"):
-        params = ep["params"]
-        job["params"] = {k: list(params[k]) for k in sorted(params)}
-    if ep.get("scheme"):
-        job["scheme"] = ep["scheme"].lower()
-    if ep.get("max_scrape_size"):
-        job["max_scrape_size"] = ep["max_scrape_size"]
-    sample_limit = ep.get("sampleLimit") or spec.get("sampleLimit") or 0
-    if sample_limit > 0:
-        job["sample_limit"] = sample_limit
-    series_limit = ep.get("seriesLimit") or spec.get("seriesLimit") or 0
-    if series_limit > 0:
-        job["series_limit"] = series_limit
-
-    job["relabel_configs"] = _relabel_configs(ep, spec, role, namespace, agent)
-
-    metric_rules = [
-        render_relabel_config(rc)
-        for rc in ep.get("metricRelabelConfigs") or ()
-        if not (agent.enforced_namespace_label and _target_label(rc) == agent.enforced_namespace_label)
-    ]
-    if metric_rules:
-        job["metric_relabel_configs"] = metric_rules
-    job.update(_vm_scrape_params(namespace, ep.get("vm_scrape_params"), assets))
-    job.update(render_endpoint_auth(namespace, ep, assets))
-    return job
-
-
-def _relabel_configs(
-    ep: Mapping[str, Any], spec: Mapping[str, Any], role: str, namespace: str, agent: AgentSettings
-) -> list[Rule]:
-    rules: list[Rule] = []
-    if not agent.enable_kubernetes_api_selectors:
-        rules += selector_relabelings("service", spec.get("selector"))
-
-    port = ep.get("port") or ""
-    target_port = ep.get("targetPort")
-    if port:
-        label = _PORT_NAME_LABEL.get(role)
-        if label:
-            rules.append({"action": "keep", "source_labels": [label], "regex": port})
-    elif target_port is not None and role != ROLE_SERVICE:
-        # targetPort only filters pod-backed roles; the service role has no container ports.
-        if isinstance(target_port, str) and target_port:
-            rules.append(
-                {
-                    "action": "keep",
-                    "source_labels": ["__meta_kubernetes_pod_container_port_name"],
-                    "regex": target_port,
-                }
-            )
-        elif not isinstance(target_port, str) and target_port != 0:
-            rules.append(
-                {
-                    "action": "keep",
-                    "source_labels": ["__meta_kubernetes_pod_container_port_number"],
-                    "regex": _target_port_text(target_port),
-                }
-            )
-
-    rules += _role_relabelings(role)
-    rules.append({"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"})
-    rules.append({"source_labels": ["__meta_kubernetes_service_name"], "target_label": "service"})
-
-    for label in spec.get("targetLabels") or ():
-        clean = sanitize_label_name(label)
-        rules.append(
-            {
-                "source_labels": [f"__meta_kubernetes_service_label_{clean}"],
-                "target_label": clean,
-                "regex": "(.+)",
-                "replacement": "${1}",
-            }
-        )
-    if role != ROLE_SERVICE:
-        for label in spec.get("podTargetLabels") or ():
-            clean = sanitize_label_name(label)
-            rules.append(
-                {
-                    "source_labels": [f"__meta_kubernetes_pod_label_{clean}"],
-                    "target_label": clean,
-                    "regex": "(.+)",
-                    "replacement": "${1}",
-                }
-            )
-
-    # The job label defaults to the service name; jobLabel (a *label key* of the Service) overrides it
-    # when the Service carries that label.
-    rules.append(
-        {"source_labels": ["__meta_kubernetes_service_name"], "target_label": "job", "replacement": "${1}"}
-    )
-    if spec.get("jobLabel"):
-        clean = sanitize_label_name(spec["jobLabel"])
-        rules.append(
-            {
-                "source_labels": [f"__meta_kubernetes_service_label_{clean}"],
-                "target_label": "job",
-                "regex": "(.+)",
-                "replacement": "${1}",
-            }
-        )
-
-    if port:
-        rules.append({"target_label": "endpoint", "replacement": port})
-    elif target_port is not None and role != ROLE_SERVICE and _target_port_text(target_port) != "":
-        rules.append({"target_label": "endpoint", "replacement": _target_port_text(target_port)})
-
-    rules += [render_relabel_config(rc) for rc in ep.get("relabelConfigs") or ()]
-    rules += [render_relabel_config(rc) for rc in agent.relabel_template]
-    if agent.enforced_namespace_label:
-        # Last, so that no user rule can override the namespace of origin.
-        rules.append({"target_label": agent.enforced_namespace_label, "replacement": namespace})
-    return rules
+    return _ScrapeJobs(scrape, agent or AgentSettings(), assets or Assets(), {}).job(index)
 
 
 def render_scrape_jobs(
     scrape: Mapping[str, Any],
     agent: AgentSettings | None = None,
     assets: Assets | None = None,
+    *,
+    shared: Shared | None = None,
 ) -> list[Job]:
-    """Every job of one VMServiceScrape manifest: one per endpoint, in endpoint order."""
+    """Every job of one VMServiceScrape manifest: one per endpoint, in endpoint order.
+
+    Jobs are plain data, but parts that are the same in several jobs (a relabel rule, a discovery block)
+    may be one shared object: copy a job (``copy.deepcopy``) before changing it in place. ``shared``
+    extends that sharing to every call given the same dict (a whole config uses one); it holds only
+    values derived from the manifests, never from ``assets``.
+    """
     endpoints: Sequence[Any] = (scrape.get("spec") or {}).get("endpoints") or ()
-    return [render_endpoint_job(scrape, i, agent, assets) for i in range(len(endpoints))]
+    if not endpoints:
+        return []
+    jobs = _ScrapeJobs(scrape, agent or AgentSettings(), assets or Assets(), {} if shared is None else shared)
+    return [jobs.job(i) for i in range(len(endpoints))]

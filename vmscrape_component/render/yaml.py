@@ -31,6 +31,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ._gc import gc_paused
+
 __all__ = ["dump", "dump_all", "is_plain_safe", "scalar"]
 
 # -- scalars ---------------------------------------------------------------------------------------------
@@ -223,7 +225,7 @@ def _scalar_line(value: Any) -> str:
 class _Emitter:
     """One dump: appends parts to ``out``; ``first`` starts a node's first line, ``rest`` its other lines."""
 
-    __slots__ = ("out", "append", "keep", "memo")
+    __slots__ = ("out", "append", "keep", "memo", "items")
 
     def __init__(self) -> None:
         self.out: list[str] = []
@@ -232,6 +234,8 @@ class _Emitter:
         self.keep: list[Any] = []
         #: id of a sequence under a key -> (its level, its text, or where its parts are in ``out``).
         self.memo: dict[int, tuple[str, str | None, int, int]] = {}
+        #: id of a mapping in a sequence -> (its first and other lines' prefixes, text or where in ``out``).
+        self.items: dict[int, tuple[str, str, str | None, int, int]] = {}
 
     def node(self, value: Any, first: str, rest: str) -> None:
         t = type(value)
@@ -282,7 +286,7 @@ class _Emitter:
                                 append(dash)
                                 append(lines.get(item) or _line(item))
                             elif type(item) is dict and item:
-                                self.mapping(item, dash, inner)
+                                self.item(item, dash, inner)
                             else:
                                 self.node(item, dash, inner)
                 else:
@@ -323,6 +327,26 @@ class _Emitter:
         self.sequence(value, level, level)
         self.memo[key] = (level, None, start, len(self.out))
 
+    def item(self, d: dict[Any, Any], first: str, rest: str) -> None:
+        """A mapping that is an item of a sequence; its text is reused when the same dict comes again.
+
+        Jobs share identical relabel rules and discovery blocks as one object (see ``render.scrape``):
+        one lookup then replaces writing the rule out. As with :meth:`shared`, keyed by ``id`` and valid
+        only during this dump.
+        """
+        key = id(d)
+        seen = self.items.get(key)
+        if seen is not None and seen[0] == first and seen[1] == rest:
+            text = seen[2]
+            if text is None:
+                text = "".join(self.out[seen[3] : seen[4]])
+                self.items[key] = (first, rest, text, 0, 0)
+            self.append(text)
+            return
+        start = len(self.out)
+        self.mapping(d, first, rest)
+        self.items[key] = (first, rest, None, start, len(self.out))
+
     def entry(self, k: Any, v: Any, rest: str) -> None:
         """The general case of ``key: value``, after the line's indentation."""
         other = v if type(v) is tuple else _normalise(v)
@@ -343,6 +367,7 @@ class _Emitter:
     def sequence(self, seq: list[Any] | tuple[Any, ...], first: str, rest: str) -> None:
         append = self.append
         lines = _LINE
+        items = self.items
         dash = rest + "- "
         inner = rest + "  "
         pre = first + "- "
@@ -352,7 +377,11 @@ class _Emitter:
                 append(pre)
                 append(lines.get(item) or _line(item))
             elif t is dict and item:
-                self.mapping(item, pre, inner)
+                seen = items.get(id(item))
+                if seen is not None and seen[2] is not None and seen[0] == pre and seen[1] == inner:
+                    append(seen[2])  # the hot path of self.item
+                else:
+                    self.item(item, pre, inner)
             else:
                 self.node(item, pre, inner)
             pre = dash
@@ -369,8 +398,9 @@ def dump(obj: Any) -> str:
     """``obj`` (dicts, lists, tuples, str, bool, int, float, None) as one block-style YAML document."""
     _trim_caches()
     emitter = _Emitter()
-    emitter.node(obj, "", "")
-    return "".join(emitter.out)
+    with gc_paused():
+        emitter.node(obj, "", "")
+        return "".join(emitter.out)
 
 
 def dump_all(docs: Iterable[Any]) -> str:
