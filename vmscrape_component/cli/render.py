@@ -10,6 +10,8 @@ from ..lint import vmagent_refusals
 from ..manifests import load_manifests
 from ..render import OPERATOR_TLS_MOUNT_DIR, Assets, OperatorSettings, config_yaml, render_config
 
+_CHUNK = 1 << 20
+
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
@@ -126,5 +128,8 @@ def run(args: argparse.Namespace) -> int:
     for job in config.jobs:
         for why in vmagent_refusals(job):
             print(f"warning: job {job['job_name']}: vmagent will refuse it: {why}", file=sys.stderr)
-    sys.stdout.write(config_yaml(config))
+    text = config_yaml(config)
+    # In slices: writing 30+ MB at once would hold a second, encoded copy of it.
+    for start in range(0, len(text), _CHUNK):
+        sys.stdout.write(text[start : start + _CHUNK])
     return 0
