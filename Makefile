@@ -16,7 +16,7 @@ $(PY):
 
 # Reinstalled only when the package's metadata changes.
 $(VENV)/.installed: $(PY) pyproject.toml constraints-ci.txt
-	$(PY) -m pip install -q -c constraints-ci.txt -e ".[dev]"
+	$(PY) -m pip install -q -c constraints-ci.txt -e ".[dev,live]"
 	@touch $@
 
 venv: $(VENV)/.installed

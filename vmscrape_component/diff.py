@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import difflib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -238,6 +238,29 @@ def diff_configs(old: Mapping[str, Any], new: Mapping[str, Any]) -> ConfigDiff:
         changed=changed,
         global_changes=compare(old.get("global") or {}, new.get("global") or {}),
     )
+
+
+def diff_targets(old: Mapping[str, Iterable[str]], new: Mapping[str, Iterable[str]]) -> list[TargetChange]:
+    """Per job (sorted by name), the targets only ``new`` has (gained) and only ``old`` has (lost); each
+    side maps a job name to its targets, each target a string such as :func:`target_text` gives. Jobs
+    with no change are left out."""
+    changes = []
+    for job in sorted(set(old) | set(new)):
+        before, after = set(old.get(job) or ()), set(new.get(job) or ())
+        if before != after:
+            changes.append(TargetChange(job, gained=sorted(after - before), lost=sorted(before - after)))
+    return changes
+
+
+def target_text(scrape_url: str, labels: Mapping[str, str]) -> str:
+    """One target, compactly: ``http://127.0.0.1:8080/metrics {job="web", pod="web-1"}`` (labels sorted,
+    values escaped as in Prometheus' text format)."""
+    shown = ", ".join(f'{name}="{_escape_label(labels[name])}"' for name in sorted(labels))
+    return f"{scrape_url} {{{shown}}}"
+
+
+def _escape_label(value: str) -> str:
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
 
 
 def _jobs(config: Mapping[str, Any]) -> dict[str, Mapping[str, Any]]:

@@ -1,16 +1,31 @@
 """`vmscrape explain`'s prediction against the real vmagent, over the same snapshot.
 
-vmagent (``scripts/install-vmagent``) runs with the rendered config, its ``kubernetes_sd_configs`` pointed
-at :mod:`tests.e2e.fake_apiserver` serving ``tests/fixtures/snapshots/web-and-db.yaml``; once
+For each case — every example program under ``examples/`` and a few topologies — vmagent
+(``scripts/install-vmagent``) runs with the rendered config, its ``kubernetes_sd_configs`` pointed at
+:mod:`tests.e2e.fake_apiserver` serving a snapshot from ``tests/fixtures/snapshots/``; once
 ``/api/v1/targets`` settles, its active and dropped targets must equal the simulation's.
 
-Safety: the API server and vmagent listen on 127.0.0.1 only; every target in the snapshot is a 127.0.0.x
-address (scrapes just fail); remote write goes to 127.0.0.1:1 (refused). Service-role jobs are left out,
-since they would resolve cluster DNS names. vmagent is stopped by PID, and every wait is bounded.
+Cases (scrapes → snapshot):
+
+- ``examples/<name>`` run under Pulumi's mocks, their VMServiceScrape CRs (``standalone-vmagent`` renders
+  its config itself, so its ConfigMap's ``scrape.yml`` is used as is, predicted by
+  :func:`~vmscrape_component.simulate.explain_jobs`);
+- ``tests/fixtures/snapshots/scrapes/<name>.yaml`` over ``tests/fixtures/snapshots/<name>.yaml``: not-ready
+  addresses, named and numeric target ports, multi-port pods with plain and native-sidecar init
+  containers, several EndpointSlices per Service with serving/terminating conditions, Services of the same
+  name in several namespaces (own namespace, ``matchNames``, ``any``), headless + ClusterIP pairs, Node and
+  Namespace metadata.
+
+Safety: the API server and vmagent listen on 127.0.0.1 only; every pod, endpoint and node address in the
+snapshots is a 127.0.0.0/8 address (checked below); every job scrapes through ``proxy_url:
+http://127.0.0.1:1`` (refused), so no scrape leaves loopback and the cluster DNS names of ``role: service``
+targets are never resolved; remote write goes to 127.0.0.1:1 (refused). vmagent is stopped by PID, and
+every wait is bounded (one vmagent process per case, a few seconds each).
 """
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import socket
@@ -18,64 +33,115 @@ import subprocess
 import time
 import urllib.request
 from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from tests.e2e.fake_apiserver import FakeAPIServer
+from tests.support.pulumi_programs import run_program, scrape_manifests
 from tests.support.vmagent import find_vmagent
 from vmscrape_component.manifests import load_manifests
-from vmscrape_component.render import config_yaml, render_config
-from vmscrape_component.simulate import explain, load_snapshot
+from vmscrape_component.render import Assets, dump_yaml, render_config
+from vmscrape_component.simulate import JobExplanation, Snapshot, explain, explain_jobs, load_snapshot
 
 pytestmark = pytest.mark.vmagent
 
-SNAPSHOT = Path(__file__).resolve().parents[1] / "fixtures" / "snapshots" / "web-and-db.yaml"
-SETTLE_TIMEOUT = 45.0
+ROOT = Path(__file__).resolve().parents[2]
+SNAPSHOTS = ROOT / "tests" / "fixtures" / "snapshots"
+EXAMPLES = sorted(p.name for p in (ROOT / "examples").iterdir() if (p / "__main__.py").exists())
+SETTLE_TIMEOUT = 30.0
+POLL = 0.5
+#: Scrapes go here: a refused loopback port, so a target's host is never contacted or resolved.
+PROXY = "http://127.0.0.1:1"
+STANDALONE_MOUNT = "/etc/vmagent-tls/certs"
 
-MANIFESTS = """\
-apiVersion: operator.victoriametrics.com/v1beta1
-kind: VMServiceScrape
-metadata: {name: web, namespace: apps}
-spec:
-  selector: {matchLabels: {app: web}}
-  endpoints:
-  - port: http
-  - targetPort: 9100
-  - targetPort: admin
-    relabelConfigs:
-    - action: drop
-      sourceLabels: [__meta_kubernetes_endpoints_label_service_kubernetes_io_headless]
-      regex: ".*"
-      if: '{__meta_kubernetes_endpoints_labelpresent_service_kubernetes_io_headless="true"}'
-    - action: hashmod
-      sourceLabels: [__address__]
-      modulus: 7
-      targetLabel: shard
----
-apiVersion: operator.victoriametrics.com/v1beta1
-kind: VMServiceScrape
-metadata: {name: web-slices, namespace: apps}
-spec:
-  discoveryRole: endpointslice
-  selector: {matchLabels: {app: web}}
-  endpoints:
-  - port: metrics
----
-apiVersion: operator.victoriametrics.com/v1beta1
-kind: VMServiceScrape
-metadata: {name: db, namespace: other}
-spec:
-  discoveryRole: endpointslice
-  attach_metadata: {namespace: true}
-  selector: {matchLabels: {app: db}}
-  endpoints:
-  - targetPort: metrics
-    relabelConfigs:
-    - sourceLabels: [__meta_kubernetes_namespace_label_team]
-      targetLabel: team
-"""
+
+@dataclass(frozen=True)
+class Prepared:
+    """What one case hands vmagent (``config``) and what the simulation predicts for it (``jobs``)."""
+
+    config: dict[str, Any]
+    jobs: list[JobExplanation]
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    snapshot: str
+    prepare: Callable[[Snapshot, Path], Prepared]
+
+
+def _program_secrets(mocks: Any) -> list[dict[str, Any]]:
+    return [
+        {"kind": "Secret", **{k: v for k, v in r.inputs.items() if k != "kind"}}
+        for r in mocks.resources
+        if r.typ == "kubernetes:core/v1:Secret"
+    ]
+
+
+def _from_manifests(
+    manifests: list[Any], objects: list[dict[str, Any]], snapshot: Snapshot, tmp: Path
+) -> Prepared:
+    """Render as the operator would, with TLS assets as files under ``tmp`` (as its mounted Secret)."""
+    assets = Assets(objects, tls_mount_dir=str(tmp))
+    prediction = explain(manifests, snapshot, assets=assets)
+    config = render_config(manifests, assets=Assets(objects, tls_mount_dir=str(tmp)))
+    for name, content in assets.tls_files.items():
+        (tmp / name).write_text(content or "placeholder\n")
+    assert [j.job_name for j in prediction.jobs] == [j["job_name"] for j in config.jobs]
+    return Prepared(config.as_dict(), prediction.jobs)
+
+
+def _example(name: str) -> Callable[[Snapshot, Path], Prepared]:
+    def prepare(snapshot: Snapshot, tmp: Path) -> Prepared:
+        mocks = run_program(ROOT / "examples" / name)
+        manifests = scrape_manifests(mocks)
+        assert manifests, f"{name} registered no VMServiceScrape"
+        return _from_manifests(manifests, _program_secrets(mocks), snapshot, tmp)
+
+    return prepare
+
+
+def _standalone(snapshot: Snapshot, tmp: Path) -> Prepared:
+    # No operator here: the example renders the whole config into a ConfigMap; use it as vmagent would.
+    mocks = run_program(ROOT / "examples" / "standalone-vmagent")
+    (config_map,) = [r.inputs for r in mocks.resources if r.typ == "kubernetes:core/v1:ConfigMap"]
+    text = config_map["data"]["scrape.yml"]
+    assert STANDALONE_MOUNT in text
+    # The files the agent's projected volume would hold, at a local mount point.
+    (tmp / "shop_checkout-metrics-token_token").write_text("change-me")
+    config = yaml.safe_load(text.replace(STANDALONE_MOUNT, str(tmp)))
+    return Prepared(config, explain_jobs(config, snapshot))
+
+
+def _fixture(name: str) -> Callable[[Snapshot, Path], Prepared]:
+    def prepare(snapshot: Snapshot, tmp: Path) -> Prepared:
+        found = load_manifests([SNAPSHOTS / "scrapes" / f"{name}.yaml"])
+        assert found.scrapes
+        return _from_manifests(found.scrapes, list(found.assets), snapshot, tmp)
+
+    return prepare
+
+
+CASES = [
+    Case("example-basic", "web-and-db.yaml", _example("basic")),
+    Case("example-cross-namespace", "cross-namespace.yaml", _example("cross-namespace")),
+    Case("example-endpointslices", "shop-endpointslices.yaml", _example("endpointslices")),
+    Case("example-auth-tls", "billing-tls.yaml", _example("auth-tls")),
+    Case("example-standalone-vmagent", "standalone-shop.yaml", _standalone),
+    Case("web-and-db", "web-and-db.yaml", _fixture("web-and-db")),
+    Case("sidecars", "sidecars.yaml", _fixture("sidecars")),
+    Case("namespaces", "namespaces.yaml", _fixture("namespaces")),
+]
+
+
+def test_every_example_has_a_case() -> None:
+    covered = {c.id.removeprefix("example-") for c in CASES if c.id.startswith("example-")}
+    assert covered == set(EXAMPLES)
 
 
 @pytest.fixture(scope="module")
@@ -102,55 +168,48 @@ def _targets(port: int) -> dict[str, Any] | None:
         return None
 
 
-def _settled(port: int, proc: subprocess.Popen[bytes]) -> dict[str, Any]:
-    """Poll until two answers 2 s apart agree and show targets (or time out)."""
+def _settled(port: int, proc: subprocess.Popen[bytes], log: Path) -> dict[str, Any]:
+    """Poll until three answers in a row (1 s) agree and show targets (or time out)."""
     deadline = time.monotonic() + SETTLE_TIMEOUT
-    previous = None
+    previous, same = None, 0
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            pytest.fail(f"vmagent exited early with {proc.returncode}")
+            pytest.fail(f"vmagent exited early with {proc.returncode}:\n{log.read_text(errors='replace')}")
         data = _targets(port)
-        if data and data.get("activeTargets"):
+        if data and (data.get("activeTargets") or data.get("droppedTargets")):
             shape = (len(data["activeTargets"]), len(data.get("droppedTargets") or ()))
-            if shape == previous:
+            same = same + 1 if shape == previous else 0
+            if same == 2:
                 return data
             previous = shape
-        time.sleep(2)
+        time.sleep(POLL)
     pytest.fail(f"vmagent's /api/v1/targets did not settle within {SETTLE_TIMEOUT}s (last: {previous})")
 
 
-def test_real_vmagent_finds_the_predicted_targets(tmp_path: Path, vmagent: str) -> None:
-    manifests = tmp_path / "manifests.yaml"
-    manifests.write_text(MANIFESTS)
-    found = load_manifests([manifests])
-    snapshot = load_snapshot(SNAPSHOT)
-    prediction = explain(found.scrapes, snapshot)
-    config = render_config(found.scrapes)
-
-    with FakeAPIServer(snapshot) as api:
-        for job in config.jobs:
-            for sd in job["kubernetes_sd_configs"]:
-                sd["api_server"] = api.url
-        (tmp_path / "scrape.yaml").write_text(config_yaml(config))
-        port = _free_port()
-        log = (tmp_path / "vmagent.log").open("wb")
+def _run_vmagent(vmagent: str, config_text: str, tmp: Path) -> dict[str, Any]:
+    (tmp / "scrape.yaml").write_text(config_text)
+    port = _free_port()
+    log_path = tmp / "vmagent.log"
+    with log_path.open("wb") as log:
         proc = subprocess.Popen(
             [
                 vmagent,
-                f"-promscrape.config={tmp_path / 'scrape.yaml'}",
+                f"-promscrape.config={tmp / 'scrape.yaml'}",
+                "-promscrape.config.strictParse=true",
                 f"-httpListenAddr=127.0.0.1:{port}",
                 "-remoteWrite.url=http://127.0.0.1:1/api/v1/write",
-                f"-remoteWrite.tmpDataPath={tmp_path / 'rw'}",
+                f"-remoteWrite.tmpDataPath={tmp / 'rw'}",
                 "-promscrape.kubernetesSDCheckInterval=1s",
                 "-promscrape.suppressDuplicateScrapeTargetErrors",
                 "-loggerLevel=ERROR",
             ],
-            cwd=tmp_path,
+            cwd=tmp,
+            stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
         )
         try:
-            data = _settled(port, proc)
+            return _settled(port, proc, log_path)
         finally:
             proc.terminate()
             try:
@@ -158,25 +217,54 @@ def test_real_vmagent_finds_the_predicted_targets(tmp_path: Path, vmagent: str) 
             except subprocess.TimeoutExpired:
                 proc.kill()
                 proc.wait(timeout=10)
-            log.close()
+
+
+def _loopback_only(snapshot: Snapshot) -> None:
+    """Every address a scrape could reach in the snapshot is in 127.0.0.0/8."""
+    loopback = ipaddress.ip_network("127.0.0.0/8")
+    ips: list[str] = []
+    for pod in snapshot.pods.values():
+        status = pod.get("status") or {}
+        ips += [status.get("podIP") or "127.0.0.1", status.get("hostIP") or "127.0.0.1"]
+    for eps in snapshot.endpoints.values():
+        for subset in eps.get("subsets") or ():
+            ips += [a["ip"] for key in ("addresses", "notReadyAddresses") for a in subset.get(key) or ()]
+    for eps in snapshot.endpointslices.values():
+        ips += [a for e in eps.get("endpoints") or () for a in e.get("addresses") or ()]
+    for svc in snapshot.services.values():
+        ip = (svc.get("spec") or {}).get("clusterIP")
+        if ip and ip != "None":
+            ips.append(ip)
+    assert ips
+    assert [ip for ip in ips if ipaddress.ip_address(ip) not in loopback] == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_real_vmagent_finds_the_predicted_targets(case: Case, tmp_path: Path, vmagent: str) -> None:
+    snapshot = load_snapshot(SNAPSHOTS / case.snapshot)
+    _loopback_only(snapshot)
+    prepared = case.prepare(snapshot, tmp_path)
+    predicted_active_count = sum(len(j.active) for j in prepared.jobs)
+    assert predicted_active_count, "the snapshot should give the case real targets"
+
+    with FakeAPIServer(snapshot) as api:
+        for job in prepared.config["scrape_configs"]:
+            job["proxy_url"] = PROXY
+            for sd in job["kubernetes_sd_configs"]:
+                sd["api_server"] = api.url
+        data = _run_vmagent(vmagent, dump_yaml(prepared.config), tmp_path)
 
     real_active = Counter(
         (t["scrapePool"], t["scrapeUrl"], tuple(sorted(t["labels"].items()))) for t in data["activeTargets"]
     )
     predicted_active = Counter(
-        (j.job_name, t.scrape_url, tuple(sorted(t.labels.items()))) for j in prediction.jobs for t in j.active
+        (j.job_name, t.scrape_url, tuple(sorted(t.labels.items()))) for j in prepared.jobs for t in j.active
     )
     assert real_active == predicted_active
 
-    def dropped_key(labels: dict[str, str]) -> tuple[str, str]:
-        return labels.get("job", ""), labels.get("__address__", "")
-
-    real_dropped = Counter(dropped_key(t["discoveredLabels"]) for t in data.get("droppedTargets") or ())
-    predicted_dropped = Counter(dropped_key(t.discovered_labels) for j in prediction.jobs for t in j.dropped)
-    assert real_dropped == predicted_dropped
-    # The labels vmagent reports for each dropped target are exactly the ones the simulation started from.
-    real_labels = Counter(tuple(sorted(t["discoveredLabels"].items())) for t in data["droppedTargets"])
-    predicted_labels = Counter(
-        tuple(sorted(t.discovered_labels.items())) for j in prediction.jobs for t in j.dropped
+    # vmagent reports each dropped target with the labels relabeling started from.
+    real_dropped = Counter(tuple(sorted(t["discoveredLabels"].items())) for t in data["droppedTargets"])
+    predicted_dropped = Counter(
+        tuple(sorted(t.discovered_labels.items())) for j in prepared.jobs for t in j.dropped
     )
-    assert real_labels == predicted_labels
+    assert real_dropped == predicted_dropped

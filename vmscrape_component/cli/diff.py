@@ -6,6 +6,10 @@ OLD and NEW are each one of:
 - a rendered vmagent config (a YAML/JSON mapping with ``scrape_configs``), used as is;
 - ``pulumi stack output --json`` saved to a file: the first output holding a config is used.
 
+With ``--snapshot FILE`` (a cluster snapshot, as for ``explain``) or ``--context CTX`` (a live cluster,
+``--kubeconfig FILE``), both configs are also simulated over that cluster, and the targets each job gains
+and loses are listed, each as its scrape URL and final labels.
+
 Output (``-o``): ``text`` (default), ``json`` (see :meth:`vmscrape_component.diff.ConfigDiff.as_dict`) or
 ``markdown`` (for a pull-request comment). Exit status 0 whether or not something changed (``--exit-code``:
 1 when something did), 2 for invalid input.
@@ -23,10 +27,12 @@ from typing import Any
 
 import yaml
 
-from ..diff import ConfigDiff, diff_configs
+from ..diff import ConfigDiff, diff_configs, diff_targets, target_text
 from ..errors import Problem, VMScrapeError
 from ..manifests import load_manifests
 from ..render import Assets, OperatorSettings, render_config
+from ..simulate import Snapshot, explain_jobs
+from .explain import add_cluster_arguments, load_cluster_input
 
 
 def add_parser(commands: Any) -> None:
@@ -44,6 +50,7 @@ def add_parser(commands: Any) -> None:
         "--agent", metavar="NS/NAME", help="render for this VMAgent (when the inputs hold several)"
     )
     p.add_argument("--exit-code", action="store_true", help="exit 1 when the configs differ")
+    add_cluster_arguments(p, required=False)
     p.set_defaults(run=run)
 
 
@@ -120,14 +127,14 @@ def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
             raise _problem(spec, f"no VMAgent {args.agent} in it")
     if len(agents) > 1:
         raise _problem(spec, "it holds several VMAgents; choose one with --agent")
-    config = render_config(
+    rendered = render_config(
         found.scrapes,
         agents[0] if agents else None,
         assets=Assets(found.assets),
         operator=OperatorSettings(),
         namespaces=found.namespaces,
     )
-    return config.as_dict()
+    return rendered.as_dict()
 
 
 def render_diff(result: ConfigDiff, output: str) -> str:
@@ -138,10 +145,23 @@ def render_diff(result: ConfigDiff, output: str) -> str:
     return result.text()
 
 
+def active_targets(config: dict[str, Any], snapshot: Snapshot) -> dict[str, list[str]]:
+    """``{job_name: [target, ...]}``: the targets each job of ``config`` keeps in ``snapshot``."""
+    return {
+        job.job_name: [target_text(t.scrape_url, t.labels) for t in job.active]
+        for job in explain_jobs(config, snapshot)
+    }
+
+
 def run(args: argparse.Namespace) -> int:
     old = load_config(args.old, args)
     new = load_config(args.new, args)
     result = diff_configs(old, new)
+    if args.snapshot is not None or args.context is not None:
+        from ..simulate.live import needs_nodes
+
+        snapshot = load_cluster_input(args, needs_nodes(old) or needs_nodes(new))
+        result.targets = diff_targets(active_targets(old, snapshot), active_targets(new, snapshot))
     if args.output == "text" and sys.stdout.isatty():
         _rich(result)
     else:
@@ -151,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
 
 def _rich(result: ConfigDiff) -> None:
     from rich.console import Console
+    from rich.markup import escape
     from rich.table import Table
 
     console = Console()
@@ -171,4 +192,9 @@ def _rich(result: ConfigDiff) -> None:
         table.add_row("[yellow]~[/]", job, f"{len(changes)} change(s)")
         for c in changes:
             table.add_row("", f"  {c.path}", c.words().split(": ", 1)[-1])
+    for t in result.targets:
+        for target in t.gained:
+            table.add_row("[green]+[/]", t.job, f"target {escape(target)}")
+        for target in t.lost:
+            table.add_row("[red]-[/]", t.job, f"target {escape(target)}")
     console.print(table)

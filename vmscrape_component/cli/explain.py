@@ -1,9 +1,11 @@
-"""``vmscrape explain MANIFESTS... --snapshot FILE`` — preview a rollout against a cluster snapshot.
+"""``vmscrape explain MANIFESTS... --snapshot FILE | --context CTX`` — preview a rollout against a cluster.
 
 Shows which VMServiceScrapes the agent selects (and why not), then for every rendered job the targets
 vmagent would scrape (address, final labels, URL) and the ones it would drop (with the relabeling rule
 that dropped them). The snapshot is ``kubectl get namespaces,services,endpoints,endpointslices,pods -A
--o yaml`` output (add ``nodes`` for ``attach_metadata.node``).
+-o yaml`` output (add ``nodes`` for ``attach_metadata.node``); or, with ``--context CTX`` (and
+``--kubeconfig FILE``), the same objects listed from a live cluster (read-only; needs the ``kubernetes``
+package, the ``live`` extra), Nodes only when a job attaches node metadata.
 
 JSON output (``-o json``) is one object; keys are stable and listed here (lists keep the order shown in
 the text output; maps are sorted by key):
@@ -33,12 +35,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from typing import Any
 
 from ..errors import Problem, VMScrapeError
 from ..manifests import load_manifests
-from ..render import Assets, OperatorSettings
-from ..simulate import Explanation, Target, explain, load_snapshot
+from ..render import Assets, OperatorSettings, render_config
+from ..simulate import Explanation, Snapshot, Target, explain, load_snapshot
 
 OUTPUT_FORMATS = ("text", "json")
 
@@ -53,7 +56,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "(address, labels, URL) and dropped (with the rule that dropped them).",
     )
     p.add_argument("files", nargs="+", metavar="MANIFESTS", help="YAML files ('-' for standard input)")
-    p.add_argument("--snapshot", required=True, metavar="FILE", help="cluster snapshot (YAML List)")
+    add_cluster_arguments(p)
     p.add_argument("--agent", metavar="NS/NAME", help="explain for this VMAgent from MANIFESTS")
     p.add_argument(
         "--namespace",
@@ -63,6 +66,38 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("-o", "--output", choices=OUTPUT_FORMATS, default="text", help="default: %(default)s")
     p.set_defaults(run=run)
+
+
+def add_cluster_arguments(p: argparse.ArgumentParser, *, required: bool = True) -> None:
+    """``--snapshot FILE`` or ``--context CTX`` (with ``--kubeconfig FILE``): where the cluster comes from."""
+    source = p.add_mutually_exclusive_group(required=required)
+    source.add_argument(
+        "--snapshot", metavar="FILE", help="cluster snapshot (YAML List; '-' for standard input)"
+    )
+    source.add_argument(
+        "--context",
+        metavar="CTX",
+        help="read the cluster live from this kubeconfig context (read-only lists; needs the live extra)",
+    )
+    p.add_argument(
+        "--kubeconfig",
+        metavar="FILE",
+        help="kubeconfig for --context (default: $KUBECONFIG or ~/.kube/config)",
+    )
+
+
+def load_cluster_input(
+    args: argparse.Namespace, nodes: bool | Callable[[Snapshot], bool] = False
+) -> Snapshot:
+    """The snapshot ``--snapshot`` names, or the live cluster of ``--context``/``--kubeconfig``; ``nodes``
+    (or a function of the snapshot read so far) says whether a live read lists Nodes too."""
+    if args.snapshot is not None:
+        if args.kubeconfig:
+            raise VMScrapeError([Problem("--kubeconfig", "", "goes with --context, not with --snapshot")])
+        return load_snapshot(args.snapshot)
+    from ..simulate.live import load_cluster
+
+    return load_cluster(args.context, args.kubeconfig, nodes=nodes)
 
 
 def _choose_agent(agents: list[Any], wanted: str | None) -> Any | None:
@@ -92,8 +127,22 @@ def run(args: argparse.Namespace) -> int:
             [Problem("--snapshot", "", "standard input can feed MANIFESTS or the snapshot, not both")]
         )
     found = load_manifests(args.files, default_namespace=args.namespace)
-    snapshot = load_snapshot(args.snapshot)
     agent = _choose_agent(found.agents, args.agent)
+
+    def needs_nodes(snapshot: Snapshot) -> bool:
+        from ..simulate.live import needs_nodes
+
+        namespaces = {**snapshot.namespace_labels(), **found.namespaces}
+        config = render_config(
+            found.scrapes,
+            agent,
+            assets=Assets(found.assets),
+            operator=OperatorSettings(),
+            namespaces=namespaces,
+        )
+        return needs_nodes(config.as_dict())
+
+    snapshot = load_cluster_input(args, needs_nodes)
     result = explain(
         found.scrapes,
         snapshot,

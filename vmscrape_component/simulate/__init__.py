@@ -1,8 +1,9 @@
 """Preview what vmagent would do with a rendered config: relabeling, Kubernetes discovery over a cluster
-snapshot, and the resulting targets. Pure Python (RE2 regexes); nothing here talks to a cluster."""
+snapshot, and the resulting targets. Pure Python (RE2 regexes); only :mod:`.live` talks to a cluster
+(read-only lists through the optional ``kubernetes`` client, into the same Snapshot a file gives)."""
 
 from .discovery import DiscoveredTarget, Discovery, Snapshot, discover, load_snapshot, snapshot_from_objects
-from .explain import Explanation, JobExplanation, explain
+from .explain import Explanation, JobExplanation, explain, explain_jobs
 from .relabel import Relabeled, Rule, apply_rules, parse_if_expression, parse_rule, parse_rules
 from .targets import JobTargets, Target, scrape_url
 
@@ -19,6 +20,7 @@ __all__ = [
     "apply_rules",
     "discover",
     "explain",
+    "explain_jobs",
     "load_snapshot",
     "parse_if_expression",
     "parse_rule",

@@ -323,7 +323,9 @@ def label_selector_matches(selector: str, labels: Mapping[str, str]) -> bool:
 
 
 def _split_requirements(selector: str) -> list[str]:
-    parts, depth, current = [], 0, []
+    parts: list[str] = []
+    current: list[str] = []
+    depth = 0
     for ch in selector:
         if ch == "(":
             depth += 1
@@ -628,7 +630,8 @@ def _pod_targets(pod: Mapping[str, Any], view: _View) -> list[DiscoveredTarget]:
             state = next((s for s in statuses if s.get("name") == container.get("name")), None)
             if state is not None and (state.get("state") or {}).get("terminated") is not None:
                 continue
-            for port in _ports(container) or [None]:
+            ports: list[Mapping[str, Any] | None] = [*_ports(container)] or [None]
+            for port in ports:
                 m = _Labels()
                 if port is not None:
                     m.add("__address__", join_host_port(ip, port.get("containerPort")))

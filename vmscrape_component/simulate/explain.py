@@ -17,7 +17,7 @@ from ..select import Selection, explain_selection
 from .discovery import DiscoveredTarget, Snapshot, discover
 from .targets import JobTargets, Target
 
-__all__ = ["Explanation", "JobExplanation", "explain"]
+__all__ = ["Explanation", "JobExplanation", "explain", "explain_jobs"]
 
 
 @dataclass
@@ -90,9 +90,17 @@ def explain(
             for s in manifests
         ]
     config = render_config(manifests, agent_manifest, assets=assets, operator=operator, namespaces=ns_labels)
+    jobs = explain_jobs(config.as_dict(), snapshot)
+    return Explanation(agent_key, selection, dict(config.skipped), jobs)
+
+
+def explain_jobs(config: Mapping[str, Any], snapshot: Snapshot) -> list[JobExplanation]:
+    """The targets of every job of a rendered vmagent config (``global`` + ``scrape_configs``, as
+    :meth:`~vmscrape_component.render.AgentConfig.as_dict` or a config file gives it) over ``snapshot``."""
+    global_ = config.get("global") or {}
     jobs = []
-    for job in config.jobs:
-        builder = JobTargets(job, config.global_)
+    for job in config.get("scrape_configs") or ():
+        builder = JobTargets(job, global_)
         discovered: list[DiscoveredTarget] = []
         notes: list[str] = []
         role, watched = "", []
@@ -103,4 +111,4 @@ def explain(
             discovered.extend(found.targets)
         targets = builder.targets(discovered)
         jobs.append(JobExplanation(str(job.get("job_name")), role, watched, targets, notes))
-    return Explanation(agent_key, selection, dict(config.skipped), jobs)
+    return jobs
