@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support.reference import CRD_REJECTS_CASE
 from vmscrape_component.errors import VMScrapeError
 from vmscrape_component.models import (
     Endpoint,
@@ -306,6 +307,8 @@ def test_a_scrape_built_in_python_gives_a_manifest() -> None:
 def _operator_case_objects() -> list[Any]:
     params = []
     for path in sorted((REFERENCE / "operator-cases").glob("*/*.yaml")):
+        if path.stem in CRD_REJECTS_CASE:
+            continue  # see test_operator_cases_the_api_server_would_refuse_are_refused
         case = yaml.safe_load(path.read_text())
         name = f"{path.parent.name}/{path.stem}"
         if case.get("scrape"):
@@ -320,8 +323,18 @@ def _operator_case_agents() -> list[Any]:
     return [
         pytest.param(yaml.safe_load(path.read_text())["vmagent"], id=f"{path.parent.name}/{path.stem}")
         for path in sorted((REFERENCE / "operator-cases").glob("*/*.yaml"))
-        if yaml.safe_load(path.read_text()).get("vmagent")
+        if yaml.safe_load(path.read_text()).get("vmagent") and path.stem not in CRD_REJECTS_CASE
     ]
+
+
+@pytest.mark.parametrize("stem", sorted(CRD_REJECTS_CASE))
+def test_operator_cases_the_api_server_would_refuse_are_refused(stem: str) -> None:
+    (path,) = (REFERENCE / "operator-cases").glob(f"*/{stem}.yaml")
+    case = yaml.safe_load(path.read_text())
+    with pytest.raises(VMScrapeError) as err:
+        VMServiceScrape.from_manifest(case["scrape"])
+        VMAgent.from_manifest(case["vmagent"])
+    assert any(CRD_REJECTS_CASE[stem] in p.path for p in err.value.problems), err.value.problems
 
 
 def _real_manifests(*, exclude: tuple[str, ...] = ()) -> list[Any]:

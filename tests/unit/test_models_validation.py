@@ -52,9 +52,23 @@ def test_victoriametrics_durations_are_accepted(duration: str) -> None:
     assert Endpoint(scrape_timeout=duration).scrape_timeout == duration
 
 
-@pytest.mark.parametrize("duration", ["", "30 s", "5M", "1h30", "30sec", "-5m", "1i"])
+@pytest.mark.parametrize("duration", ["30 s", "5M", "1h30", "30sec", "-5m", "1i"])
 def test_malformed_durations_are_rejected(duration: str) -> None:
     assert _problem(_endpoint(scrapeTimeout=duration)).path == "spec.endpoints[0].scrapeTimeout"
+
+
+@pytest.mark.parametrize("field", ["interval", "scrape_interval", "scrapeTimeout", "max_scrape_size"])
+def test_empty_string_is_unset_where_the_operator_reads_it_so(field: str) -> None:
+    # The operator checks `!= ""` for these (setScrapeIntervalToWithLimit, addCommonScrapeParamsTo).
+    endpoint = Endpoint.parse({"port": "http", field: ""})
+    assert endpoint.manifest_dict()[field] == ""
+    # ...but not where it copies the value into the job as is.
+    assert _problem(_endpoint(vm_scrape_params={"scrape_offset": ""})).path.endswith("scrape_offset")
+
+
+def test_limits_beyond_int64_are_rejected() -> None:
+    problem = _problem(_endpoint(sampleLimit=2**64))
+    assert problem.path == "spec.endpoints[0].sampleLimit" and "or less" in problem.message
 
 
 @pytest.mark.parametrize("field", ["scrape_align_interval", "scrape_offset"])
@@ -255,6 +269,30 @@ def test_if_must_be_a_series_selector() -> None:
     problem = _problem(_rule(action="drop", **{"if": "rate(x[5m])"}))
     assert problem.path == "spec.endpoints[0].relabelConfigs[0].if"
     assert "not a series selector" in problem.message and 'up{job="web"}' in problem.message
+
+
+@pytest.mark.parametrize(
+    ("selector", "words"),
+    [
+        # metricsql's checkAndPrependMetricNameFilter: one metric name per `or` branch.
+        ('a{__name__="b"}', "metric name must not be set twice"),
+        ('{"a", __name__="b"}', "metric name must not be set twice"),
+        ('a{"b"}', "metric name must not be set twice"),
+        ('{a="x\ny"}', "a line break inside the string"),
+        ('{a="\\ud800"}', "is not a character"),
+        ("{a=`x\\`}", "has no closing `"),  # the lexer skips an escaped backtick even in backticks
+    ],
+)
+def test_if_selectors_vmagent_refuses_are_refused(selector: str, words: str) -> None:
+    problem = _problem(_rule(action="drop", **{"if": selector}))
+    assert words in problem.message, problem.message
+
+
+@pytest.mark.parametrize(
+    "selector", ['a{__name__="a"}', '{__name__="a" or __name__="b"}', 'a{b="1" or c="2"}']
+)
+def test_if_selectors_with_one_name_per_branch_are_accepted(selector: str) -> None:
+    assert RelabelConfig.parse({"action": "drop", "if": selector}).if_ == selector
 
 
 def test_if_must_not_be_empty() -> None:

@@ -224,3 +224,14 @@ def test_relabel_config_spellings_and_key_order() -> None:
     ]
     assert list(rule) == ["source_labels", "target_label", "regex", "action", "if", "labels"]
     assert rule["regex"] == ["x", "y"] and rule["if"] == '{a="1"}' and list(rule["labels"]) == ["a", "z"]
+
+
+def test_an_empty_regex_is_written_not_dropped() -> None:
+    # StringOrArray reads "" as [""]; generateRelabelConfig writes regex whenever the list is non-empty.
+    ep = {
+        "port": "m",
+        "relabelConfigs": [{"targetLabel": "x", "regex": ""}, {"targetLabel": "y", "regex": []}],
+    }
+    rules_ = rules(render_endpoint_job(scrape({"endpoints": [ep]}), 0))
+    assert {"target_label": "x", "regex": ""} in rules_
+    assert {"target_label": "y"} in rules_

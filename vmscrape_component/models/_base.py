@@ -17,6 +17,8 @@ from ..errors import Problem, VMScrapeError, from_pydantic, invalid
 from . import _checks
 
 API_VERSION = "operator.victoriametrics.com/v1beta1"
+#: vmagent reads limits into Go ints: larger values make it refuse the whole config.
+INT64_MAX = 2**63 - 1
 
 
 class VMModel(BaseModel):
@@ -80,12 +82,26 @@ def _checked(check: Callable[[str], str | None]) -> Callable[[str], str]:
 
 #: A VictoriaMetrics duration: ``30s``, ``1m30s``, ``1.5m``, ``500ms``, ``2d``...
 Duration = Annotated[StrictStr, AfterValidator(_checked(_checks.duration_problem))]
+#: A duration, or ``""`` for a field the operator reads ``""`` as unset (Helm templates often write it).
+DurationOrUnset = Annotated[
+    StrictStr, AfterValidator(_checked(lambda v: None if v == "" else _checks.duration_problem(v)))
+]
 #: A size in bytes: ``16MiB``, ``100KB``, ``1048576``.
 ByteSize = Annotated[StrictStr, AfterValidator(_checked(_checks.byte_size_problem))]
+#: A size, or ``""`` (unset for the operator).
+ByteSizeOrUnset = Annotated[
+    StrictStr, AfterValidator(_checked(lambda v: None if v == "" else _checks.byte_size_problem(v)))
+]
+#: A proxy URL vmagent accepts: ``http://``, ``https://``, ``socks5://`` or ``tls+socks5://``.
+ProxyURL = Annotated[StrictStr, AfterValidator(_checked(_checks.proxy_url_problem))]
 #: A Prometheus label name: ``[a-zA-Z_][a-zA-Z0-9_]*``.
 LabelName = Annotated[StrictStr, AfterValidator(_checked(_checks.label_name_problem))]
 #: A Kubernetes label key: ``name`` or ``prefix/name`` (``app.kubernetes.io/name``).
 LabelKey = Annotated[StrictStr, AfterValidator(_checked(_checks.label_key_problem))]
+#: A label key, or ``""`` where the operator reads ``""`` as unset (``jobLabel``).
+LabelKeyOrUnset = Annotated[
+    StrictStr, AfterValidator(_checked(lambda v: None if v == "" else _checks.label_key_problem(v)))
+]
 #: A Kubernetes label value.
 LabelValue = Annotated[StrictStr, AfterValidator(_checked(_checks.label_value_problem))]
 #: A namespace name (DNS-1123 label).

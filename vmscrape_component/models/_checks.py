@@ -214,12 +214,22 @@ class _SelectorParser:
     def __init__(self, text: str) -> None:
         self.tokens = list(self._tokenize(text))
         self.pos = 0
+        #: The metric name before ``{`` (every ``or`` branch starts from it), and the current branch's.
+        self.name = ""
+        self.branch_name = ""
+
+    def _set_name(self, name: str) -> None:
+        # metricsql's checkAndPrependMetricNameFilter: one metric name per branch.
+        if self.branch_name and self.branch_name != name:
+            raise _SelectorError(f"metric name must not be set twice: {self.branch_name!r} or {name!r}")
+        self.branch_name = name
 
     def parse(self) -> None:
         kind, text = self._peek()
         if kind == "ident" and text.lower() in ("inf", "nan"):
             raise _SelectorError(f"{text!r} is a number")
         if kind == "ident":
+            self.name = self.branch_name = text
             self.pos += 1
             if self._peek()[1] == "{":
                 self._filters()
@@ -246,6 +256,7 @@ class _SelectorParser:
                 continue
             if kind == "ident" and text.lower() == "or":
                 self.pos += 1
+                self.branch_name = self.name
                 continue
             if text == "}":
                 self.pos += 1
@@ -260,6 +271,7 @@ class _SelectorParser:
         op_kind, op = self._peek()
         if op_kind != "op":
             if kind == "string":  # {"metric.name"}: a quoted metric name
+                self._set_name(_unquote(text))
                 return
             raise _SelectorError(f"label {text!r} has no operator; want one of =, !=, =~, !~")
         self.pos += 1
@@ -267,6 +279,8 @@ class _SelectorParser:
         while self._peek()[1] == "+":
             self.pos += 1
             value += self._string_value()
+        if op == "=" and text == "__name__":
+            self._set_name(value)
         if op in ("=~", "!~"):
             problem = regex_problem(value)
             if problem:
@@ -325,9 +339,11 @@ def _string_end(text: str, start: int) -> int:
     quote = text[start]
     i = start + 1
     while i < len(text):
-        if text[i] == "\\" and quote != "`":
+        if text[i] == "\\":  # metricsql's lexer skips the escaped character in backticks too
             i += 2
             continue
+        if text[i] == "\n" and quote != "`":
+            raise _SelectorError(f"a line break inside the string {text[start:i]!r}...; write it as \\n")
         if text[i] == quote:
             return i
         i += 1
@@ -358,7 +374,10 @@ def _unquote(token: str) -> str:
             digits = body[i + 2 : i + 2 + width]
             if len(digits) != width or not all(c in "0123456789abcdefABCDEF" for c in digits):
                 raise _SelectorError(f"invalid escape in {token}")
-            out.append(chr(int(digits, 16)))
+            code = int(digits, 16)
+            if 0xD800 <= code <= 0xDFFF or code > 0x10FFFF:
+                raise _SelectorError(f"invalid escape in {token}: U+{code:04X} is not a character")
+            out.append(chr(code))
             i += 2 + width
         elif nxt and nxt in "01234567":
             digits = body[i + 1 : i + 4]
@@ -369,3 +388,21 @@ def _unquote(token: str) -> str:
         else:
             raise _SelectorError(f"invalid escape '\\{nxt}' in {token} (write '\\\\{nxt}' for a backslash)")
     return "".join(out)
+
+
+# --- proxy URLs (lib/proxy: url.Parse, then the scheme) -----------------------------------------------
+
+PROXY_SCHEMES = ("http", "https", "socks5", "tls+socks5")
+
+
+@lru_cache(maxsize=1024)
+def proxy_url_problem(value: str) -> str | None:
+    """Why vmagent would refuse ``value`` as a ``proxy_url`` (it refuses the whole config then)."""
+    scheme, sep, rest = value.partition("://")
+    if not sep or not rest or not re.fullmatch(r"[A-Za-z][A-Za-z0-9+.-]*", scheme):
+        return f"not a URL: use <scheme>://<host>[:port], scheme one of {', '.join(PROXY_SCHEMES)}"
+    if scheme.lower() not in PROXY_SCHEMES:
+        return f"unsupported scheme {scheme!r}; vmagent accepts {', '.join(PROXY_SCHEMES)}"
+    if any(c in rest for c in " \t\n") or "%" in rest and not re.search(r"%[0-9A-Fa-f]{2}", rest):
+        return "not a URL: spaces, control characters or a bad %-escape"
+    return None

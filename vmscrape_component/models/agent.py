@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_
 
 from ..errors import invalid
 from . import _checks
-from ._base import Duration, KubernetesObject, LabelName, VMModel, secret_field
+from ._base import INT64_MAX, Duration, KubernetesObject, LabelName, VMModel, secret_field
 from .auth import Authorization, BasicAuth, OAuth2
 from .endpoint import AttachMetadata
 from .relabel import RelabelConfig
@@ -130,7 +130,7 @@ class VMAgentSpec(VMModel):
     """Default scrape interval (``30s`` when unset)."""
     scrape_timeout: Duration | None = Field(None, alias="scrapeTimeout")
     """Default scrape timeout."""
-    sample_limit: StrictInt | None = Field(None, alias="sampleLimit", ge=0)
+    sample_limit: StrictInt | None = Field(None, alias="sampleLimit", ge=0, le=INT64_MAX)
     """Default per-target limit of samples per scrape."""
     service_scrape_relabel_template: list[RelabelConfig] | None = Field(
         None, alias="serviceScrapeRelabelTemplate"

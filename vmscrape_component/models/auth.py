@@ -45,7 +45,7 @@ class OAuth2(VMModel):
     """The Secret key holding the client secret."""
     client_secret_file: StrictStr | None = None
     """Path of a file with the client secret, already present in the vmagent container."""
-    token_url: StrictStr
+    token_url: StrictStr = Field(min_length=1)
     """The URL to fetch tokens from."""
     scopes: list[StrictStr] | None = None
     """Scopes to ask for."""

@@ -7,7 +7,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StrictStr, field_validator
 
 from ..errors import invalid
-from ._base import ByteSize, Duration, VMModel, secret_field
+from ._base import INT64_MAX, ByteSizeOrUnset, Duration, DurationOrUnset, ProxyURL, VMModel, secret_field
 from .auth import Authorization, BasicAuth, OAuth2, ProxyClientConfig
 from .relabel import RelabelConfig
 from .secrets import SecretKeySelector
@@ -95,23 +95,23 @@ class Endpoint(VMModel):
     """URL query parameters."""
     follow_redirects: StrictBool | None = None
     """Whether to follow HTTP redirects."""
-    sample_limit: StrictInt | None = Field(None, alias="sampleLimit", ge=0)
+    sample_limit: StrictInt | None = Field(None, alias="sampleLimit", ge=0, le=INT64_MAX)
     """Scrapes with more samples than this fail."""
-    series_limit: StrictInt | None = Field(None, alias="seriesLimit", ge=0)
+    series_limit: StrictInt | None = Field(None, alias="seriesLimit", ge=0, le=INT64_MAX)
     """Most unique series a target may expose within 24 hours."""
-    interval: Duration | None = None
-    """How often to scrape."""
-    scrape_interval: Duration | None = None
+    interval: DurationOrUnset | None = None
+    """How often to scrape (``""``: unset, as the operator reads it)."""
+    scrape_interval: DurationOrUnset | None = None
     """How often to scrape (same as ``interval``, and wins over it)."""
-    scrape_timeout: Duration | None = Field(None, alias="scrapeTimeout")
+    scrape_timeout: DurationOrUnset | None = Field(None, alias="scrapeTimeout")
     """How long a scrape may take."""
-    proxy_url: StrictStr | None = secret_field(alias="proxyURL")
+    proxy_url: ProxyURL | None = secret_field(alias="proxyURL")
     """Proxy to scrape through, e.g. ``http://proxy:2195``."""
     honor_labels: StrictBool | None = Field(None, alias="honorLabels")
     """On conflicts, keep the scraped labels rather than the target's."""
     honor_timestamps: StrictBool | None = Field(None, alias="honorTimestamps")
     """Keep the timestamps the target exposes."""
-    max_scrape_size: ByteSize | None = None
+    max_scrape_size: ByteSizeOrUnset | None = None
     """Largest response accepted, e.g. ``16MiB``."""
     vm_scrape_params: VMScrapeParams | None = None
     """Settings only VictoriaMetrics' scrapers understand."""

@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, StrictInt, StrictStr
 
-from ._base import KubernetesObject, LabelKey, VMModel
+from ._base import KubernetesObject, LabelKey, LabelKeyOrUnset, VMModel
 from .endpoint import AttachMetadata, Endpoint
 from .selectors import LabelSelector, NamespaceMode, NamespaceSelector
 
@@ -29,7 +29,7 @@ class VMServiceScrapeSpec(VMModel):
     discovery_role: DiscoveryRole | None = Field(None, alias="discoveryRole")
     """Kubernetes discovery role: ``endpoints`` (the default), ``endpointslices``/``endpointslice`` (both
     accepted) or ``service`` (one target per Service port: use ``port`` names, ``targetPort`` is unused)."""
-    job_label: LabelKey | None = Field(None, alias="jobLabel")
+    job_label: LabelKeyOrUnset | None = Field(None, alias="jobLabel")
     """Key of the Service label whose value becomes the ``job`` label (else the Service name)."""
     target_labels: list[LabelKey] | None = Field(None, alias="targetLabels")
     """Keys of Service labels copied onto the targets."""

@@ -78,7 +78,9 @@ def render_relabel_config(rc: Mapping[str, Any]) -> Rule:
     if target_label:
         rule["target_label"] = target_label
     regex = rc.get("regex")
-    if regex:
+    # The operator reads "" as the one-item list [""] and writes `regex: ""` (matches only empty
+    # values; leaving it out would mean the default "(.*)"). Only an absent or empty list is omitted.
+    if isinstance(regex, str) or regex:
         if isinstance(regex, str):
             rule["regex"] = regex
         else:
