@@ -1,0 +1,49 @@
+"""Fuzzing set-up: hypothesis profiles, the vmagent binary, and the counts printed at the end of the run.
+
+Profiles, chosen with ``VMSCRAPE_FUZZ_PROFILE`` (default ``ci``):
+
+- ``ci``: derandomized (the same examples on every run), bounded to well under 3 minutes on 2 cores, yet
+  thousands of VMServiceScrapes through vmagent: each example renders a whole batch into one config,
+  checked by one ``vmagent -dryRun``.
+- ``long``: 20 times as many examples, and a new random search on every run.
+
+The fuzz tests apply the profile themselves (``fuzz_settings()``); it is not loaded globally, so the rest
+of the suite keeps its own hypothesis settings.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.fuzz.session import COUNTS, profile_name, register_profiles
+from tests.support.vmagent import find_vmagent
+
+register_profiles()
+
+
+@pytest.fixture(scope="session")
+def vmagent() -> str:
+    binary = find_vmagent()
+    if binary is None:
+        if os.environ.get("VMSCRAPE_REQUIRE_VMAGENT"):
+            pytest.fail("vmagent not found: run scripts/install-vmagent (VMSCRAPE_REQUIRE_VMAGENT is set)")
+        pytest.skip("vmagent not installed (scripts/install-vmagent)")
+    return binary
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not COUNTS:
+        return
+    terminalreporter.section(f"vmscrape fuzz, {profile_name()} profile")
+    if COUNTS["batches"]:
+        terminalreporter.write_line(
+            f"valid: {COUNTS['scrapes']} VMServiceScrapes ({COUNTS['jobs']} jobs) in {COUNTS['batches']} "
+            f"configs checked by vmagent -dryRun ({COUNTS['agent_batches']} of them rendered for a VMAgent)"
+        )
+    if COUNTS["mutations"] or COUNTS["subprocess_mutations"]:
+        terminalreporter.write_line(
+            f"invalid: {COUNTS['mutations']} mutated manifests refused by `vmscrape validate` and "
+            f"`vmscrape render` (in-process), {COUNTS['subprocess_mutations']} more by a `vmscrape` process"
+        )
