@@ -3,11 +3,9 @@ refuses the whole config on a bad one, so one scrape would block every other scr
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
-from tests.support.vmagent import dry_run, find_vmagent
+from tests.support.vmagent import dry_run
 from vmscrape_component.errors import VMScrapeError
 from vmscrape_component.models import RelabelConfig
 from vmscrape_component.render.yaml import dump
@@ -32,16 +30,6 @@ SELECTORS = [
     '{a=~"[x"}',
     "inf",
 ]
-
-
-@pytest.fixture(scope="module")
-def vmagent() -> str:
-    binary = find_vmagent()
-    if binary is None:
-        if os.environ.get("VMSCRAPE_REQUIRE_VMAGENT"):
-            pytest.fail("vmagent not found (VMSCRAPE_REQUIRE_VMAGENT is set)")
-        pytest.skip("vmagent not installed (scripts/install-vmagent)")
-    return binary
 
 
 @pytest.mark.parametrize("selector", SELECTORS)

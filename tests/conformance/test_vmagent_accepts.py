@@ -7,7 +7,6 @@ every operator case. Needs the real vmagent (``scripts/install-vmagent``); with
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +21,7 @@ from tests.support.reference import (
     SERVICE_CASES,
     VMAGENT_REJECTS_CASE,
 )
-from tests.support.vmagent import dry_run, find_vmagent
+from tests.support.vmagent import dry_run
 from vmscrape_component.manifests import load_manifests
 from vmscrape_component.render import Assets, config_yaml, render_config
 
@@ -30,16 +29,6 @@ EXAMPLES = sorted(p for p in (ROOT / "examples").iterdir() if (p / "__main__.py"
 ACCEPTED_REAL_SCRAPES = [p for p in REAL_SCRAPES if p.stem not in REJECTED_REAL_SCRAPES]
 
 pytestmark = pytest.mark.vmagent
-
-
-@pytest.fixture(scope="module")
-def vmagent() -> str:
-    binary = find_vmagent()
-    if binary is None:
-        if os.environ.get("VMSCRAPE_REQUIRE_VMAGENT"):
-            pytest.fail("vmagent not found: run scripts/install-vmagent (VMSCRAPE_REQUIRE_VMAGENT is set)")
-        pytest.skip("vmagent not installed (scripts/install-vmagent)")
-    return binary
 
 
 def _dry_run(vmagent: str, config: str, tls_dir: Path, assets: Assets) -> Any:

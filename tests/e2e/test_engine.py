@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from vmscrape_component.cli.__main__ import main as cli
-from vmscrape_component.cli.stack import find_pulumi, stack
+from vmscrape_component.cli.stack import stack
 
 pytestmark = pytest.mark.e2e
 
@@ -26,14 +26,9 @@ TOKEN = "e2e-bearer-7d41c0ffee"
 PASSWORD = "pa55-e2e-91b3"
 
 
-@pytest.fixture(scope="module", autouse=True)
-def engine() -> str:
-    binary = find_pulumi()
-    if binary is None:
-        if os.environ.get("VMSCRAPE_REQUIRE_PULUMI"):
-            pytest.fail("no pulumi CLI: run scripts/install-pulumi (VMSCRAPE_REQUIRE_PULUMI is set)")
-        pytest.skip("no pulumi CLI (scripts/install-pulumi builds one)")
-    return binary
+@pytest.fixture(autouse=True)
+def engine(pulumi_cli: str) -> str:
+    return pulumi_cli
 
 
 class Project:

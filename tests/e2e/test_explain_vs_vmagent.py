@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import os
 import socket
 import subprocess
 import time
@@ -43,7 +42,6 @@ import yaml
 
 from tests.e2e.fake_apiserver import FakeAPIServer
 from tests.support.pulumi_programs import run_program, scrape_manifests
-from tests.support.vmagent import find_vmagent
 from vmscrape_component.manifests import load_manifests
 from vmscrape_component.render import Assets, dump_yaml, render_config
 from vmscrape_component.simulate import JobExplanation, Snapshot, explain, explain_jobs, load_snapshot
@@ -142,16 +140,6 @@ CASES = [
 def test_every_example_has_a_case() -> None:
     covered = {c.id.removeprefix("example-") for c in CASES if c.id.startswith("example-")}
     assert covered == set(EXAMPLES)
-
-
-@pytest.fixture(scope="module")
-def vmagent() -> str:
-    binary = find_vmagent()
-    if binary is None:
-        if os.environ.get("VMSCRAPE_REQUIRE_VMAGENT"):
-            pytest.fail("vmagent not found: run scripts/install-vmagent (VMSCRAPE_REQUIRE_VMAGENT is set)")
-        pytest.skip("vmagent not installed (scripts/install-vmagent)")
-    return binary
 
 
 def _free_port() -> int:

@@ -13,24 +13,11 @@ of the suite keeps its own hypothesis settings.
 
 from __future__ import annotations
 
-import os
-
 import pytest
 
 from tests.fuzz.session import COUNTS, profile_name, register_profiles
-from tests.support.vmagent import find_vmagent
 
 register_profiles()
-
-
-@pytest.fixture(scope="session")
-def vmagent() -> str:
-    binary = find_vmagent()
-    if binary is None:
-        if os.environ.get("VMSCRAPE_REQUIRE_VMAGENT"):
-            pytest.fail("vmagent not found: run scripts/install-vmagent (VMSCRAPE_REQUIRE_VMAGENT is set)")
-        pytest.skip("vmagent not installed (scripts/install-vmagent)")
-    return binary
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

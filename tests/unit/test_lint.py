@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import itertools
-import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.vmagent import dry_run, find_vmagent
+from tests.support.vmagent import dry_run
 from vmscrape_component.lint import vmagent_refusals
 from vmscrape_component.render.yaml import dump
 
@@ -33,16 +32,6 @@ def _job(names: tuple[str, ...], directory: Path) -> dict[str, Any]:
         for key, value in AUTH[name].items():
             job[key] = value.replace("{dir}", str(directory)) if isinstance(value, str) else value
     return job
-
-
-@pytest.fixture(scope="module")
-def vmagent() -> str:
-    binary = find_vmagent()
-    if binary is None:
-        if os.environ.get("VMSCRAPE_REQUIRE_VMAGENT"):
-            pytest.fail("vmagent not found (VMSCRAPE_REQUIRE_VMAGENT is set)")
-        pytest.skip("vmagent not installed (scripts/install-vmagent)")
-    return binary
 
 
 @pytest.mark.vmagent
