@@ -16,10 +16,9 @@ from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_
 from ..errors import invalid
 from . import _checks
 from ._base import INT64_MAX, Duration, KubernetesObject, LabelName, VMModel, secret_field
-from .auth import Authorization, BasicAuth, OAuth2
+from .auth import Authorization, BasicAuth, EndpointAuth
 from .endpoint import AttachMetadata
 from .relabel import RelabelConfig
-from .secrets import SecretKeySelector
 from .selectors import LabelSelector
 from .tls import TLSConfig
 
@@ -50,7 +49,7 @@ class APIServerConfig(VMModel):
     """An ``Authorization`` header."""
 
 
-class ScrapeClass(VMModel):
+class ScrapeClass(EndpointAuth):
     """Settings a VMAgent merges into the endpoints of scrapes that use the class (by name, or by default).
 
     Where an endpoint sets a value itself, the endpoint's value wins; relabelings are prepended.
@@ -60,18 +59,6 @@ class ScrapeClass(VMModel):
     """The class name scrapes refer to in ``scrapeClass``."""
     default: StrictBool | None = None
     """Apply to scrapes that name no class (at most one class may be the default)."""
-    oauth2: OAuth2 | None = None
-    """OAuth2 authentication."""
-    tls_config: TLSConfig | None = Field(None, alias="tlsConfig")
-    """TLS settings."""
-    bearer_token_file: StrictStr | None = Field(None, alias="bearerTokenFile")
-    """Path of a file with a bearer token."""
-    bearer_token_secret: SecretKeySelector | None = Field(None, alias="bearerTokenSecret")
-    """The Secret key holding a bearer token."""
-    basic_auth: BasicAuth | None = Field(None, alias="basicAuth")
-    """Basic authentication."""
-    authorization: Authorization | None = None
-    """An ``Authorization`` header."""
     relabel_configs: list[RelabelConfig] | None = Field(None, alias="relabelConfigs")
     """Target relabelings put before each endpoint's own."""
     metric_relabel_configs: list[RelabelConfig] | None = Field(None, alias="metricRelabelConfigs")

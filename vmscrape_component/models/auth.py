@@ -11,7 +11,7 @@ from ._base import VMModel, secret_field
 from .secrets import SecretKeySelector, SecretOrConfigMap
 from .tls import TLSConfig
 
-__all__ = ["Authorization", "BasicAuth", "OAuth2", "ProxyClientConfig"]
+__all__ = ["Authorization", "BasicAuth", "EndpointAuth", "OAuth2", "ProxyClientConfig"]
 
 
 class BasicAuth(VMModel):
@@ -72,3 +72,21 @@ class ProxyClientConfig(VMModel):
     """TLS for the connection to the proxy."""
     authorization: Authorization | None = None
     """An ``Authorization`` header for the proxy."""
+
+
+class EndpointAuth(VMModel):
+    """The ways to authenticate a scrape, shared by endpoints and scrape classes (the operator's
+    ``EndpointAuth``). vmagent accepts one of them per job; ``tls_config`` goes with any."""
+
+    oauth2: OAuth2 | None = None
+    """OAuth2 authentication."""
+    tls_config: TLSConfig | None = Field(None, alias="tlsConfig")
+    """TLS settings."""
+    bearer_token_file: StrictStr | None = Field(None, alias="bearerTokenFile")
+    """Path of a file with a bearer token, already present in the vmagent container."""
+    bearer_token_secret: SecretKeySelector | None = Field(None, alias="bearerTokenSecret")
+    """The Secret key holding a bearer token."""
+    basic_auth: BasicAuth | None = Field(None, alias="basicAuth")
+    """Basic authentication."""
+    authorization: Authorization | None = None
+    """An ``Authorization`` header."""

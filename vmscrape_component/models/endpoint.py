@@ -8,10 +8,8 @@ from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StrictStr, f
 
 from ..errors import invalid
 from ._base import INT64_MAX, ByteSizeOrUnset, Duration, DurationOrUnset, ProxyURL, VMModel, secret_field
-from .auth import Authorization, BasicAuth, OAuth2, ProxyClientConfig
+from .auth import EndpointAuth, ProxyClientConfig
 from .relabel import RelabelConfig
-from .secrets import SecretKeySelector
-from .tls import TLSConfig
 
 __all__ = ["AttachMetadata", "Endpoint", "VMScrapeParams"]
 
@@ -73,7 +71,7 @@ def _target_port(value: Any) -> Any:
     return value
 
 
-class Endpoint(VMModel):
+class Endpoint(EndpointAuth):
     """One endpoint to scrape on every selected Service: one vmagent job per endpoint.
 
     ``port`` is the **name** of a Service port; ``targetPort`` picks the container port by number or
@@ -115,18 +113,6 @@ class Endpoint(VMModel):
     """Largest response accepted, e.g. ``16MiB``."""
     vm_scrape_params: VMScrapeParams | None = None
     """Settings only VictoriaMetrics' scrapers understand."""
-    oauth2: OAuth2 | None = None
-    """OAuth2 authentication."""
-    tls_config: TLSConfig | None = Field(None, alias="tlsConfig")
-    """TLS settings."""
-    bearer_token_file: StrictStr | None = Field(None, alias="bearerTokenFile")
-    """Path of a file with a bearer token, already present in the vmagent container."""
-    bearer_token_secret: SecretKeySelector | None = Field(None, alias="bearerTokenSecret")
-    """The Secret key holding a bearer token."""
-    basic_auth: BasicAuth | None = Field(None, alias="basicAuth")
-    """Basic authentication."""
-    authorization: Authorization | None = None
-    """An ``Authorization`` header."""
     relabel_configs: list[RelabelConfig] | None = Field(None, alias="relabelConfigs")
     """Relabeling of targets, before scraping."""
     metric_relabel_configs: list[RelabelConfig] | None = Field(None, alias="metricRelabelConfigs")
