@@ -102,15 +102,29 @@ class Manifests:
     ignored: list[str] = field(default_factory=list)
 
 
-def _documents(path: Path, text: str) -> Iterator[tuple[str, Any]]:
+def read_text(path: str | Path) -> str:
+    """The text of ``path`` (``-`` is standard input); :class:`VMScrapeError` if it cannot be read."""
     try:
-        docs = list(yaml.load_all(text, Loader=_Loader))
+        return sys.stdin.read() if str(path) == "-" else Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise VMScrapeError(
+            [Problem(object=str(path), path="", message=f"cannot read: {exc.strerror}")]
+        ) from None
+
+
+def parse_documents(path: str | Path, text: str) -> list[Any]:
+    """The YAML documents of ``text``; :class:`VMScrapeError` naming ``path:line:column`` if not YAML."""
+    try:
+        return list(yaml.load_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
         raise VMScrapeError([Problem(object=where, path="", message=f"not valid YAML: {problem}")]) from None
-    for index, doc in enumerate(docs):
+
+
+def _documents(path: Path, text: str) -> Iterator[tuple[str, Any]]:
+    for index, doc in enumerate(parse_documents(path, text)):
         if doc is None:
             continue
         where = f"{path}#{index}"
@@ -146,12 +160,7 @@ def _load(paths: Iterable[str | Path], default_namespace: str) -> Manifests:
     for raw in paths:
         path = Path(raw)
         try:
-            text = sys.stdin.read() if str(raw) == "-" else path.read_text(encoding="utf-8")
-        except OSError as exc:
-            problems.append(Problem(object=str(path), path="", message=f"cannot read: {exc.strerror}"))
-            continue
-        try:
-            documents = list(_documents(path, text))
+            documents = list(_documents(path, read_text(raw)))
         except VMScrapeError as exc:
             problems.extend(exc.problems)
             continue

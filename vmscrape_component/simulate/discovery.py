@@ -29,13 +29,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import Problem, VMScrapeError
 
 __all__ = ["DiscoveredTarget", "Discovery", "Snapshot", "discover", "load_snapshot", "snapshot_from_objects"]
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _KINDS = {
     "Namespace": "namespaces",
     "Service": "services",
@@ -112,21 +109,9 @@ def snapshot_from_objects(objects: Iterable[Any], *, where: str = "snapshot") ->
 def load_snapshot(path: str | Path) -> Snapshot:
     """Read a snapshot file: ``kubectl get namespaces,services,endpoints,endpointslices,pods -A -o yaml``
     output (a ``List``), or any multi-document YAML of such objects. ``-`` is standard input."""
-    import sys
+    from ..manifests import parse_documents, read_text
 
-    try:
-        text = sys.stdin.read() if str(path) == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise VMScrapeError(
-            [Problem(object=str(path), path="", message=f"cannot read: {exc.strerror}")]
-        ) from None
-    try:
-        docs = list(yaml.load_all(text, Loader=_Loader))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
-        problem = getattr(exc, "problem", None) or str(exc)
-        raise VMScrapeError([Problem(object=where, path="", message=f"not valid YAML: {problem}")]) from None
+    docs = parse_documents(path, read_text(path))
     return snapshot_from_objects(docs, where=str(path))
 
 
