@@ -30,6 +30,7 @@ engine:
 lint: venv
 	$(VENV)/bin/ruff check vmscrape_component tests examples benchmarks
 	$(VENV)/bin/ruff format --check vmscrape_component tests examples benchmarks
+	$(VENV)/bin/mypy vmscrape_component
 
 test: venv tools engine lint
 	$(ENGINE_ENV) VMAGENT="$$(scripts/install-vmagent)" VMSCRAPE_REQUIRE_VMAGENT=1 VMSCRAPE_REQUIRE_PULUMI=1 \

@@ -24,6 +24,8 @@ from typing import Any
 
 import yaml
 
+from ..errors import Problem, VMScrapeError
+
 ROOT = Path(__file__).resolve().parents[2]
 CACHED_PULUMI = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "vmscrape" / "bin" / "pulumi"
 
@@ -65,15 +67,22 @@ def find_pulumi() -> str | None:
 def _project(program_dir: Path | None) -> tuple[Path, str, Callable[[], None]]:
     """The project directory, its name, and the inline program that runs its code."""
     if program_dir is None:
-        from ..quickstart import program
+        from ..quickstart import program as quickstart
 
-        return ROOT, "vmscrape", program
+        return ROOT, "vmscrape", quickstart
     program_dir = program_dir.resolve()
     main = program_dir / "__main__.py"
     settings = program_dir / "Pulumi.yaml"
     if not main.exists() or not settings.exists():
-        raise SystemExit(
-            f"vmscrape: {program_dir} is not a Python Pulumi project (needs Pulumi.yaml and __main__.py)"
+        raise VMScrapeError(
+            [
+                Problem(
+                    "--program",
+                    "",
+                    "not a Python Pulumi project: needs Pulumi.yaml and __main__.py",
+                    str(program_dir),
+                )
+            ]
         )
     name = yaml.safe_load(settings.read_text())["name"]
 
@@ -101,7 +110,9 @@ def stack(
 
     binary = find_pulumi()
     if binary is None:
-        raise SystemExit("vmscrape: no pulumi CLI found; install Pulumi or run scripts/install-pulumi")
+        raise VMScrapeError(
+            [Problem("pulumi", "", "no pulumi CLI found: install Pulumi, or run scripts/install-pulumi")]
+        )
     state_dir.mkdir(parents=True, exist_ok=True)
     env = {
         "PULUMI_BACKEND_URL": state_dir.resolve().as_uri(),

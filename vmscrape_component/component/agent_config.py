@@ -276,7 +276,7 @@ class VMAgentConfig(pulumi.ComponentResource):
                     text = text.replace(f"<secret {ref.namespace}/{ref.name} {ref.key}>", json.dumps(value))
                 return text
 
-            text = pulumi.Output.secret(pulumi.Output.all(*values).apply(fill))
+            text: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.all(*values).apply(fill))  # type: ignore[arg-type]
             self.config_object: Any = k8s.core.v1.Secret(
                 f"{name}-scrape-config",
                 metadata={"name": f"{name}-scrape-config", "namespace": ns, "annotations": annotations},
@@ -410,7 +410,7 @@ class VMAgentConfig(pulumi.ComponentResource):
 
     # -- outputs ------------------------------------------------------------------------------------------
 
-    def _selection(self, manifests: list[Mapping[str, Any]]) -> tuple[dict[str, str], dict[str, str]]:
+    def _selection(self, manifests: Sequence[Mapping[str, Any]]) -> tuple[dict[str, str], dict[str, str]]:
         selected: dict[str, str] = {}
         rejected: dict[str, str] = {}
         for m in manifests:
@@ -425,7 +425,7 @@ class VMAgentConfig(pulumi.ComponentResource):
         return dict(sorted(selected.items())), dict(sorted(rejected.items()))
 
     def _summary(
-        self, config: Any, manifests: list[Mapping[str, Any]], standalone: StandaloneConfig | None
+        self, config: Any, manifests: Sequence[Mapping[str, Any]], standalone: StandaloneConfig | None
     ) -> dict[str, Any]:
         selected, rejected = self._selection(manifests)
         for key, reason in config.skipped.items():
