@@ -23,6 +23,7 @@ Targets come out in a stable order (objects sorted by namespace/name); vmagent i
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -108,11 +109,25 @@ def snapshot_from_objects(objects: Iterable[Any], *, where: str = "snapshot") ->
 
 def load_snapshot(path: str | Path) -> Snapshot:
     """Read a snapshot file: ``kubectl get namespaces,services,endpoints,endpointslices,pods -A -o yaml``
-    output (a ``List``), or any multi-document YAML of such objects. ``-`` is standard input."""
-    from ..manifests import parse_documents, read_text
+    output (a ``List``), or any multi-document YAML of such objects. ``-`` is standard input.
 
-    docs = parse_documents(path, read_text(path))
-    return snapshot_from_objects(docs, where=str(path))
+    ``-o json`` output is read as JSON, which is many times faster than YAML for large clusters.
+    """
+    from ..manifests import parse_documents, read_text
+    from ..render._gc import gc_paused
+
+    text = read_text(path)
+    with gc_paused():  # a snapshot is one big tree: the cyclic GC would rescan it over and over
+        if text.lstrip().startswith("{"):
+            try:
+                docs = [json.loads(text)]
+            except ValueError as exc:
+                raise VMScrapeError(
+                    [Problem(object=str(path), path="", message=f"not valid JSON: {exc}")]
+                ) from None
+        else:
+            docs = parse_documents(path, text)
+        return snapshot_from_objects(docs, where=str(path))
 
 
 # -- label sets ----------------------------------------------------------------------------------------------
@@ -193,6 +208,43 @@ class Discovery:
 
 # -- the watcher view: which objects a config sees -----------------------------------------------------------
 
+_ROLE_BUCKETS = {
+    "endpoints": "endpoints",
+    "endpointslice": "endpointslices",
+    "service": "services",
+    "pod": "pods",
+}
+
+
+@dataclass
+class _BucketIndex:
+    """One snapshot bucket's keys, sorted, and grouped by the objects' ``metadata.namespace``."""
+
+    bucket_id: int
+    size: int
+    keys: list[str]
+    by_namespace: dict[Any, list[str]]
+
+
+def _bucket_index(snapshot: Snapshot, attr: str) -> _BucketIndex:
+    """The index of ``snapshot.<attr>``, built once per snapshot (every job's view reads the same one);
+    rebuilt if the bucket was replaced or objects were added or removed."""
+    bucket: dict[str, dict[str, Any]] = getattr(snapshot, attr)
+    indexes: dict[str, _BucketIndex] = snapshot.__dict__.setdefault("_view_indexes", {})
+    index = indexes.get(attr)
+    if index is not None and index.bucket_id == id(bucket) and index.size == len(bucket):
+        return index
+    keys = sorted(bucket)
+    by_namespace: dict[Any, list[str]] = {}
+    for key in keys:
+        try:
+            group = by_namespace.setdefault(_meta(bucket[key]).get("namespace") or "", [])
+        except TypeError:  # an unhashable namespace is in no watched namespace
+            continue
+        group.append(key)
+    index = indexes[attr] = _BucketIndex(id(bucket), len(bucket), keys, by_namespace)
+    return index
+
 
 class _View:
     def __init__(self, snapshot: Snapshot, sd: Mapping[str, Any], notes: list[str]) -> None:
@@ -215,6 +267,7 @@ class _View:
                 self.selectors.setdefault(role, []).append(("field", str(s["field"])))
         self.notes = notes
         self._cache: dict[str, list[dict[str, Any]]] = {}
+        self._by_name: dict[str, dict[tuple[Any, Any], dict[str, Any]]] = {}
 
     def objects(self, role: str) -> list[dict[str, Any]]:
         if role not in self._cache:
@@ -222,29 +275,45 @@ class _View:
         return self._cache[role]
 
     def _objects(self, role: str) -> list[dict[str, Any]]:
-        bucket: dict[str, dict[str, Any]] = {
-            "endpoints": self.snapshot.endpoints,
-            "endpointslice": self.snapshot.endpointslices,
-            "service": self.snapshot.services,
-            "pod": self.snapshot.pods,
-        }[role]
+        attr = _ROLE_BUCKETS[role]
+        bucket: dict[str, dict[str, Any]] = getattr(self.snapshot, attr)
+        index = _bucket_index(self.snapshot, attr)
+        if self.namespaces:
+            keys = [key for ns in dict.fromkeys(self.namespaces) for key in index.by_namespace.get(ns, ())]
+            keys.sort()  # already sorted runs: near-linear
+        else:
+            keys = index.keys
+        selectors = self.selectors.get(role, ())
+        if not selectors:
+            return [bucket[key] for key in keys]
         out = []
-        for key in sorted(bucket):
+        for key in keys:
             obj = bucket[key]
-            if self.namespaces and (_meta(obj).get("namespace") or "") not in self.namespaces:
-                continue
-            if all(self._selected(obj, kind, text) for kind, text in self.selectors.get(role, ())):
+            if all(self._selected(obj, kind, text) for kind, text in selectors):
                 out.append(obj)
         return out
 
     def get(self, role: str, namespace: str, name: str) -> dict[str, Any] | None:
+        """The first object of ``role`` (in :meth:`objects` order) named ``namespace/name``."""
         if not name:
             return None
-        for obj in self.objects(role):
-            meta = _meta(obj)
-            if meta.get("name") == name and (meta.get("namespace") or "") == namespace:
-                return obj
-        return None
+        by_name = self._by_name.get(role)
+        if by_name is None:
+            by_name = self._by_name[role] = {}
+            for obj in self.objects(role):
+                meta = _meta(obj)
+                try:
+                    by_name.setdefault((meta.get("namespace") or "", meta.get("name")), obj)
+                except TypeError:  # an unhashable name: only the linear scan below finds it
+                    continue
+        try:
+            return by_name.get((namespace, name))
+        except TypeError:
+            for obj in self.objects(role):
+                meta = _meta(obj)
+                if meta.get("name") == name and (meta.get("namespace") or "") == namespace:
+                    return obj
+            return None
 
     def node(self, name: str) -> dict[str, Any] | None:
         return self.snapshot.nodes.get("/" + name) if self.attach_node else None

@@ -19,12 +19,19 @@ Parse a ``relabel_configs`` list once with :func:`parse_rules`, then run it over
 - **if**: a series selector or a list of them (any may match), e.g. ``'{__meta_x=~"a|b"}'``. When it does
   not match, the rule is skipped — except for ``keep``, which then drops the entry.
 - Labels left with an empty value are removed after the last rule.
+
+Label sets with unique names (every discovered target) run on a dict; a regex that is an alternation of
+plain literals (``http``, ``web|api``), or a literal prefix and ``(.*)`` (``Pod;(.*)``), is matched on
+ASCII text by comparing strings, as vmagent's own fast paths do.
+Both give exactly what the general path (a list of pairs, RE2 for every match) gives; a label set with
+repeated names, or a ``labelmap_all`` that makes two names equal, runs on the general path.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from itertools import chain
 from typing import Any
 
 import re2
@@ -85,6 +92,42 @@ def _compile(pattern: str) -> Any:
 
 _DEFAULT_ANCHORED = _compile("^(.*)$")
 _DEFAULT_ORIGINAL = _compile(".*")
+#: Characters with a meaning in RE2 syntax (``]`` and ``}`` alone are literals, but are kept out too).
+_REGEX_META = frozenset("\\.+*?()[]{}^$")
+
+
+def _literal_alternatives(expr: str) -> frozenset[str] | None:
+    """The strings a fully anchored ``expr`` matches when it is plain literals joined by ``|`` (``web``,
+    ``web|api``, ``a|``), else None."""
+    if not _REGEX_META.isdisjoint(expr):
+        return None
+    return frozenset(expr.split("|"))
+
+
+def _literal_prefix(expr: str) -> str | None:
+    """``P`` when a fully anchored ``expr`` is ``P(.*)`` with ``P`` plain literal text, else None."""
+    if not expr.endswith("(.*)"):
+        return None
+    prefix = expr[:-4]
+    return prefix if "|" not in prefix and _REGEX_META.isdisjoint(prefix) else None
+
+
+def _literal_fullmatch(regex: Any, literals: frozenset[str], s: str) -> bool:
+    """``regex.fullmatch(s)`` for a regex that matches exactly ``literals``."""
+    # Non-ASCII text goes to RE2, which also decides what a string it cannot encode does (it raises).
+    return s in literals if s.isascii() else regex.fullmatch(s) is not None
+
+
+class _SpanMatch:
+    """What :func:`expand_template` reads of a fast-path match: the whole text, and group 1 from ``start``."""
+
+    __slots__ = ("_spans",)
+
+    def __init__(self, start: int, end: int) -> None:
+        self._spans = ((0, end), (start, end))
+
+    def span(self, group: int = 0) -> tuple[int, int]:
+        return self._spans[group]
 
 
 def _strip_anchors(expr: str) -> str:
@@ -224,6 +267,8 @@ class _LabelFilter:
     op: str  # = != =~ !~
     value: str
     regex: Any = None
+    #: The strings the regex matches when it is an alternation of plain literals.
+    literals: frozenset[str] | None = None
 
     def matches(self, labels: Sequence[list[str]]) -> bool:
         if self.op in ("=", "!="):
@@ -253,6 +298,21 @@ class _LabelFilter:
                     return True
         return not seen and bool(self.regex.fullmatch(""))
 
+    def _matches_unique(self, labels: Mapping[str, str]) -> bool:
+        """:meth:`matches` for a label set with unique names."""
+        value = labels.get(self.label)
+        if self.op in ("=", "!="):
+            # {missing=""} matches entries without the label; a missing metric name matches nothing
+            found = (self.label != "__name__" and self.value == "") if value is None else value == self.value
+            return found if self.op == "=" else not found
+        if value is None:
+            value = ""
+        if self.literals is not None:
+            found = _literal_fullmatch(self.regex, self.literals, value)
+        else:
+            found = self.regex.fullmatch(value) is not None
+        return found if self.op == "=~" else not found
+
 
 @dataclass(frozen=True)
 class IfExpression:
@@ -265,6 +325,12 @@ class IfExpression:
     def matches(self, labels: Sequence[list[str]]) -> bool:
         return any(
             any(all(f.matches(labels) for f in group) for group in selector) for selector in self.selectors
+        )
+
+    def _matches_unique(self, labels: Mapping[str, str]) -> bool:
+        return any(
+            any(all(f._matches_unique(labels) for f in group) for group in selector)
+            for selector in self.selectors
         )
 
 
@@ -398,10 +464,11 @@ class _SelectorParser:
         else:
             raise self.fail("expected one of = != =~ !~")
         value = self.string()
-        regex = None
+        regex = literals = None
         if op in ("=~", "!~"):
             regex = _compile(f"(?:{value})")
-        return _LabelFilter(name, op, value, regex)
+            literals = _literal_alternatives(value)
+        return _LabelFilter(name, op, value, regex, literals)
 
 
 def parse_if_expression(value: str | Sequence[str]) -> IfExpression:
@@ -437,6 +504,10 @@ class Rule:
     raw: Mapping[str, Any] = field(default_factory=dict)
     graphite_match: tuple[str, ...] = ()
     graphite_labels: tuple[tuple[str, str], ...] = ()
+    #: The strings ``regex`` matches when it is an alternation of plain literals (``web|api``), else None.
+    regex_literals: frozenset[str] | None = None
+    #: ``P`` when ``regex`` is a plain literal prefix and ``(.*)`` (``Pod;(.*)``), else None.
+    regex_prefix: str | None = None
 
     def describe(self) -> str:
         """``#index action`` and what it looks at, e.g. ``#2 keep [__meta_x_port_name] =~ web``."""
@@ -502,6 +573,7 @@ def parse_rule(raw: Mapping[str, Any], index: int = 0, *, where: str = "relabel_
             raise bad(str(exc), "if", raw["if"]) from None
 
     default = not has_regex or _is_default_regex(regex_text)
+    regex_literals = regex_prefix = None
     try:
         if default:
             regex, regex_original = _DEFAULT_ANCHORED, _DEFAULT_ORIGINAL
@@ -510,6 +582,9 @@ def parse_rule(raw: Mapping[str, Any], index: int = 0, *, where: str = "relabel_
         else:
             stripped = _strip_anchors(regex_text)
             regex, regex_original = _compile(f"^(?:{stripped})$"), _compile(stripped)
+            regex_literals = _literal_alternatives(stripped)
+            if regex_literals is None:
+                regex_prefix = _literal_prefix(stripped)
     except ValueError as exc:
         raise bad(str(exc), "regex", raw.get("regex")) from None
 
@@ -582,6 +657,8 @@ def parse_rule(raw: Mapping[str, Any], index: int = 0, *, where: str = "relabel_
         raw=dict(raw),
         graphite_match=graphite_match,
         graphite_labels=graphite_labels,
+        regex_literals=regex_literals,
+        regex_prefix=regex_prefix,
     )
 
 
@@ -699,7 +776,7 @@ def _go_atoi(text: str) -> int | None:
     return int(text)
 
 
-def _fill_label_references(replacement: str, labels: Labels) -> str:
+def _fill_label_references(replacement: str, get: Callable[[str], str]) -> str:
     out: list[str] = []
     s = replacement
     while s:
@@ -713,7 +790,7 @@ def _fill_label_references(replacement: str, labels: Labels) -> str:
         if close < 0:
             out.append("{{" + s)
             break
-        out.append(_get(labels, s[:close]))
+        out.append(get(s[:close]))
         s = s[close + 2 :]
     return "".join(out)
 
@@ -726,7 +803,10 @@ def _replace_full(rule: Rule, s: str) -> str:
 
 
 def _apply(rule: Rule, labels: Labels) -> Labels:
-    """One rule over ``labels`` (changed in place where vmagent changes in place); ``[]`` = dropped."""
+    """One rule over ``labels`` (changed in place where vmagent changes in place); ``[]`` = dropped.
+
+    The general path: any label set, repeated names included; every regex match is RE2's.
+    """
     if rule.if_expr is not None and not rule.if_expr.matches(labels):
         return [] if rule.action == "keep" else labels
     action = rule.action
@@ -739,7 +819,7 @@ def _apply(rule: Rule, labels: Labels) -> Labels:
     if action == "replace":
         replacement = rule.replacement
         if "{{" in replacement:
-            replacement = _fill_label_references(replacement, labels)
+            replacement = _fill_label_references(replacement, lambda name: _get(labels, name))
         source = _concat(labels, rule.source_labels, rule.separator)
         if rule.default_regex and "$" not in rule.target_label:
             if replacement == "$1":
@@ -808,6 +888,122 @@ def _apply(rule: Rule, labels: Labels) -> Labels:
     raise AssertionError(f"unhandled action {action}")  # parse_rule admits only known actions
 
 
+def _concat_unique(labels: Mapping[str, str], names: Sequence[str], separator: str) -> str:
+    if len(names) == 1:
+        return labels.get(names[0], "")
+    return separator.join([labels.get(name, "") for name in names])
+
+
+def _rule_match(rule: Rule, s: str) -> Any:
+    """``rule.regex.fullmatch(s)``; without RE2 for plain-literal and literal-prefix regexes on ASCII."""
+    if s.isascii():
+        if rule.regex_literals is not None:
+            return _SpanMatch(0, len(s)) if s in rule.regex_literals else None
+        prefix = rule.regex_prefix
+        if prefix is not None:
+            # `.` in RE2 is any character but a newline
+            n = len(prefix)
+            return _SpanMatch(n, len(s)) if s.startswith(prefix) and "\n" not in s[n:] else None
+    return rule.regex.fullmatch(s)
+
+
+def _rule_matches(rule: Rule, s: str) -> bool:
+    """Whether ``rule.regex`` matches all of ``s`` (as :func:`_rule_match`, without a match object)."""
+    if s.isascii():
+        if rule.regex_literals is not None:
+            return s in rule.regex_literals
+        prefix = rule.regex_prefix
+        if prefix is not None:
+            return s.startswith(prefix) and "\n" not in s[len(prefix) :]
+    return rule.regex.fullmatch(s) is not None
+
+
+def _apply_unique(rule: Rule, labels: dict[str, str]) -> dict[str, str] | None:
+    """:func:`_apply` for a label set with unique names, kept in a dict (in vmagent's label order);
+    ``{}`` = dropped; None = the rule would repeat a name (``labelmap_all``), ``labels`` untouched."""
+    if rule.if_expr is not None and not rule.if_expr._matches_unique(labels):
+        return {} if rule.action == "keep" else labels
+    action = rule.action
+    if action == "replace":
+        replacement = rule.replacement
+        if "{{" in replacement:
+            replacement = _fill_label_references(replacement, lambda name: labels.get(name, ""))
+        source = _concat_unique(labels, rule.source_labels, rule.separator)
+        if rule.default_regex and "$" not in rule.target_label:
+            if replacement == "$1":
+                labels[rule.target_label] = source
+                return labels
+            if "$" not in rule.replacement:
+                labels[rule.target_label] = replacement
+                return labels
+        match = _rule_match(rule, source)
+        if match is None:
+            return labels
+        value = expand_template(replacement, rule.regex, source, match)
+        name = rule.target_label
+        if "$" in name:
+            name = expand_template(name, rule.regex, source, match)
+        labels[name] = value
+        return labels
+    if action in ("keep", "drop"):
+        if rule.default_regex:
+            return labels if action == "keep" else {}
+        matched = _rule_matches(rule, _concat_unique(labels, rule.source_labels, rule.separator))
+        return labels if matched == (action == "keep") else {}
+    if action == "labeldrop":
+        return {name: value for name, value in labels.items() if not _rule_matches(rule, name)}
+    if action == "labelkeep":
+        return {name: value for name, value in labels.items() if _rule_matches(rule, name)}
+    if action == "labelmap":
+        # vmagent walks the labels present before the rule (with their values as they are when reached).
+        for name in list(labels):
+            match = _rule_match(rule, name)
+            if match is None:
+                continue
+            new_name = expand_template(rule.replacement, rule.regex, name, match)
+            if new_name != name:
+                labels[new_name] = labels[name]
+        return labels
+    if action == "labelmap_all":
+        regex, replacement = rule.regex_original, rule.replacement
+        renamed = [(_replace_all(regex, name, replacement), value) for name, value in labels.items()]
+        out = dict(renamed)
+        return out if len(out) == len(renamed) else None
+    if action == "graphite":
+        matches = _graphite_match(rule.graphite_match, labels.get("__name__", ""))
+        if matches is not None:
+            for name, template in rule.graphite_labels:
+                labels[name] = _graphite_expand(template, matches)
+        return labels
+    if action == "replace_all":
+        source = _concat_unique(labels, rule.source_labels, rule.separator)
+        value = _replace_all(rule.regex_original, source, rule.replacement)
+        if value != source:
+            labels[rule.target_label] = value
+        return labels
+    if action in ("keep_if_contains", "drop_if_contains"):
+        target = labels.get(rule.target_label, "")
+        contains = all(labels.get(name, "") in target for name in rule.source_labels)
+        return labels if contains == (action == "keep_if_contains") else {}
+    if action in ("keep_if_equal", "drop_if_equal"):
+        first = labels.get(rule.source_labels[0], "")
+        equal = all(labels.get(name, "") == first for name in rule.source_labels[1:])
+        return labels if equal == (action == "keep_if_equal") else {}
+    if action in ("keepequal", "dropequal"):
+        source = _concat_unique(labels, rule.source_labels, rule.separator)
+        equal = source == labels.get(rule.target_label, "")
+        return labels if equal == (action == "keepequal") else {}
+    if action == "hashmod":
+        data = _concat_unique(labels, rule.source_labels, rule.separator).encode("utf-8")
+        labels[rule.target_label] = str(xxhash64(data) % rule.modulus)
+        return labels
+    if action in ("lowercase", "uppercase"):
+        value = _concat_unique(labels, rule.source_labels, rule.separator)
+        labels[rule.target_label] = value.lower() if action == "lowercase" else value.upper()
+        return labels
+    raise AssertionError(f"unhandled action {action}")  # parse_rule admits only known actions
+
+
 @dataclass(frozen=True)
 class Relabeled:
     """The outcome of running rules over one label set.
@@ -832,10 +1028,54 @@ def apply_rules(
 
     Stops at the first rule that leaves no label; labels with empty values are removed at the end.
     """
-    items = labels.items() if isinstance(labels, Mapping) else labels
-    current: Labels = [[str(name), str(value)] for name, value in items]
+    if type(labels) is dict and _all_str(labels):
+        return _run(rules, labels.copy(), None, trace)
+    if isinstance(labels, Mapping):
+        unique = {str(name): str(value) for name, value in labels.items()}
+        if len(unique) == len(labels):
+            return _run(rules, unique, None, trace)
+        items: Iterable[tuple[Any, Any]] = labels.items()  # names that str() makes equal
+    else:
+        items = labels
+    pairs = [[str(name), str(value)] for name, value in items]
+    unique = {name: value for name, value in pairs}
+    if len(unique) == len(pairs):
+        return _run(rules, unique, None, trace)
+    return _run(rules, None, pairs, trace)
+
+
+def _all_str(labels: dict[Any, Any]) -> bool:
+    """Whether every name and value is a ``str`` (nothing for ``str()`` to change); loops in C."""
+    return set(map(type, labels)) <= {str} and set(map(type, labels.values())) <= {str}
+
+
+def _run(
+    rules: Iterable[Rule], unique: dict[str, str] | None, pairs: Labels | None, trace: bool
+) -> Relabeled:
+    """The rules over a label set with unique names (``unique``) or any label set (``pairs``); the first
+    moves to the second as soon as a rule would repeat a name."""
     steps: list[tuple[Rule, dict[str, str]]] = []
-    for rule in rules:
+    remaining: Iterable[Rule] = rules
+    if unique is not None:
+        remaining = iter(rules)
+        for rule in remaining:
+            result = _apply_unique(rule, unique)
+            if result is None:
+                pairs = [[name, value] for name, value in unique.items()]
+                remaining = chain((rule,), remaining)
+                break
+            unique = result
+            if trace:
+                steps.append((rule, dict(unique)))
+            if not unique:
+                return Relabeled({}, rule, tuple(steps))
+        else:
+            if "" in unique or "" in unique.values():
+                unique = {name: value for name, value in unique.items() if name and value}
+            return Relabeled(unique, None, tuple(steps))
+    assert pairs is not None
+    current = pairs
+    for rule in remaining:
         current = _apply(rule, current)
         if trace:
             steps.append((rule, _as_dict(current)))

@@ -1,0 +1,346 @@
+"""The fast paths of relabeling and discovery give exactly what the general paths give.
+
+- A regex of plain literals (``web``, ``web|api``) or a literal prefix and ``(.*)`` (``Pod;(.*)``) is
+  matched by comparing strings: same answer, and same ``$1`` expansion, as RE2 on any string.
+- Label sets with unique names run on a dict; the reference is the general path (a list of pairs, RE2
+  for every match, vmagent's label slices), which ``apply_rules`` itself falls back to for repeated
+  names: same labels in the same order, same dropping rule, same trace.
+- Discovery reads a per-snapshot index by namespace: same objects in the same order as sorting every key
+  and filtering by namespace.
+"""
+
+from __future__ import annotations
+
+import string
+
+import re2
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vmscrape_component.errors import VMScrapeError
+from vmscrape_component.simulate.discovery import Snapshot, _View, discover
+from vmscrape_component.simulate.relabel import (
+    _OPTIONS,
+    _literal_alternatives,
+    _literal_fullmatch,
+    _literal_prefix,
+    _rule_match,
+    _rule_matches,
+    _run,
+    apply_rules,
+    expand_template,
+    parse_if_expression,
+    parse_rule,
+)
+
+SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+
+# Characters that make regexes interesting: metacharacters, the separator, newline, non-ASCII.
+_REGEX_CHARS = "ab;|.*+?()[]{}^$\\\n-é"
+_TEXT_CHARS = "ab;|.*()\n-é_" + string.ascii_uppercase[:2]
+
+regex_texts = st.text(alphabet=_REGEX_CHARS, max_size=8) | st.builds(
+    "{}(.*)".format, st.text(alphabet="ab;|.-é\n", max_size=3)
+)
+texts = st.text(alphabet=_TEXT_CHARS, max_size=8) | st.text(max_size=6)
+
+
+def _compile(pattern: str):
+    return re2.compile(pattern, _OPTIONS)
+
+
+# -- regexes -------------------------------------------------------------------------------------------------
+
+
+@SETTINGS
+@given(st.lists(st.text(alphabet="ab;-é\n ", max_size=4), min_size=1, max_size=4), texts, st.data())
+def test_literal_alternatives_match_as_re2_does(alternatives: list[str], text: str, data) -> None:
+    expr = "|".join(alternatives)
+    literals = _literal_alternatives(expr)
+    assert literals == frozenset(alternatives)
+    regex = _compile(f"^(?:{expr})$")
+    for s in (text, data.draw(st.sampled_from(alternatives)), alternatives[0] + text, text + "\n"):
+        assert _literal_fullmatch(regex, literals, s) == (regex.fullmatch(s) is not None)
+
+
+@SETTINGS
+@given(regex_texts, texts)
+def test_any_regex_read_as_literals_matches_as_re2_does(expr: str, text: str) -> None:
+    literals = _literal_alternatives(expr)
+    try:
+        regex = _compile(f"^(?:{expr})$")
+    except re2.error:
+        assert literals is None  # only a regex with metacharacters can be invalid
+        return
+    if literals is not None:
+        for s in (text, *literals):
+            assert _literal_fullmatch(regex, literals, s) == (regex.fullmatch(s) is not None)
+
+
+@SETTINGS
+@given(regex_texts, texts, st.sampled_from(["$1", "${1}x", "$0", "[$1]", "$name", "$$1", "$2"]))
+def test_rule_match_gives_re2_match_and_expansion(expr: str, text: str, template: str) -> None:
+    try:
+        rule = parse_rule({"action": "replace", "source_labels": ["a"], "target_label": "t", "regex": expr})
+    except VMScrapeError:
+        return
+    candidates = [text]
+    if rule.regex_prefix is not None:
+        candidates += [rule.regex_prefix + text, rule.regex_prefix, rule.regex_prefix + "x\ny"]
+    if rule.regex_literals is not None:
+        candidates += sorted(rule.regex_literals)
+    for s in candidates:
+        fast, slow = _rule_match(rule, s), rule.regex.fullmatch(s)
+        assert (fast is None) == (slow is None), s
+        assert _rule_matches(rule, s) == (slow is not None)
+        if slow is not None:
+            assert expand_template(template, rule.regex, s, fast) == expand_template(
+                template, rule.regex, s, slow
+            )
+
+
+def test_literal_prefix_recognises_only_literal_text_before_any_string() -> None:
+    assert _literal_prefix("Pod;(.*)") == "Pod;"
+    assert _literal_prefix("(.*)") == ""
+    assert _literal_prefix("a|b(.*)") is None
+    assert _literal_prefix("a.(.*)") is None
+    assert _literal_prefix("Pod;(.+)") is None
+    assert _literal_alternatives("web|api|") == {"web", "api", ""}
+    assert _literal_alternatives("we.b") is None
+
+
+# -- whole rule lists: the dict path against the general path ------------------------------------------------
+
+_NAMES = ["a", "b", "c", "ab", "__name__", "__meta_x", "__address__", "t", ""]
+_VALUES = ["", "web", "api", "Pod;x", "Node;y", "a", "é", "a\nb", "up", "x|y"]
+_REGEXES = [
+    None,
+    "web",
+    "web|api",
+    "",
+    "a|",
+    "^a$",
+    "Pod;(.*)",
+    "a(.*)",
+    "(.*)",
+    ".*",
+    "w.b",
+    "(a|b)(.*)",
+    "(a|ax)",
+    ".+",
+    "(?P<n>.*)b",
+    "_",
+    "__meta_(.*)",
+    "é",
+    ["web", "api"],
+]
+_IFS = [
+    None,
+    '{a="web"}',
+    '{a=~"web|api"}',
+    '{b!~"x"}',
+    '{__name__="up"}',
+    '{__name__=""}',
+    '{__name__!=""}',
+    '{c=""}',
+    '{c!=""}',
+    '{t=~"|x"}',
+    '{a=~"P.*"}',
+    '{a!~"Pod;(.*)"}',
+    "up",
+    ["up", '{a="web"}'],
+]
+
+names = st.sampled_from(_NAMES)
+label_sets = st.dictionaries(names | st.text(alphabet="abt_", max_size=3), st.sampled_from(_VALUES) | texts)
+
+
+@st.composite
+def raw_rules(draw) -> dict:
+    action = draw(
+        st.sampled_from(
+            [
+                "replace",
+                "replace_all",
+                "keep",
+                "drop",
+                "keep_metrics",
+                "drop_metrics",
+                "keepequal",
+                "dropequal",
+                "keep_if_equal",
+                "drop_if_equal",
+                "keep_if_contains",
+                "drop_if_contains",
+                "hashmod",
+                "labelmap",
+                "labelmap_all",
+                "labeldrop",
+                "labelkeep",
+                "lowercase",
+                "uppercase",
+                "graphite",
+            ]
+        )
+    )
+    raw: dict = {"action": action}
+    if_expr = draw(st.sampled_from(_IFS))
+    if if_expr is not None:
+        raw["if"] = if_expr
+    if action == "graphite":
+        raw["match"] = draw(st.sampled_from(["*.a", "up", "*", "a.*.b"]))
+        raw["labels"] = {draw(names) or "t": draw(st.sampled_from(["$1", "x", "${1}-$2"]))}
+        return raw
+    some_sources = st.lists(names, min_size=1, max_size=3)
+    no_regex = action in (
+        "keepequal",
+        "dropequal",
+        "keep_if_equal",
+        "drop_if_equal",
+        "keep_if_contains",
+        "drop_if_contains",
+    )
+    if action in ("keep_if_equal", "drop_if_equal"):
+        raw["source_labels"] = draw(st.lists(names, min_size=2, max_size=3))
+    elif action not in ("labelmap", "labelmap_all", "labeldrop", "labelkeep", "keep_metrics", "drop_metrics"):
+        raw["source_labels"] = draw(some_sources)
+    no_target = ("keep", "drop", "keep_if_equal", "drop_if_equal", "labelmap", "labelmap_all", "labeldrop")
+    if action not in (*no_target, "labelkeep", "keep_metrics", "drop_metrics"):
+        raw["target_label"] = draw(st.sampled_from(["t", "a", "__name__", "$1", "t_${1}", "b"]))
+    if not no_regex:
+        regex = draw(st.sampled_from(_REGEXES))
+        if action in ("keep_metrics", "drop_metrics") and not regex:
+            regex = "up"
+        if regex is not None:
+            raw["regex"] = regex
+    if action in ("replace", "replace_all", "labelmap", "labelmap_all"):
+        replacement = draw(
+            st.sampled_from([None, "$1", "x", "${1}_y", "{{a}}", "$0", "", "b", "$n", "$2", "${1}x"])
+        )
+        if replacement is not None:
+            raw["replacement"] = replacement
+    if action == "hashmod":
+        raw["modulus"] = draw(st.integers(1, 5))
+    if draw(st.booleans()):
+        raw["separator"] = draw(st.sampled_from(["", ";", "|"]))
+    return raw
+
+
+@st.composite
+def rule_lists(draw):
+    rules = []
+    for raw in draw(st.lists(raw_rules(), max_size=6)):
+        try:
+            rules.append(parse_rule(raw, len(rules)))
+        except VMScrapeError:
+            continue
+    return rules
+
+
+def _reference(rules, pairs: list[tuple[str, str]]):
+    """The general path alone: a list of pairs, RE2 for every match (vmagent's label slices)."""
+    return _run(rules, None, [[name, value] for name, value in pairs], True)
+
+
+def _outcome(result) -> tuple:
+    return (
+        list(result.labels.items()),
+        None if result.dropped_by is None else result.dropped_by.index,
+        [(rule.index, list(labels.items())) for rule, labels in result.steps],
+    )
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rule_lists(), label_sets)
+def test_dict_path_gives_what_the_general_path_gives(rules, labels: dict[str, str]) -> None:
+    try:
+        expected = _outcome(_reference(rules, list(labels.items())))
+    except Exception as exc:  # the same error either way
+        try:
+            apply_rules(rules, labels, trace=True)
+        except type(exc):
+            return
+        raise AssertionError(f"the general path raised {exc!r}, the dict path did not") from None
+    assert _outcome(apply_rules(rules, labels, trace=True)) == expected
+    assert _outcome(apply_rules(rules, list(labels.items()), trace=True)) == expected
+    assert _outcome(apply_rules(rules, labels))[:2] == expected[:2]  # without a trace too
+
+
+@SETTINGS
+@given(rule_lists(), st.lists(st.tuples(names, st.sampled_from(_VALUES)), max_size=6))
+def test_repeated_names_take_the_general_path(rules, pairs: list[tuple[str, str]]) -> None:
+    assert _outcome(apply_rules(rules, pairs, trace=True)) == _outcome(_reference(rules, pairs))
+
+
+def test_labelmap_all_that_makes_two_names_equal_continues_on_the_general_path() -> None:
+    rules = [
+        parse_rule({"action": "labelmap_all", "regex": "^[xy]_", "replacement": ""}, 0),
+        parse_rule({"action": "replace", "source_labels": ["n"], "target_label": "m"}, 1),
+    ]
+    labels = {"x_n": "", "y_n": "2", "a": "b"}
+    result = apply_rules(rules, labels, trace=True)
+    assert _outcome(result) == _outcome(_reference(rules, list(labels.items())))
+    # vmagent keeps both labels named n; the first is read, the empty one is removed at the end
+    assert result.steps[0][1] == {"n": "", "a": "b"}
+    assert result.labels == {"n": "2", "a": "b"}
+
+
+def test_labelmap_reads_a_label_it_already_overwrote() -> None:
+    # vmagent walks the label slice as it is: `ax` was set from `a` before `ax` itself is mapped.
+    rules = [parse_rule({"action": "labelmap", "regex": "(a|ax)", "replacement": "${1}x"})]
+    labels = {"a": "1", "ax": "2"}
+    result = apply_rules(rules, labels, trace=True)
+    assert _outcome(result) == _outcome(_reference(rules, list(labels.items())))
+    assert result.labels == {"a": "1", "ax": "1", "axx": "1"}
+
+
+def test_input_is_not_changed() -> None:
+    labels = {"a": "web"}
+    apply_rules([parse_rule({"source_labels": ["a"], "target_label": "t"})], labels)
+    assert labels == {"a": "web"}
+
+
+@SETTINGS
+@given(st.sampled_from(_IFS[1:]), label_sets)
+def test_if_on_a_dict_matches_as_on_pairs(text: str, labels: dict[str, str]) -> None:
+    expr = parse_if_expression(text)
+    assert expr._matches_unique(labels) == expr.matches([[n, v] for n, v in labels.items()])
+
+
+# -- discovery: the namespace index ------------------------------------------------------------------------
+
+_NS = ["a", "a-b", "a.b", "ab", "b", ""]
+
+
+def _object(namespace: str, name: str) -> dict:
+    meta = {"name": name, **({"namespace": namespace} if namespace else {})}
+    return {"kind": "Service", "metadata": meta, "spec": {"ports": [{"port": 80}]}}
+
+
+@SETTINGS
+@given(
+    st.lists(st.tuples(st.sampled_from(_NS), st.sampled_from(["x", "x-1", "x.1", "y", "Y"])), max_size=12),
+    st.lists(st.sampled_from(_NS), max_size=3),
+)
+def test_view_objects_and_lookups_as_a_full_scan(objects, watched: list[str]) -> None:
+    snapshot = Snapshot()
+    for namespace, name in objects:
+        snapshot.services[f"{namespace}/{name}"] = _object(namespace, name)
+    sd = {"role": "service", "namespaces": {"names": watched}}
+    view = _View(snapshot, sd, [])
+    expected = [
+        snapshot.services[key]
+        for key in sorted(snapshot.services)
+        if not watched or (snapshot.services[key]["metadata"].get("namespace") or "") in watched
+    ]
+    assert view.objects("service") == expected
+    for namespace, name in objects:
+        found = [o for o in expected if o["metadata"]["name"] == name]
+        found = [o for o in found if (o["metadata"].get("namespace") or "") == namespace]
+        assert view.get("service", namespace, name) is (found[0] if found else None)
+    # a second view of the same snapshot reuses the index; a changed snapshot is indexed again
+    assert [t.source for t in discover(snapshot, sd).targets] == [
+        f"Service {o['metadata'].get('namespace')}/{o['metadata']['name']}" for o in expected
+    ]
+    snapshot.services["zz/new"] = _object("zz", "new")
+    assert _View(snapshot, {"role": "service"}, []).objects("service")[-1]["metadata"]["name"] == "new"
