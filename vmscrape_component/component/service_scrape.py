@@ -9,17 +9,18 @@ renderer as plain data.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import pulumi
 import pulumi_kubernetes as k8s
 from pulumi_kubernetes.apiextensions import CustomResource
+from pydantic import BaseModel
 
 from ..errors import Problem, VMScrapeError
 from ..lint import vmagent_refusals
+from ..models import SecretKeySelector, VMAgentSpec, VMServiceScrapeSpec
 from ..models import VMAgent as VMAgentModel
-from ..models import VMAgentSpec, VMServiceScrapeSpec
 from ..models._checks import dns_subdomain_problem
 from ..render import AgentSettings, Assets, OperatorSettings, dump_yaml, render_scrape_jobs
 from ..render.scrape import resolve_namespaces
@@ -96,6 +97,54 @@ def _render_dir() -> str | None:
     return render_dir()
 
 
+def _pending(node: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...], SecretKeySelector]]:
+    """Every selector built from a :class:`SecretValue`, with its path in the manifest."""
+    if isinstance(node, SecretKeySelector):
+        if node.pending_value is not None:
+            yield path, node
+        return
+    if isinstance(node, BaseModel):
+        for field_name, info in type(node).model_fields.items():
+            yield from _pending(getattr(node, field_name), (*path, info.alias or field_name))
+    elif isinstance(node, list):
+        for i, item in enumerate(node):
+            yield from _pending(item, (*path, str(i)))
+    elif isinstance(node, dict):
+        for key, item in node.items():
+            yield from _pending(item, (*path, str(key)))
+
+
+def _store_secret_values(
+    model: BaseModel, manifest: dict[str, Any], secret: str, secrets: Mapping[str, Mapping[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """Point every SecretValue's selector in ``manifest`` at ``secret``; ``secrets`` plus those values."""
+    values: dict[str, Any] = {}
+    problems = []
+    for path, selector in _pending(model, ()):
+        pending = selector.pending_value
+        assert pending is not None
+        key = pending.key or "-".join(path)
+        if key in values:
+            problems.append(
+                Problem("", ".".join(path), f"Secret key {key!r} is used twice; give another key=", None)
+            )
+        values[key] = pending.value
+        node: Any = manifest
+        for part in path:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        node["name"], node["key"] = secret, key
+    if values and secret in secrets:
+        problems.append(
+            Problem("", f"secrets.{secret}", "is the Secret SecretValue fields are stored in", None)
+        )
+    if problems:
+        raise VMScrapeError(problems)
+    out = {name: dict(data) for name, data in secrets.items()}
+    if values:
+        out[secret] = values
+    return out
+
+
 def _is_plain_mapping(value: Any) -> bool:
     return isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values())
 
@@ -109,7 +158,10 @@ class VMServiceScrape(pulumi.ComponentResource):
     is the VMAgent spec whose settings (scrape classes, interval limits, relabel template, overrides)
     shape the rendered jobs; it is not created. ``secrets``: ``{secret name: {key: value}}`` — Secrets
     this component owns, created in the scrape's namespace with the values as Pulumi secrets; refer to them
-    from the spec with ``{"name": <secret name>, "key": <key>}`` selectors. ``agents``: VMAgent manifests
+    from the spec with ``{"name": <secret name>, "key": <key>}`` selectors. Or put a
+    :class:`~vmscrape_component.models.SecretValue` (``SecretValue(config.require_secret("token"))``)
+    where the spec wants a Secret key: the value goes into the Secret ``<name>-credentials`` this
+    component owns, and the CR gets the selector. ``agents``: VMAgent manifests
     (or models) that may pick this scrape up: output ``selection`` says which do and why, and a warning is
     logged when none or several do. ``snapshot``: a cluster snapshot file (default: the stack setting
     ``vmscrape:snapshot``): output ``targets`` predicts, per job, the targets kept and dropped.
@@ -143,18 +195,22 @@ class VMServiceScrape(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         # Validate everything before registering anything: a bad spec must never half-apply.
+        metadata_name = resource_name or name
         try:
             model = _spec(spec)
             agent_spec = _agent(agent)
-            _check_secrets(secrets or {})
+            spec_manifest = model.model_dump(by_alias=True, exclude_none=True)
+            # Values given as SecretValue go into one Secret this component owns.
+            secrets = _store_secret_values(
+                model, spec_manifest, f"{metadata_name}-credentials", secrets or {}
+            )
+            _check_secrets(secrets)
             agent_manifests = [_agent_manifest(a, i) for i, a in enumerate(agents or ())]
         except VMScrapeError as exc:
             raise exc.within(f"VMServiceScrape {name}") from None
         super().__init__(TYPE_TOKEN, name, None, opts)
 
-        spec_manifest = model.model_dump(by_alias=True, exclude_none=True)
         self.namespace_mode = model.namespace_selector_mode
-        metadata_name = resource_name or name
         namespace_out = pulumi.Output.from_input(namespace or "default")
         metadata: dict[str, Any] = {"name": metadata_name, "namespace": namespace_out}
         if labels is not None:

@@ -10,7 +10,7 @@ from .agent import APIServerConfig, ArbitraryFSAccessThroughSMsConfig, ScrapeCla
 from .auth import Authorization, BasicAuth, OAuth2, ProxyClientConfig
 from .endpoint import AttachMetadata, Endpoint, VMScrapeParams
 from .relabel import RELABEL_ACTIONS, RelabelConfig, StringOrList
-from .secrets import ConfigMapKeySelector, SecretKeySelector, SecretOrConfigMap
+from .secrets import ConfigMapKeySelector, SecretKeySelector, SecretOrConfigMap, SecretValue
 from .selectors import LabelSelector, LabelSelectorRequirement, NamespaceSelector
 from .service_scrape import DiscoveryRole, VMServiceScrape, VMServiceScrapeSpec
 from .tls import TLSConfig
@@ -35,6 +35,7 @@ __all__ = [
     "RelabelConfig",
     "ScrapeClass",
     "SecretKeySelector",
+    "SecretValue",
     "SecretOrConfigMap",
     "StringOrList",
     "TLSConfig",

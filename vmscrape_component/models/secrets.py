@@ -5,14 +5,37 @@ The operator reads the referenced keys and inlines or mounts them; the manifest 
 
 from __future__ import annotations
 
-from typing import Self
+from typing import Any, Self
 
-from pydantic import Field, StrictBool, StrictStr, model_validator
+from pydantic import Field, PrivateAttr, StrictBool, StrictStr, model_validator
 
 from ..errors import invalid
 from ._base import VMModel
 
-__all__ = ["ConfigMapKeySelector", "SecretKeySelector", "SecretOrConfigMap"]
+__all__ = ["ConfigMapKeySelector", "SecretKeySelector", "SecretOrConfigMap", "SecretValue"]
+
+#: The name a selector built from a :class:`SecretValue` has until the component names its Secret.
+PENDING_SECRET = "pending-secret-value"
+
+
+class SecretValue:
+    """A credential given as a value (typically a Pulumi secret) where a Secret key is expected.
+
+    Put it where the CRD has a ``SecretKeySelector`` (``basic_auth={"password": SecretValue(pw)}``,
+    ``bearer_token_secret=SecretValue(token)``...). The ``VMServiceScrape`` component stores every such
+    value in one Secret it owns, in the scrape's namespace, and writes the selector into the CR; the
+    value itself never reaches the manifest, the rendered config or the component's outputs.
+    ``key`` names the Secret key (default: derived from where the value sits).
+    """
+
+    __slots__ = ("key", "value")
+
+    def __init__(self, value: Any, *, key: str | None = None) -> None:
+        self.value = value
+        self.key = key
+
+    def __repr__(self) -> str:
+        return "SecretValue(<hidden>)"
 
 
 class _KeySelector(VMModel):
@@ -25,7 +48,23 @@ class _KeySelector(VMModel):
 
 
 class SecretKeySelector(_KeySelector):
-    """A key of a Secret in the scrape's namespace."""
+    """A key of a Secret in the scrape's namespace (or a :class:`SecretValue` to store in one)."""
+
+    _value: SecretValue | None = PrivateAttr(default=None)
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _from_value(cls, data: Any, handler: Any) -> Any:
+        if isinstance(data, SecretValue):
+            selector = handler({"name": PENDING_SECRET, "key": data.key or "value"})
+            selector._value = data
+            return selector
+        return handler(data)
+
+    @property
+    def pending_value(self) -> SecretValue | None:
+        """The value this selector was built from, until the component has stored it."""
+        return self._value
 
 
 class ConfigMapKeySelector(_KeySelector):
