@@ -8,7 +8,7 @@ CACHE  := $(HOME)/.cache/vmscrape
 ENGINE_ENV := PATH="$$PATH:$(CACHE)/bin" PULUMI_CONFIG_PASSPHRASE="$${PULUMI_CONFIG_PASSPHRASE-}" \
               PULUMI_SKIP_UPDATE_CHECK=true
 
-.PHONY: venv tools engine test lint render up preview destroy clean clean-state
+.PHONY: venv tools engine test fuzz-long bench lint render up preview destroy clean clean-state
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -35,6 +35,17 @@ lint: venv
 test: venv tools engine lint
 	$(ENGINE_ENV) VMAGENT="$$(scripts/install-vmagent)" VMSCRAPE_REQUIRE_VMAGENT=1 VMSCRAPE_REQUIRE_PULUMI=1 \
 		$(PY) -m pytest -q
+
+# The long fuzz profile (~54,000 scrapes through vmagent, ~16 min); CI runs the bounded one in `make test`.
+fuzz-long: venv tools
+	VMSCRAPE_FUZZ_PROFILE=long VMAGENT="$$(scripts/install-vmagent)" VMSCRAPE_REQUIRE_VMAGENT=1 \
+		$(PY) -m pytest -q tests/fuzz
+
+# Every benchmark, each printing its table (ratios against floors measured in the same run).
+bench: venv tools engine
+	$(PY) benchmarks/render_scale.py
+	$(ENGINE_ENV) $(PY) benchmarks/component_scale.py
+	$(PY) benchmarks/simulate_scale.py
 
 # The quick start on the local default: `pulumi up` when a Python language host is installed, else
 # the same program, stack and state through the Automation API (`vmscrape up`).
