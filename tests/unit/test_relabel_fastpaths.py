@@ -21,6 +21,7 @@ from vmscrape_component.errors import VMScrapeError
 from vmscrape_component.simulate.discovery import Snapshot, _View, discover
 from vmscrape_component.simulate.relabel import (
     _OPTIONS,
+    ACTIONS,
     _literal_alternatives,
     _literal_fullmatch,
     _literal_prefix,
@@ -157,32 +158,7 @@ label_sets = st.dictionaries(names | st.text(alphabet="abt_", max_size=3), st.sa
 
 @st.composite
 def raw_rules(draw) -> dict:
-    action = draw(
-        st.sampled_from(
-            [
-                "replace",
-                "replace_all",
-                "keep",
-                "drop",
-                "keep_metrics",
-                "drop_metrics",
-                "keepequal",
-                "dropequal",
-                "keep_if_equal",
-                "drop_if_equal",
-                "keep_if_contains",
-                "drop_if_contains",
-                "hashmod",
-                "labelmap",
-                "labelmap_all",
-                "labeldrop",
-                "labelkeep",
-                "lowercase",
-                "uppercase",
-                "graphite",
-            ]
-        )
-    )
+    action = draw(st.sampled_from(ACTIONS))
     raw: dict = {"action": action}
     if_expr = draw(st.sampled_from(_IFS))
     if if_expr is not None:
