@@ -14,6 +14,7 @@ from .models import (
     LabelSelector,
     NamespaceSelector,
     RelabelConfig,
+    SecretValue,
     VMAgentSpec,
     VMServiceScrapeSpec,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "OperatorSettings",
     "Problem",
     "RelabelConfig",
+    "SecretValue",
     "StandaloneDeployment",
     "VMAgentConfig",
     "VMAgentSpec",
