@@ -59,7 +59,7 @@ def _json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict:
 
 def test_json_has_the_documented_keys(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = _json(capsys, _write(tmp_path, MANIFESTS), "--snapshot", SNAPSHOT)
-    assert list(out) == ["agent", "selection", "skipped", "jobs", "notes"]
+    assert list(out) == ["agent", "selection", "skipped", "jobs", "duplicates", "notes"]
     assert out["agent"] is None
     job = out["jobs"][0]
     assert list(job) == ["job_name", "role", "namespaces", "discovered", "active", "dropped", "notes"]
@@ -171,3 +171,22 @@ def test_invalid_snapshot_yaml_exits_2(tmp_path: Path, capsys: pytest.CaptureFix
     bad.write_text("apiVersion: v1\nkind: List\nitems:\n- kind: Pod\n  metadata: {namespace: x}\n")
     assert main(["explain", _write(tmp_path, MANIFESTS), "--snapshot", str(bad)]) == 2
     assert "metadata.name" in capsys.readouterr().err
+
+
+def test_pods_behind_a_headless_and_a_clusterip_service_are_reported_as_scraped_twice(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # web and web-headless select the same two pods; `port: http` keeps both Endpoints' http addresses,
+    # and `targetPort: 9100` keeps the exporter port of both (web lists it; for web-headless it is a pod
+    # port not in the Endpoints, which vmagent still makes a target of): every URL twice.
+    out = _json(capsys, _write(tmp_path, MANIFESTS), "--snapshot", SNAPSHOT)
+    dup = {d["scrape_url"]: sorted(t["labels"]["service"] for t in d["targets"]) for d in out["duplicates"]}
+    assert dup == {
+        "http://127.0.0.11:8080/metrics": ["web", "web-headless"],
+        "http://127.0.0.11:9100/metrics": ["web", "web-headless"],
+        "http://127.0.0.12:8080/metrics": ["web", "web-headless"],
+        "http://127.0.0.12:9100/metrics": ["web", "web-headless"],
+    }
+    assert main(["explain", _write(tmp_path, MANIFESTS), "--snapshot", SNAPSHOT]) == 0
+    err = capsys.readouterr().err
+    assert "warning: http://127.0.0.11:8080/metrics is scraped 2 times" in err

@@ -27,6 +27,8 @@ the text output; maps are sorted by key):
     scope's ``relabel_configs``); ``discovered_labels`` are the labels relabeling started from
   - ``notes``: list of str, parts of the config the simulation could not follow
 
+- ``duplicates``: list of ``{"scrape_url", "targets": [{"job_name", "labels"}]}`` — URLs that more than
+  one active target scrapes (e.g. a headless and a ClusterIP Service over the same pods), sorted by URL.
 - ``notes``: list of str (ignored documents).
 """
 
@@ -42,7 +44,7 @@ import orjson
 from ..errors import Problem, VMScrapeError
 from ..manifests import load_manifests
 from ..render import Assets, OperatorSettings, render_config
-from ..simulate import Explanation, Snapshot, Target, explain, load_snapshot
+from ..simulate import Explanation, Snapshot, Target, duplicate_targets, explain, load_snapshot
 
 OUTPUT_FORMATS = ("text", "json")
 
@@ -209,6 +211,7 @@ def as_json(result: Explanation, notes: list[str] | None = None) -> dict[str, An
             }
             for job in result.jobs
         ],
+        "duplicates": duplicate_targets(result),
         "notes": list(notes or ()),
     }
 
@@ -283,6 +286,11 @@ def print_text(result: Explanation, notes: list[str] | None = None) -> None:
             if not rows:
                 table.add_row("(none)", *[""] * (len(header) - 1))
             console.print(table)
+    for dup in duplicate_targets(result):
+        who = ", ".join(
+            f"{t['job_name']} (service {t['labels'].get('service', '?')})" for t in dup["targets"]
+        )
+        print(f"warning: {dup['scrape_url']} is scraped {len(dup['targets'])} times: {who}", file=sys.stderr)
     for note in notes or ():
         print(f"note: {note}", file=sys.stderr)
 

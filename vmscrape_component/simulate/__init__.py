@@ -3,7 +3,7 @@ snapshot, and the resulting targets. Pure Python (RE2 regexes); only :mod:`.live
 (read-only lists through the optional ``kubernetes`` client, into the same Snapshot a file gives)."""
 
 from .discovery import DiscoveredTarget, Discovery, Snapshot, discover, load_snapshot, snapshot_from_objects
-from .explain import Explanation, JobExplanation, explain, explain_jobs
+from .explain import Explanation, JobExplanation, duplicate_targets, explain, explain_jobs
 from .relabel import Relabeled, Rule, apply_rules, parse_if_expression, parse_rule, parse_rules
 from .targets import JobTargets, Target, scrape_url
 
@@ -19,6 +19,7 @@ __all__ = [
     "Target",
     "apply_rules",
     "discover",
+    "duplicate_targets",
     "explain",
     "explain_jobs",
     "load_snapshot",

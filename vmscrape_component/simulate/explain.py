@@ -17,7 +17,7 @@ from ..select import Selection, explain_selection
 from .discovery import DiscoveredTarget, Snapshot, discover
 from .targets import JobTargets, Target
 
-__all__ = ["Explanation", "JobExplanation", "explain", "explain_jobs"]
+__all__ = ["Explanation", "JobExplanation", "duplicate_targets", "explain", "explain_jobs"]
 
 
 @dataclass
@@ -112,3 +112,19 @@ def explain_jobs(config: Mapping[str, Any], snapshot: Snapshot) -> list[JobExpla
         targets = builder.targets(discovered)
         jobs.append(JobExplanation(str(job.get("job_name")), role, watched, targets, notes))
     return jobs
+
+
+def duplicate_targets(result: Explanation) -> list[dict[str, Any]]:
+    """Scrape URLs more than one active target points at: the same endpoint scraped several times.
+
+    The classic case is a headless and a ClusterIP Service selecting the same pods, both matched by one
+    scrape: every pod is scraped once per Service (vmagent only merges identical targets of one job).
+    Each entry: ``{"scrape_url", "targets": [{"job_name", "labels"}]}``, sorted by URL.
+    """
+    by_url: dict[str, list[dict[str, Any]]] = {}
+    for job in result.jobs:
+        for target in job.active:
+            by_url.setdefault(target.scrape_url, []).append(
+                {"job_name": job.job_name, "labels": target.labels}
+            )
+    return [{"scrape_url": url, "targets": hits} for url, hits in sorted(by_url.items()) if len(hits) > 1]
