@@ -12,8 +12,6 @@ vmagent Deployment itself.
 
 from __future__ import annotations
 
-import gzip
-import hashlib
 import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
@@ -31,6 +29,8 @@ from ..render.standalone import (
     STANDALONE_MOUNT_DIR,
     SecretFile,
     StandaloneConfig,
+    config_checksum,
+    gzipped_size,
     render_standalone,
     size_warning,
 )
@@ -433,6 +433,9 @@ class VMAgentConfig(pulumi.ComponentResource):
         text = standalone.text if standalone is not None else config_yaml(config)
         summary: dict[str, Any] = {
             "config_yaml": text,
+            "checksum": standalone.checksum if standalone is not None else config_checksum(text),
+            "config_size": len(text.encode()),
+            "config_gzip_size": standalone.gzip_size if standalone is not None else gzipped_size(text),
             "job_names": [j["job_name"] for j in config.jobs],
             "selected": selected,
             "not_selected": rejected,
@@ -457,18 +460,16 @@ class VMAgentConfig(pulumi.ComponentResource):
         )
         summary = self._summary(config, manifests, None)
         # The operator stores the config gzipped in a Secret: that is what must fit.
-        warning = size_warning(
-            len(gzip.compress(summary["config_yaml"].encode(), mtime=0)), "the gzipped config"
-        )
+        warning = size_warning(summary["config_gzip_size"], "the gzipped config")
         if warning:
             pulumi.log.warn(warning, resource=self)
         return summary
 
     def _register(self, summary: pulumi.Output[dict[str, Any]]) -> None:
         self.config_yaml = summary.apply(lambda s: s["config_yaml"])
-        self.checksum = self.config_yaml.apply(lambda t: hashlib.sha256(t.encode()).hexdigest())
-        self.config_size = self.config_yaml.apply(lambda t: len(t.encode()))
-        self.config_gzip_size = self.config_yaml.apply(lambda t: len(gzip.compress(t.encode(), mtime=0)))
+        self.checksum = summary.apply(lambda s: s["checksum"])
+        self.config_size = summary.apply(lambda s: s["config_size"])
+        self.config_gzip_size = summary.apply(lambda s: s["config_gzip_size"])
         self.job_names = summary.apply(lambda s: s["job_names"])
         self.selected = summary.apply(lambda s: s["selected"])
         self.not_selected = summary.apply(lambda s: s["not_selected"])

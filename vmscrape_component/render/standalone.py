@@ -13,6 +13,7 @@ Pure: nothing here imports pulumi.
 
 from __future__ import annotations
 
+import functools
 import gzip
 import hashlib
 import posixpath
@@ -188,18 +189,28 @@ class StandaloneConfig:
     inline_secrets: list[SecretFile]
     rbac: DiscoveryRBAC
 
-    @property
+    @functools.cached_property
     def checksum(self) -> str:
         """sha256 of the config text: changes exactly when the config does (roll the agent on it)."""
-        return hashlib.sha256(self.text.encode()).hexdigest()
+        return config_checksum(self.text)
 
-    @property
+    @functools.cached_property
     def size(self) -> int:
         return len(self.text.encode())
 
-    @property
+    @functools.cached_property
     def gzip_size(self) -> int:
-        return len(gzip.compress(self.text.encode(), mtime=0))
+        return gzipped_size(self.text)
+
+
+def config_checksum(text: str) -> str:
+    """sha256 (hex) of a config text."""
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def gzipped_size(text: str) -> int:
+    """Bytes of a config text gzipped (as the operator stores it), deterministic (no timestamp)."""
+    return len(gzip.compress(text.encode(), mtime=0))
 
 
 def render_standalone(
