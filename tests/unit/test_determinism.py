@@ -17,9 +17,7 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import random
-import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ import yaml
 from hypothesis import HealthCheck, Phase, given, settings
 
 from tests.fuzz.strategies import Batch, batches
+from tests.support.processes import run_with_hash_seed
 from tests.support.reference import CRD_REJECTS_CASE, REAL_SCRAPES, REJECTED_REAL_SCRAPES, SERVICE_CASES
 from vmscrape_component.manifests import load_manifests
 from vmscrape_component.models import API_VERSION, VMAgent, VMServiceScrape
@@ -114,13 +113,6 @@ for unit in json.load(open(sys.argv[1])):
 """
 
 
-def _in_a_process(argv: list[str], seed: str) -> bytes:
-    env = {**os.environ, "PYTHONHASHSEED": seed}
-    proc = subprocess.run(argv, cwd=ROOT, env=env, capture_output=True, timeout=120)
-    assert proc.returncode == 0, proc.stderr.decode(errors="replace")
-    return proc.stdout
-
-
 @pytest.fixture(scope="module")
 def units() -> list[dict[str, Any]]:
     return _units()
@@ -139,7 +131,7 @@ def test_rendering_is_byte_identical_across_hash_seeds(units: list[dict[str, Any
     path = tmp_path / "units.json"
     path.write_text(json.dumps(units))
     outputs = {
-        seed: _in_a_process([sys.executable, "-c", _RENDER_IN_A_PROCESS, str(path)], seed)
+        seed: run_with_hash_seed([sys.executable, "-c", _RENDER_IN_A_PROCESS, str(path)], seed)
         for seed in HASH_SEEDS
     }
     first = outputs[HASH_SEEDS[0]]
@@ -154,7 +146,7 @@ def test_rendering_is_byte_identical_across_hash_seeds(units: list[dict[str, Any
 
 def test_the_cli_renders_byte_identical_across_hash_seeds() -> None:
     argv = [sys.executable, "-m", "vmscrape_component.cli", "render", *map(str, ACCEPTED_REAL_SCRAPES)]
-    outputs = {seed: _in_a_process(argv, seed) for seed in HASH_SEEDS}
+    outputs = {seed: run_with_hash_seed(argv, seed) for seed in HASH_SEEDS}
     assert len(set(outputs.values())) == 1, "`vmscrape render` differs between PYTHONHASHSEED values"
     assert b"job_name: serviceScrape/" in outputs[HASH_SEEDS[0]]
 

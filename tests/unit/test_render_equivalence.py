@@ -11,9 +11,6 @@ from __future__ import annotations
 
 import gc
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -24,7 +21,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from benchmarks.workload import manifests as workload
-from tests.support.reference import REAL_SCRAPES, REJECTED_REAL_SCRAPES, ROOT, SERVICE_CASES, SHARED
+from tests.support.processes import python_code_with_hash_seed
+from tests.support.reference import REAL_SCRAPES, REJECTED_REAL_SCRAPES, SERVICE_CASES, SHARED
 from vmscrape_component.errors import VMScrapeError
 from vmscrape_component.manifests import load_manifests
 from vmscrape_component.models import VMServiceScrape
@@ -299,17 +297,7 @@ def test_the_text_is_the_same_in_every_process() -> None:
         "import hashlib, sys;"
         "sys.stdout.write(hashlib.sha256(config_yaml(render_config(manifests(300))).encode()).hexdigest())"
     )
-    digests = {
-        subprocess.run(
-            [sys.executable, "-c", code],
-            env={**os.environ, "PYTHONHASHSEED": seed},
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        ).stdout
-        for seed in ("0", "7")
-    }
+    digests = {python_code_with_hash_seed(code, seed) for seed in ("0", "7")}
     assert len(digests) == 1
 
 

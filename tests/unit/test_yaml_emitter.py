@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import textwrap
 
 import pytest
@@ -12,6 +9,7 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.support.processes import python_code_with_hash_seed
 from vmscrape_component.render.yaml import dump, is_plain_safe, scalar
 
 
@@ -213,14 +211,5 @@ def test_output_does_not_depend_on_hash_seed() -> None:
         "from vmscrape_component.render.yaml import dump;"
         "print(dump({'b': ['x', 'yes'], 'a': {'z': 1, 'y': [{'k': 'v'}]}, 'c': [['1'], []]}))"
     )
-    outputs = {
-        subprocess.run(
-            [sys.executable, "-c", code],
-            env={**os.environ, "PYTHONHASHSEED": seed},
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout
-        for seed in ("0", "1", "4242")
-    }
+    outputs = {python_code_with_hash_seed(code, seed) for seed in ("0", "1", "4242")}
     assert len(outputs) == 1
