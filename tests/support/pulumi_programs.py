@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import runpy
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -44,6 +45,19 @@ def run_program(program_dir: Path, *, project: str = "example", stack: str = "te
 
     program()
     return mocks
+
+
+def run_to_completion(program: Callable[[], pulumi.Output[Any]]) -> Any:
+    """Run ``program`` under the mocks already set, to the end, and return the value of the Output it
+    returns. After it returns every resource registration has reached the mocks."""
+    seen: list[Any] = []
+
+    @pulumi.runtime.test
+    def run() -> Any:
+        return program().apply(seen.append)
+
+    run()
+    return seen[0]
 
 
 def scrape_manifests(mocks: RecordingMocks) -> list[dict[str, Any]]:

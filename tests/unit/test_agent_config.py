@@ -9,7 +9,7 @@ import pulumi
 import pytest
 import yaml
 
-from tests.support.pulumi_programs import CR_TYPE, RecordingMocks
+from tests.support.pulumi_programs import CR_TYPE, RecordingMocks, run_to_completion
 from vmscrape_component import VMScrapeError
 from vmscrape_component.models import VMServiceScrape as ScrapeModel
 
@@ -62,17 +62,15 @@ def _run(program: Any) -> Any:
 
     Checking after the run means every resource registration has reached the mocks.
     """
-    seen: list[Any] = []
-    holder: list[Any] = []
+    checks: list[Any] = []
 
-    @pulumi.runtime.test
-    def run() -> Any:
-        output, check = program()
-        holder.append(check)
-        return output.apply(seen.append)
+    def output() -> Any:
+        value, check = program()
+        checks.append(check)
+        return value
 
-    run()
-    holder[0](seen[0])
+    value = run_to_completion(output)
+    checks[0](value)
 
 
 def test_operator_mode_selects_like_the_operator_and_emits_the_custom_resources(

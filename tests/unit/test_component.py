@@ -35,10 +35,6 @@ def _component(*args: Any, **kwargs: Any) -> Any:
     return VMServiceScrape(*args, **kwargs)
 
 
-def _resolve(output: pulumi.Output) -> Any:
-    return asyncio.get_event_loop().run_until_complete(output.future())
-
-
 @pulumi.runtime.test
 def test_registers_the_custom_resource_as_a_child_named_like_the_component(mocks: RecordingMocks) -> Any:
     web = _component("web", namespace="apps", spec=_web_spec())

@@ -8,7 +8,7 @@ from typing import Any
 import pulumi
 import pytest
 
-from tests.support.pulumi_programs import RecordingMocks
+from tests.support.pulumi_programs import RecordingMocks, run_to_completion
 
 SNAPSHOT = Path(__file__).resolve().parents[1] / "fixtures" / "snapshots" / "web-and-db.yaml"
 API = "operator.victoriametrics.com/v1beta1"
@@ -37,24 +37,13 @@ def mocks() -> RecordingMocks:
     return m
 
 
-def _resolve(output: pulumi.Output[Any]) -> Any:
-    seen: list[Any] = []
-
-    @pulumi.runtime.test
-    def run() -> Any:
-        return output().apply(seen.append)
-
-    run()
-    return seen[0]
-
-
 def test_selection_output_names_each_agents_decision() -> None:
     from vmscrape_component import VMServiceScrape
 
     def program() -> pulumi.Output[Any]:
         return VMServiceScrape("web", namespace="apps", spec=WEB, agents=[PROD, ALL]).selection
 
-    selection = _resolve(program)
+    selection = run_to_completion(program)
     assert selection["monitoring/all"]["selected"] is True
     assert selection["monitoring/prod"] == {
         "selected": False,
@@ -69,7 +58,7 @@ def test_targets_are_predicted_from_the_snapshot() -> None:
     def program() -> pulumi.Output[Any]:
         return VMServiceScrape("web", namespace="apps", spec=WEB, snapshot=str(SNAPSHOT)).targets
 
-    (job,) = _resolve(program).items()
+    (job,) = run_to_completion(program).items()
     name, targets = job
     assert name == "serviceScrape/apps/web/0"
     # endpoints role: one target per address x port of every Endpoints whose Service has app=web (web and
