@@ -3,11 +3,13 @@ refuses the whole config on a bad one, so one scrape would block every other scr
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
-from tests.support.vmagent import dry_run
+from tests.support.vmagent import DryRunResult, dry_run
 from vmscrape_component.errors import VMScrapeError
-from vmscrape_component.models import RelabelConfig
+from vmscrape_component.models import Endpoint, RelabelConfig
 from vmscrape_component.render.yaml import dump
 
 pytestmark = pytest.mark.vmagent
@@ -32,19 +34,24 @@ SELECTORS = [
 ]
 
 
+def _we_accept(parse: Callable[[], object]) -> bool:
+    try:
+        parse()
+    except VMScrapeError:
+        return False
+    return True
+
+
+def _vmagent_loads(vmagent: str, **fields: object) -> DryRunResult:
+    """vmagent -dryRun on one static job carrying ``fields``."""
+    job = {"job_name": "j", "static_configs": [{"targets": ["127.0.0.1:1"]}], **fields}
+    return dry_run(dump({"scrape_configs": [job]}), binary=vmagent)
+
+
 @pytest.mark.parametrize("selector", SELECTORS)
 def test_accepted_exactly_when_vmagent_accepts(selector: str, vmagent: str) -> None:
-    try:
-        RelabelConfig.parse({"action": "drop", "if": selector})
-        ours = True
-    except VMScrapeError:
-        ours = False
-    job = {
-        "job_name": "j",
-        "static_configs": [{"targets": ["127.0.0.1:1"]}],
-        "relabel_configs": [{"action": "drop", "if": selector}],
-    }
-    result = dry_run(dump({"scrape_configs": [job]}), binary=vmagent)
+    ours = _we_accept(lambda: RelabelConfig.parse({"action": "drop", "if": selector}))
+    result = _vmagent_loads(vmagent, relabel_configs=[{"action": "drop", "if": selector}])
     assert ours == result.ok, result.output
 
 
@@ -67,15 +74,8 @@ STRICTER = {"http://"}
 
 @pytest.mark.parametrize("proxy", PROXIES)
 def test_proxy_urls_accepted_exactly_when_vmagent_accepts(proxy: str, vmagent: str) -> None:
-    from vmscrape_component.models import Endpoint
-
-    try:
-        Endpoint.parse({"port": "http", "proxyURL": proxy})
-        ours = True
-    except VMScrapeError:
-        ours = False
-    job = {"job_name": "j", "static_configs": [{"targets": ["127.0.0.1:1"]}], "proxy_url": proxy}
-    result = dry_run(dump({"scrape_configs": [job]}), binary=vmagent)
+    ours = _we_accept(lambda: Endpoint.parse({"port": "http", "proxyURL": proxy}))
+    result = _vmagent_loads(vmagent, proxy_url=proxy)
     if proxy in STRICTER:
         # Deliberately stricter: vmagent loads it, then every scrape through it fails.
         assert result.ok and not ours
