@@ -10,7 +10,7 @@ Pure: nothing here imports pulumi.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 _AUTH_METHODS = (
@@ -42,3 +42,12 @@ def _auth_problems(block: Mapping[str, Any], prefix: str = "") -> list[str]:
 def vmagent_refusals(job: Mapping[str, Any]) -> list[str]:
     """Why vmagent would refuse this rendered job (``[]`` when it would not)."""
     return _auth_problems(job) + _auth_problems(job, "proxy_")
+
+
+def refusal_warnings(jobs: Iterable[Mapping[str, Any]]) -> list[str]:
+    """One message per reason, per job vmagent would refuse: ``job <name>: vmagent will refuse it: ...``."""
+    return [
+        f"job {job['job_name']}: vmagent will refuse it: {why}"
+        for job in jobs
+        for why in vmagent_refusals(job)
+    ]

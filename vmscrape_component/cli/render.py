@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..errors import Problem, VMScrapeError
-from ..lint import vmagent_refusals
+from ..lint import refusal_warnings
 from ..manifests import load_manifests
 from ..render import OPERATOR_TLS_MOUNT_DIR, Assets, OperatorSettings, config_yaml, render_config
 
@@ -125,9 +125,8 @@ def run(args: argparse.Namespace) -> int:
     )
     for key, why in config.skipped.items():
         print(f"warning: VMServiceScrape {key} left out, as the operator would: {why}", file=sys.stderr)
-    for job in config.jobs:
-        for why in vmagent_refusals(job):
-            print(f"warning: job {job['job_name']}: vmagent will refuse it: {why}", file=sys.stderr)
+    for warning in refusal_warnings(config.jobs):
+        print(f"warning: {warning}", file=sys.stderr)
     text = config_yaml(config)
     # In slices: writing 30+ MB at once would hold a second, encoded copy of it.
     for start in range(0, len(text), _CHUNK):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..lint import vmagent_refusals
+from ..lint import refusal_warnings
 from ..manifests import load_manifests
 from ..render import Assets, render_config
 
@@ -36,8 +36,7 @@ def run(args: argparse.Namespace) -> int:
     config = render_config(
         found.scrapes, agent, assets=Assets(found.assets), namespaces=found.namespaces, preselected=True
     )
-    for job in config.jobs:
-        for why in vmagent_refusals(job):
-            print(f"warning: job {job['job_name']}: vmagent will refuse it: {why}", file=sys.stderr)
+    for warning in refusal_warnings(config.jobs):
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"ok: {len(found.scrapes)} VMServiceScrape(s), {len(found.agents)} VMAgent(s) valid")
     return 0

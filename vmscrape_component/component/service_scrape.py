@@ -18,7 +18,7 @@ from pulumi_kubernetes.apiextensions import CustomResource
 from pydantic import BaseModel
 
 from ..errors import Problem, VMScrapeError
-from ..lint import vmagent_refusals
+from ..lint import refusal_warnings
 from ..models import SecretKeySelector, VMAgentSpec, VMServiceScrapeSpec
 from ..models import VMAgent as VMAgentModel
 from ..models._checks import dns_subdomain_problem
@@ -276,9 +276,8 @@ class VMServiceScrape(pulumi.ComponentResource):
             resolved = resolve_namespaces(
                 spec_manifest.get("namespaceSelector"), ns, settings.ignore_namespace_selectors
             )
-            for job in jobs:
-                for why in vmagent_refusals(job):
-                    pulumi.log.warn(f"job {job['job_name']}: vmagent will refuse it: {why}", resource=self)
+            for warning in refusal_warnings(jobs):
+                pulumi.log.warn(warning, resource=self)
             preview: dict[str, Any] = {}
             if agent_manifests:
                 selection = selection_output(agent_manifests, scrape, settings_operator)
