@@ -13,6 +13,7 @@ from typing import Any
 
 import pulumi
 
+from ..diff import target_text
 from ..render import OperatorSettings
 from ..simulate import explain, load_snapshot
 from ..simulate.discovery import Snapshot
@@ -42,7 +43,7 @@ def predicted_targets(
     result = explain(scrapes, _load(path), agent, operator=operator)
     out: dict[str, dict[str, Any]] = {}
     for job in result.jobs:
-        active = [f"{t.scrape_url} {_labels(t.labels)}" for t in job.active]
+        active = [target_text(t.scrape_url, t.labels) for t in job.active]
         dropped = []
         for t in job.dropped:
             reason = t.dropped or ""
@@ -52,21 +53,4 @@ def predicted_targets(
                 )
             dropped.append({"address": t.address, "reason": reason})
         out[job.job_name] = {"active": sorted(active), "dropped": dropped}
-    return out
-
-
-def _labels(labels: Mapping[str, str]) -> str:
-    return "{" + ", ".join(f'{k}="{v}"' for k, v in sorted(labels.items())) + "}"
-
-
-def selection_output(
-    agents: Sequence[Mapping[str, Any]], scrape: Mapping[str, Any], operator: OperatorSettings | None = None
-) -> dict[str, dict[str, Any]]:
-    """``{"ns/agent": {"selected": bool, "reason": str}}`` for one scrape."""
-    from ..select import explain_selection
-
-    out = {}
-    for agent in agents:
-        decision = explain_selection(agent, scrape, None, operator)
-        out[decision.agent] = {"selected": decision.selected, "reason": decision.reason}
     return out

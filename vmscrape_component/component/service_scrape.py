@@ -24,7 +24,8 @@ from ..models import VMAgent as VMAgentModel
 from ..models._checks import dns_subdomain_problem
 from ..render import AgentSettings, Assets, OperatorSettings, dump_yaml, render_scrape_jobs
 from ..render.scrape import resolve_namespaces
-from ._preview import predicted_targets, selection_output, snapshot_path
+from ..select import selection_report
+from ._preview import predicted_targets, snapshot_path
 
 API_VERSION = "operator.victoriametrics.com/v1beta1"
 KIND = "VMServiceScrape"
@@ -280,21 +281,22 @@ class VMServiceScrape(pulumi.ComponentResource):
                 pulumi.log.warn(warning, resource=self)
             preview: dict[str, Any] = {}
             if agent_manifests:
-                selection = selection_output(agent_manifests, scrape, settings_operator)
-                chosen = [a for a, d in selection.items() if d["selected"]]
-                if not chosen:
+                report = selection_report(agent_manifests, [scrape], None, settings_operator)
+                if report.unselected:
                     pulumi.log.warn(
                         f"VMServiceScrape {ns}/{metadata_name} is selected by none of the given "
                         "VMAgents: it will not be scraped",
                         resource=self,
                     )
-                elif len(chosen) > 1:
+                for agents in report.duplicated.values():
                     pulumi.log.warn(
-                        f"VMServiceScrape {ns}/{metadata_name} is selected by {len(chosen)} VMAgents "
-                        f"({', '.join(chosen)}): its targets are scraped once per agent",
+                        f"VMServiceScrape {ns}/{metadata_name} is selected by {len(agents)} VMAgents "
+                        f"({', '.join(agents)}): its targets are scraped once per agent",
                         resource=self,
                     )
-                preview["selection"] = selection
+                preview["selection"] = {
+                    p.agent: {"selected": p.selected, "reason": p.reason} for p in report.pairs
+                }
             path = snapshot_path(snapshot)
             if path:
                 # With the first selecting agent's settings, as that agent would scrape it.
