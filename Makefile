@@ -68,7 +68,7 @@ destroy: venv engine
 
 # Print the vmagent config of the real-world manifests (no engine needed).
 render: venv
-	$(VENV)/bin/vmscrape render $(addprefix ../shared/reference/real-manifests/vmservicescrape-vm-operator-,full.yaml annotations-sd.yaml tls-secrets.yaml)
+	$(VENV)/bin/vmscrape render $(addprefix tests/data/real-manifests/vmservicescrape-vm-operator-,full.yaml annotations-sd.yaml tls-secrets.yaml)
 
 clean-state:
 	find .pulumi-state -mindepth 1 ! -name README.md -delete

@@ -1,4 +1,4 @@
-"""The operator's own unit-test cases (../shared/reference/operator-cases/) as our conformance suite.
+"""The operator's own unit-test cases (tests/data/operator-cases/) as our conformance suite.
 
 Each case was produced by the operator's Go tests; ``expected_*`` is what the real operator generates.
 Comparison is structural (parsed YAML), as the cases' README asks.
@@ -12,13 +12,12 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support.reference import OPERATOR_CASES as CASES
 from vmscrape_component.render.agent import render_agent_config
 from vmscrape_component.render.assets import Assets
 from vmscrape_component.render.scrape import render_endpoint_job
 from vmscrape_component.render.settings import AgentSettings, OperatorSettings
 from vmscrape_component.select import namespace_labels, select_service_scrapes
-
-CASES = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / "operator-cases"
 
 
 def _cases(folder: str) -> list[Any]:

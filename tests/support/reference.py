@@ -1,13 +1,17 @@
-"""The shared reference inputs, and what we know about the ones that are not meant to be accepted."""
+"""The reference inputs kept in tests/data/, and what we know of the ones not meant to be accepted."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "reference"
-REAL_SCRAPES = sorted((SHARED / "real-manifests").glob("vmservicescrape-*.yaml"))
-SERVICE_CASES = sorted((SHARED / "operator-cases" / "service").glob("*.yaml"))
+#: Copies of the operator's CRDs, its unit-test cases and real-world manifests (see tests/data/README.md).
+DATA = ROOT / "tests" / "data"
+CRDS = DATA / "crds"
+OPERATOR_CASES = DATA / "operator-cases"
+REAL_MANIFESTS = DATA / "real-manifests"
+REAL_SCRAPES = sorted((REAL_MANIFESTS).glob("vmservicescrape-*.yaml"))
+SERVICE_CASES = sorted((OPERATOR_CASES / "service").glob("*.yaml"))
 
 #: Real-world manifests the operator v0.74.1 cannot use, with the field our validation must name.
 #: metrics-server: ``port: 443`` — ``port`` is a Service port *name* (a string); the CRD schema rejects it.

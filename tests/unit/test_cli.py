@@ -9,11 +9,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tests.support.reference import REAL_SCRAPES, REJECTED_REAL_SCRAPES
+from tests.support.reference import OPERATOR_CASES, REAL_SCRAPES, REJECTED_REAL_SCRAPES
 from vmscrape_component.cli.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[2]
-SHARED = ROOT.parent / "shared" / "reference"
 
 SCRAPE = """\
 apiVersion: operator.victoriametrics.com/v1beta1
@@ -85,7 +84,7 @@ spec:
 
 
 def test_render_reproduces_an_operator_case(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    case = yaml.safe_load((SHARED / "operator-cases" / "service" / "08-complete-config.yaml").read_text())
+    case = yaml.safe_load((OPERATOR_CASES / "service" / "08-complete-config.yaml").read_text())
     docs = [case["scrape"], *case["objects"]]
     path = _write(tmp_path, yaml.safe_dump_all(docs))
     assert main(["render", "--reveal-secrets", "--tls-mount-dir", "/tls", path]) == 0
@@ -94,7 +93,7 @@ def test_render_reproduces_an_operator_case(tmp_path: Path, capsys: pytest.Captu
 
 
 def test_render_hides_secret_values_by_default(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    case = yaml.safe_load((SHARED / "operator-cases" / "service" / "08-complete-config.yaml").read_text())
+    case = yaml.safe_load((OPERATOR_CASES / "service" / "08-complete-config.yaml").read_text())
     path = _write(tmp_path, yaml.safe_dump_all([case["scrape"], *case["objects"]]))
     assert main(["render", path]) == 0
     out = capsys.readouterr().out

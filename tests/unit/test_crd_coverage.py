@@ -11,16 +11,14 @@ from __future__ import annotations
 import types
 import typing
 from functools import cache
-from pathlib import Path
 from typing import Any, Literal, Union
 
 import pydantic
 import pytest
 import yaml
 
+from tests.support.reference import CRDS
 from vmscrape_component.models import API_VERSION, VMAgent, VMAgentSpec, VMServiceScrape, VMServiceScrapeSpec
-
-CRDS = Path(__file__).resolve().parents[3] / "shared" / "reference" / "crds"
 
 # Required by the CRD, optional in the model: the operator's own fixtures leave it out (read as []).
 OPTIONAL_ON_PURPOSE = {"spec.endpoints"}

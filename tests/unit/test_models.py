@@ -7,13 +7,12 @@ Validation rules have their own file (test_models_validation.py), and so has the
 from __future__ import annotations
 
 import copy
-from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
 
-from tests.support.reference import CRD_REJECTS_CASE
+from tests.support.reference import CRD_REJECTS_CASE, OPERATOR_CASES, REAL_MANIFESTS
 from vmscrape_component.errors import VMScrapeError
 from vmscrape_component.models import (
     Endpoint,
@@ -25,7 +24,6 @@ from vmscrape_component.models import (
     VMServiceScrapeSpec,
 )
 
-REFERENCE = Path(__file__).resolve().parents[3] / "shared" / "reference"
 API_VERSION = "operator.victoriametrics.com/v1beta1"
 
 
@@ -306,7 +304,7 @@ def test_a_scrape_built_in_python_gives_a_manifest() -> None:
 
 def _operator_case_objects() -> list[Any]:
     params = []
-    for path in sorted((REFERENCE / "operator-cases").glob("*/*.yaml")):
+    for path in sorted(OPERATOR_CASES.glob("*/*.yaml")):
         if path.stem in CRD_REJECTS_CASE:
             continue  # see test_operator_cases_the_api_server_would_refuse_are_refused
         case = yaml.safe_load(path.read_text())
@@ -322,14 +320,14 @@ def _operator_case_objects() -> list[Any]:
 def _operator_case_agents() -> list[Any]:
     return [
         pytest.param(yaml.safe_load(path.read_text())["vmagent"], id=f"{path.parent.name}/{path.stem}")
-        for path in sorted((REFERENCE / "operator-cases").glob("*/*.yaml"))
+        for path in sorted(OPERATOR_CASES.glob("*/*.yaml"))
         if yaml.safe_load(path.read_text()).get("vmagent") and path.stem not in CRD_REJECTS_CASE
     ]
 
 
 @pytest.mark.parametrize("stem", sorted(CRD_REJECTS_CASE))
 def test_operator_cases_the_api_server_would_refuse_are_refused(stem: str) -> None:
-    (path,) = (REFERENCE / "operator-cases").glob(f"*/{stem}.yaml")
+    (path,) = OPERATOR_CASES.glob(f"*/{stem}.yaml")
     case = yaml.safe_load(path.read_text())
     with pytest.raises(VMScrapeError) as err:
         VMServiceScrape.from_manifest(case["scrape"])
@@ -340,7 +338,7 @@ def test_operator_cases_the_api_server_would_refuse_are_refused(stem: str) -> No
 def _real_manifests(*, exclude: tuple[str, ...] = ()) -> list[Any]:
     return [
         pytest.param(yaml.safe_load(path.read_text()), id=path.stem)
-        for path in sorted((REFERENCE / "real-manifests").glob("vmservicescrape-*.yaml"))
+        for path in sorted(REAL_MANIFESTS.glob("vmservicescrape-*.yaml"))
         if path.stem not in exclude
     ]
 

@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 from benchmarks.workload import manifests as workload
 from tests.support.processes import python_code_with_hash_seed
-from tests.support.reference import REAL_SCRAPES, REJECTED_REAL_SCRAPES, SERVICE_CASES, SHARED
+from tests.support.reference import OPERATOR_CASES, REAL_SCRAPES, REJECTED_REAL_SCRAPES, SERVICE_CASES
 from vmscrape_component.errors import VMScrapeError
 from vmscrape_component.manifests import load_manifests
 from vmscrape_component.models import VMServiceScrape
@@ -41,7 +41,7 @@ from vmscrape_component.render import (
 from vmscrape_component.render._gc import gc_paused
 from vmscrape_component.select import namespace_labels
 
-AGENT_CASES = sorted((SHARED / "operator-cases" / "agent").glob("*.yaml"))
+AGENT_CASES = sorted((OPERATOR_CASES / "agent").glob("*.yaml"))
 LOADABLE_REAL_SCRAPES = [p for p in REAL_SCRAPES if p.stem not in REJECTED_REAL_SCRAPES]
 
 #: Scalars a careless emitter gets wrong: YAML 1.1/1.2 keywords and numbers, indicators, comments,
