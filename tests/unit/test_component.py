@@ -147,3 +147,24 @@ def _done(value: Any) -> asyncio.Future:
     fut: asyncio.Future = asyncio.get_event_loop().create_future()
     fut.set_result(value)
     return fut
+
+
+@pulumi.runtime.test
+def test_namespace_outputs_agree_when_the_operator_ignores_namespace_selectors(mocks: RecordingMocks) -> Any:
+    from vmscrape_component.render import OperatorSettings
+
+    # WATCH_NAMESPACE set and an agent owning its service account: the operator ignores namespaceSelector,
+    # so the scrape discovers in its own namespace only, and namespace_mode must say so too.
+    web = _component(
+        "web",
+        namespace="apps",
+        spec=_web_spec(),
+        agent={},
+        operator=OperatorSettings(watch_namespaces=("apps",)),
+    )
+
+    def check(namespaces: list[str]) -> None:
+        assert namespaces == ["apps"]
+        assert web.namespace_mode == "own"
+
+    return web.discovery_namespaces.apply(check)

@@ -24,9 +24,9 @@ from benchmarks.workload import manifests as workload
 from tests.support.processes import python_code_with_hash_seed
 from tests.support.reference import OPERATOR_CASES, REAL_SCRAPES, REJECTED_REAL_SCRAPES, SERVICE_CASES
 from vmscrape_component.errors import VMScrapeError
+from vmscrape_component.grammar import regex_problem
 from vmscrape_component.manifests import load_manifests
 from vmscrape_component.models import VMServiceScrape
-from vmscrape_component.models._checks import regex_problem
 from vmscrape_component.render import (
     AgentConfig,
     AgentSettings,

@@ -34,7 +34,7 @@ from ..render.standalone import (
     render_standalone,
     size_warning,
 )
-from ..select import explain_selection
+from ..select import explain_selection, not_selected_warning
 from ._preview import predicted_targets, snapshot_path
 from .service_scrape import API_VERSION, VMServiceScrape
 
@@ -418,9 +418,7 @@ class VMAgentConfig(pulumi.ComponentResource):
             (selected if decision.selected else rejected)[decision.scrape] = decision.reason
         for key, reason in sorted(rejected.items()):
             pulumi.log.warn(
-                f"VMServiceScrape {key} is not selected by VMAgent "
-                f"{self.namespace}/{self.agent_name}: {reason}",
-                resource=self,
+                not_selected_warning(key, f"{self.namespace}/{self.agent_name}", reason), resource=self
             )
         return dict(sorted(selected.items())), dict(sorted(rejected.items()))
 

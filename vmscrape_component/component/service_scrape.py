@@ -18,16 +18,14 @@ from pulumi_kubernetes.apiextensions import CustomResource
 from pydantic import BaseModel
 
 from ..errors import Problem, VMScrapeError
+from ..grammar import API_VERSION, dns_subdomain_problem, object_key
 from ..lint import refusal_warnings
-from ..models import SecretKeySelector, VMAgentSpec, VMServiceScrapeSpec
+from ..models import NamespaceSelector, SecretKeySelector, VMAgentSpec, VMServiceScrapeSpec
 from ..models import VMAgent as VMAgentModel
-from ..models._checks import dns_subdomain_problem
 from ..render import AgentSettings, Assets, OperatorSettings, dump_yaml, render_scrape_jobs
-from ..render.scrape import resolve_namespaces
 from ..select import selection_report
 from ._preview import predicted_targets, snapshot_path
 
-API_VERSION = "operator.victoriametrics.com/v1beta1"
 KIND = "VMServiceScrape"
 TYPE_TOKEN = "vmscrape:index:VMServiceScrape"
 
@@ -85,11 +83,6 @@ def _agent_manifest(agent: Any, index: int) -> dict[str, Any]:
     raise VMScrapeError(
         [Problem("", f"agents[{index}]", "must be a VMAgent manifest or models.VMAgent", None)]
     )
-
-
-def _key(manifest: Mapping[str, Any]) -> str:
-    meta = manifest.get("metadata") or {}
-    return f"{meta.get('namespace') or 'default'}/{meta.get('name') or ''}"
 
 
 def _render_dir() -> str | None:
@@ -211,7 +204,13 @@ class VMServiceScrape(pulumi.ComponentResource):
             raise exc.within(f"VMServiceScrape {name}") from None
         super().__init__(TYPE_TOKEN, name, None, opts)
 
-        self.namespace_mode = model.namespace_selector_mode
+        settings_operator = operator or OperatorSettings()
+        # One namespace rule for both outputs: under WATCH_NAMESPACE the operator may ignore the selector.
+        ignore_selectors = AgentSettings.from_spec(
+            agent_spec, operator=settings_operator
+        ).ignore_namespace_selectors
+        selector = model.namespace_selector or NamespaceSelector.own()
+        self.namespace_mode = selector.effective_mode(ignore_selectors=ignore_selectors)
         namespace_out = pulumi.Output.from_input(namespace or "default")
         metadata: dict[str, Any] = {"name": metadata_name, "namespace": namespace_out}
         if labels is not None:
@@ -264,8 +263,6 @@ class VMServiceScrape(pulumi.ComponentResource):
             }
         self.spec = model
 
-        settings_operator = operator or OperatorSettings()
-
         def _render(args: list[Any]) -> dict[str, Any]:
             ns, resolved_labels = args
             meta: dict[str, Any] = {"name": metadata_name, "namespace": ns}
@@ -274,26 +271,14 @@ class VMServiceScrape(pulumi.ComponentResource):
             scrape = {"apiVersion": API_VERSION, "kind": KIND, "metadata": meta, "spec": spec_manifest}
             settings = AgentSettings.from_spec(agent_spec, namespace=ns, operator=settings_operator)
             jobs = render_scrape_jobs(scrape, settings, Assets())
-            resolved = resolve_namespaces(
-                spec_manifest.get("namespaceSelector"), ns, settings.ignore_namespace_selectors
-            )
+            resolved = selector.resolve(ns, ignore_selectors=ignore_selectors)
             for warning in refusal_warnings(jobs):
                 pulumi.log.warn(warning, resource=self)
             preview: dict[str, Any] = {}
             if agent_manifests:
                 report = selection_report(agent_manifests, [scrape], None, settings_operator)
-                if report.unselected:
-                    pulumi.log.warn(
-                        f"VMServiceScrape {ns}/{metadata_name} is selected by none of the given "
-                        "VMAgents: it will not be scraped",
-                        resource=self,
-                    )
-                for agents in report.duplicated.values():
-                    pulumi.log.warn(
-                        f"VMServiceScrape {ns}/{metadata_name} is selected by {len(agents)} VMAgents "
-                        f"({', '.join(agents)}): its targets are scraped once per agent",
-                        resource=self,
-                    )
+                for warning in report.warnings():
+                    pulumi.log.warn(warning, resource=self)
                 preview["selection"] = {
                     p.agent: {"selected": p.selected, "reason": p.reason} for p in report.pairs
                 }
@@ -301,14 +286,14 @@ class VMServiceScrape(pulumi.ComponentResource):
             if path:
                 # With the first selecting agent's settings, as that agent would scrape it.
                 decided = preview.get("selection", {})
-                first = next((a for a in agent_manifests if decided[_key(a)]["selected"]), None)
+                first = next((a for a in agent_manifests if decided[object_key(a)]["selected"]), None)
                 preview["targets"] = predicted_targets([scrape], path, first, settings_operator)
             return {
                 **preview,
                 "manifest": scrape,
                 "yaml": dump_yaml(jobs),
                 "job_names": [j["job_name"] for j in jobs],
-                "namespaces": resolved or ["*"],
+                "namespaces": ["*"] if resolved is None else resolved,
             }
 
         rendered = pulumi.Output.all(namespace_out, labels or {}).apply(_render)

@@ -19,8 +19,8 @@ from pydantic import (
     model_validator,
 )
 
+from .. import grammar
 from ..errors import invalid
-from . import _checks
 from ._base import LabelName, VMModel
 
 __all__ = ["RELABEL_ACTIONS", "RelabelConfig", "StringOrList"]
@@ -120,7 +120,7 @@ class RelabelConfig(VMModel):
     @classmethod
     def _target_is_a_label(cls, value: str | None) -> str | None:
         if value:
-            problem = _checks.label_name_problem(value, templates=True)
+            problem = grammar.label_name_problem(value, templates=True)
             if problem:
                 raise invalid(problem, value=value)
         return value
@@ -130,7 +130,7 @@ class RelabelConfig(VMModel):
     def _regex_compiles(cls, value: str | list[str] | None) -> str | list[str] | None:
         items = [(None, value)] if isinstance(value, str) else enumerate(value or ())
         for index, item in items:
-            problem = _checks.regex_problem(item)
+            problem = grammar.regex_problem(item)
             if problem:
                 raise invalid(problem, field=None if index is None else f"[{index}]", value=item)
         return value
@@ -140,7 +140,7 @@ class RelabelConfig(VMModel):
     def _if_is_a_selector(cls, value: str | list[str] | None) -> str | list[str] | None:
         items = [(None, value)] if isinstance(value, str) else enumerate(value or ())
         for index, item in items:
-            problem = _checks.series_selector_problem(item)
+            problem = grammar.series_selector_problem(item)
             if problem:
                 raise invalid(problem, field=None if index is None else f"[{index}]", value=item)
         return value

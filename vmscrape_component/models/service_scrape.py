@@ -55,9 +55,13 @@ class VMServiceScrapeSpec(VMModel):
         """``"own"``, ``"any"`` or ``"names"``: where Services are discovered."""
         return (self.namespace_selector or NamespaceSelector.own()).mode
 
-    def discovery_namespaces(self, own_namespace: str) -> list[str] | None:
-        """The namespaces discovered for a scrape living in ``own_namespace``; ``None`` means all."""
-        return (self.namespace_selector or NamespaceSelector.own()).resolve(own_namespace)
+    def discovery_namespaces(self, own_namespace: str, *, ignore_selectors: bool = False) -> list[str] | None:
+        """The namespaces discovered for a scrape living in ``own_namespace``; ``None`` means all.
+
+        ``ignore_selectors``: the operator ignores namespace selectors (:meth:`NamespaceSelector.resolve`).
+        """
+        selector = self.namespace_selector or NamespaceSelector.own()
+        return selector.resolve(own_namespace, ignore_selectors=ignore_selectors)
 
 
 class VMServiceScrape(KubernetesObject):

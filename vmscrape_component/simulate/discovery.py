@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, VMScrapeError
+from ..grammar import object_key, sanitize_label_name
 
 __all__ = ["DiscoveredTarget", "Discovery", "Snapshot", "discover", "load_snapshot", "snapshot_from_objects"]
 
@@ -42,7 +43,6 @@ _KINDS = {
     "Pod": "pods",
     "Node": "nodes",
 }
-_INVALID_LABEL_CHARS = re.compile(r"[^a-zA-Z0-9_]")
 
 
 @dataclass
@@ -70,8 +70,7 @@ def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _key(obj: Mapping[str, Any]) -> str:
-    meta = _meta(obj)
-    return f"{meta.get('namespace') or ''}/{meta.get('name') or ''}"
+    return object_key(obj, default_namespace="")  # cluster objects without a namespace key as "/name"
 
 
 def snapshot_from_objects(objects: Iterable[Any], *, where: str = "snapshot") -> Snapshot:
@@ -147,11 +146,6 @@ class _Labels:
         for name, value in self.items:
             merged[name] = value
         return {name: merged[name] for name in sorted(merged)}
-
-
-def sanitize_label_name(name: str) -> str:
-    """vmagent's ``discoveryutil.SanitizeLabelName``: every char outside ``[a-zA-Z0-9_]`` becomes ``_``."""
-    return _INVALID_LABEL_CHARS.sub("_", name)
 
 
 def join_host_port(host: str, port: Any) -> str:

@@ -37,6 +37,7 @@ from typing import Any
 import re2
 
 from ..errors import Problem, VMScrapeError
+from ..grammar import LabelFilter, SelectorError, parse_series_selector, strip_anchors
 
 __all__ = [
     "IfExpression",
@@ -130,18 +131,9 @@ class _SpanMatch:
         return self._spans[group]
 
 
-def _strip_anchors(expr: str) -> str:
-    # regexutil.RemoveStartEndAnchors: every leading ^, every trailing $ that is not escaped.
-    while expr.startswith("^"):
-        expr = expr[1:]
-    while expr.endswith("$") and not expr.endswith("\\$"):
-        expr = expr[:-1]
-    return expr
-
-
 def _is_default_regex(expr: str) -> bool:
     """Whether ``expr`` means "any string" the way vmagent's ``isDefaultRegex`` sees it."""
-    expr = _strip_anchors(expr)
+    expr = strip_anchors(expr)
     while True:
         if expr.startswith("(?:") and expr.endswith(")") and _balanced(expr[3:-1]):
             expr = expr[3:-1]
@@ -149,7 +141,7 @@ def _is_default_regex(expr: str) -> bool:
             expr = expr[1:-1]
         else:
             break
-        expr = _strip_anchors(expr)
+        expr = strip_anchors(expr)
     return expr in (".*", "(?s:.*)", "(?s).*")
 
 
@@ -334,143 +326,6 @@ class IfExpression:
         )
 
 
-class _SelectorParser:
-    """A series selector such as ``metric{a="b", c=~"d" or e!="f"}`` (the MetricsQL subset vmagent takes)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-
-    def fail(self, message: str) -> ValueError:
-        return ValueError(f"cannot parse series selector {self.text!r} at position {self.pos}: {message}")
-
-    def skip_space(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos].isspace():
-            self.pos += 1
-
-    def peek(self, token: str) -> bool:
-        self.skip_space()
-        return self.text.startswith(token, self.pos)
-
-    def ident(self) -> str:
-        self.skip_space()
-        start = self.pos
-        while self.pos < len(self.text):
-            ch = self.text[self.pos]
-            if ch.isalnum() or ch in "_:." or (ch == "\\" and self.pos + 1 < len(self.text)):
-                self.pos += 2 if ch == "\\" else 1
-            else:
-                break
-        name = self.text[start : self.pos]
-        if not name or name[0].isdigit():
-            self.pos = start
-            raise self.fail("expected a name")
-        return name.replace("\\", "")
-
-    def string(self) -> str:
-        self.skip_space()
-        if self.pos >= len(self.text) or self.text[self.pos] not in "\"'`":
-            raise self.fail("expected a quoted string")
-        quote = self.text[self.pos]
-        self.pos += 1
-        out: list[str] = []
-        while self.pos < len(self.text):
-            ch = self.text[self.pos]
-            if ch == quote:
-                self.pos += 1
-                return "".join(out)
-            if ch == "\\" and quote != "`":
-                out.append(self._escape())
-                continue
-            out.append(ch)
-            self.pos += 1
-        raise self.fail("unterminated string")
-
-    def _escape(self) -> str:
-        # Go's strconv.Unquote escapes.
-        self.pos += 1
-        if self.pos >= len(self.text):
-            raise self.fail("unterminated escape")
-        ch = self.text[self.pos]
-        simple = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
-        if ch in simple:
-            self.pos += 1
-            return simple[ch]
-        widths = {"x": 2, "u": 4, "U": 8}
-        if ch in widths:
-            digits = self.text[self.pos + 1 : self.pos + 1 + widths[ch]]
-            self.pos += 1 + widths[ch]
-            try:
-                return chr(int(digits, 16))
-            except ValueError:
-                raise self.fail(f"bad escape \\{ch}{digits}") from None
-        if ch in "01234567":
-            digits = self.text[self.pos : self.pos + 3]
-            self.pos += 3
-            try:
-                return chr(int(digits, 8))
-            except ValueError:
-                raise self.fail(f"bad escape \\{digits}") from None
-        self.pos += 1
-        return ch
-
-    def parse(self) -> tuple[tuple[_LabelFilter, ...], ...]:
-        metric = None
-        if not self.peek("{"):
-            metric = self.ident()
-        groups: list[list[_LabelFilter]] = [[]]
-        if self.peek("{"):
-            self.pos += 1
-            while not self.peek("}"):
-                if self.pos >= len(self.text):
-                    raise self.fail("missing '}'")
-                if groups[-1] and self._keyword_or():
-                    groups.append([])
-                    continue
-                groups[-1].append(self._filter())
-                if self.peek(","):
-                    self.pos += 1
-                elif not self.peek("}") and not self._peek_or():
-                    raise self.fail("expected ',', 'or' or '}'")
-            self.pos += 1
-        self.skip_space()
-        if self.pos != len(self.text):
-            raise self.fail("unexpected text after the selector")
-        if metric is not None:
-            for group in groups:
-                group.insert(0, _LabelFilter("__name__", "=", metric))
-        if any(not group for group in groups):
-            raise self.fail("a selector needs a metric name or at least one label filter")
-        return tuple(tuple(group) for group in groups)
-
-    def _peek_or(self) -> bool:
-        self.skip_space()
-        rest = self.text[self.pos :]
-        return rest[:2].lower() == "or" and (len(rest) == 2 or not (rest[2].isalnum() or rest[2] == "_"))
-
-    def _keyword_or(self) -> bool:
-        if self._peek_or():
-            self.pos += 2
-            return True
-        return False
-
-    def _filter(self) -> _LabelFilter:
-        name = self.string() if self.peek('"') or self.peek("'") else self.ident()
-        self.skip_space()
-        for op in ("=~", "!~", "!=", "="):
-            if self.text.startswith(op, self.pos):
-                self.pos += len(op)
-                break
-        else:
-            raise self.fail("expected one of = != =~ !~")
-        value = self.string()
-        regex = literals = None
-        if op in ("=~", "!~"):
-            regex = _compile(f"(?:{value})")
-            literals = _literal_alternatives(value)
-        return _LabelFilter(name, op, value, regex, literals)
-
-
 def parse_if_expression(value: str | Sequence[str]) -> IfExpression:
     """Parse ``if`` (a string or a list of strings). Raises ValueError with the reason."""
     items = [value] if isinstance(value, str) else list(value)
@@ -478,9 +333,22 @@ def parse_if_expression(value: str | Sequence[str]) -> IfExpression:
     for item in items:
         if not isinstance(item, str):
             raise ValueError(f"`if` items must be strings; got {item!r}")
-        selectors.append(_SelectorParser(item).parse())
+        try:
+            parsed = parse_series_selector(item)
+        except SelectorError as exc:
+            raise ValueError(f"cannot parse series selector {item!r}: {exc}") from None
+        selectors.append(tuple(tuple(_label_filter(f) for f in group) for group in parsed.groups))
     text = items[0] if len(items) == 1 else ", ".join(items)
     return IfExpression(text, tuple(selectors))
+
+
+def _label_filter(parsed: LabelFilter) -> _LabelFilter:
+    """A parsed filter with its regex compiled (for ``=~`` and ``!~``)."""
+    regex = literals = None
+    if parsed.op in ("=~", "!~"):
+        regex = _compile(f"(?:{parsed.value})")
+        literals = _literal_alternatives(parsed.value)
+    return _LabelFilter(parsed.label, parsed.op, parsed.value, regex, literals)
 
 
 # -- rules ---------------------------------------------------------------------------------------------------
@@ -580,7 +448,7 @@ def parse_rule(raw: Mapping[str, Any], index: int = 0, *, where: str = "relabel_
         elif raw_action in ("replace_all", "labelmap_all"):
             regex = regex_original = _compile(regex_text)
         else:
-            stripped = _strip_anchors(regex_text)
+            stripped = strip_anchors(regex_text)
             regex, regex_original = _compile(f"^(?:{stripped})$"), _compile(stripped)
             regex_literals = _literal_alternatives(stripped)
             if regex_literals is None:
