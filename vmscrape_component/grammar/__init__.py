@@ -1,7 +1,8 @@
 """The grammars and small rules every layer shares, each written once.
 
 Durations (``durations``), ``if`` series selectors (``selectors``), label and object names (``labels``),
-regexes as vmagent anchors them (``regex``), ``namespace/name`` keys (``keys``), the namespace rule
+regexes as vmagent anchors them (``regex``), YAML scalars vmagent reads as null
+(``scalars``), ``namespace/name`` keys (``keys``), the namespace rule
 (``namespaces``) and the CRD's API version. The models check values with the ``*_problem`` functions
 (``None`` when fine, else why and what is allowed); render, select and simulate read values with the
 same code.
@@ -21,6 +22,7 @@ from .labels import (
 )
 from .namespaces import NamespaceMode, discovery_namespaces, namespace_mode, resolve_namespaces
 from .regex import regex_problem, strip_anchors
+from .scalars import YAML_NULLS, yaml_null_problem
 from .selectors import (
     SELECTOR_HELP,
     LabelFilter,
@@ -37,6 +39,7 @@ __all__ = [
     "API_VERSION",
     "DURATION_HELP",
     "SELECTOR_HELP",
+    "YAML_NULLS",
     "DurationError",
     "LabelFilter",
     "NamespaceMode",
@@ -58,4 +61,5 @@ __all__ = [
     "sanitize_label_name",
     "series_selector_problem",
     "strip_anchors",
+    "yaml_null_problem",
 ]

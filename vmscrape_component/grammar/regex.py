@@ -31,9 +31,31 @@ def _re2_options() -> re2.Options:
 _RE2_OPTIONS = _re2_options()
 
 
+def _any_byte_escape(expr: str) -> bool:
+    """Whether ``expr`` uses ``\\C`` (one byte): C++ RE2 knows it, Go's regexp (vmagent's) does not."""
+    i = expr.find("\\")
+    while i >= 0:
+        escaped = expr[i + 1 : i + 2]
+        if escaped == "C":
+            return True
+        if escaped == "Q":  # \Q...\E is literal text
+            end = expr.find("\\E", i + 2)
+            if end < 0:
+                return False
+            i = end
+        i = expr.find("\\", i + 2)  # past the escaped character: `\\C` is a backslash and a C
+    return False
+
+
 @lru_cache(maxsize=4096)  # compiling with RE2 twice per rule is most of a relabel rule's validation
 def regex_problem(expr: str) -> str | None:
-    """Why vmagent cannot compile ``expr`` (as is, and anchored as ``^(?:expr)$``)."""
+    """Why vmagent cannot compile ``expr`` (as is, and anchored as ``^(?:expr)$``).
+
+    The check compiles with C++ RE2, which vmagent's Go ``regexp`` follows except for ``\\C``.
+    """
+    if _any_byte_escape(expr):
+        # vmagent skips the job (or the whole config, in an `if`) with "invalid escape sequence".
+        return "not a valid regular expression for vmagent: `\\C` (any byte) is not supported by Go's regexp"
     inner = strip_anchors(expr)
     for candidate in (inner, f"^(?:{inner})$"):
         try:

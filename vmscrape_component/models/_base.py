@@ -20,6 +20,8 @@ from . import _checks
 
 #: vmagent reads limits into Go ints: larger values make it refuse the whole config.
 INT64_MAX = 2**63 - 1
+#: The operator and vmagent read ``modulus`` into a Go uint64.
+UINT64_MAX = 2**64 - 1
 
 
 class VMModel(BaseModel):

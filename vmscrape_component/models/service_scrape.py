@@ -6,7 +6,7 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, StrictInt, StrictStr
 
-from ._base import KubernetesObject, LabelKey, LabelKeyOrUnset, VMModel
+from ._base import INT64_MAX, KubernetesObject, LabelKey, LabelKeyOrUnset, VMModel
 from .endpoint import AttachMetadata, Endpoint
 from .selectors import LabelSelector, NamespaceMode, NamespaceSelector
 
@@ -18,8 +18,8 @@ DiscoveryRole = Literal["endpoints", "service", "endpointslices", "endpointslice
 class VMServiceScrapeSpec(VMModel):
     """What a VMServiceScrape selects and how each of its endpoints is scraped.
 
-    ``endpoints`` is required by the CRD; left out (as in some of the operator's own fixtures) it reads
-    as an empty list and is written back as ``endpoints: []``. ``namespace_selector`` left unset is
+    ``endpoints`` is required, as the CRD requires it (the API server refuses a spec without it; an
+    empty list is allowed). ``namespace_selector`` left unset is
     written nowhere and means the scrape's own namespace, exactly as ``{}`` does
     (:attr:`namespace_selector_mode` says ``"own"`` for both).
     """
@@ -35,15 +35,15 @@ class VMServiceScrapeSpec(VMModel):
     """Keys of Service labels copied onto the targets."""
     pod_target_labels: list[LabelKey] | None = Field(None, alias="podTargetLabels")
     """Keys of Pod labels copied onto the targets."""
-    endpoints: list[Endpoint] = Field(default_factory=list)
+    endpoints: list[Endpoint]
     """The endpoints to scrape on every selected Service; one vmagent job each."""
     selector: LabelSelector | None = None
     """Which Services to scrape, by label; ``{}`` or unset selects every Service."""
     namespace_selector: NamespaceSelector | None = Field(None, alias="namespaceSelector")
     """Which namespaces to discover Services in; unset means the scrape's own namespace."""
-    sample_limit: StrictInt | None = Field(None, alias="sampleLimit", ge=0)
+    sample_limit: StrictInt | None = Field(None, alias="sampleLimit", ge=0, le=INT64_MAX)
     """Scrapes with more samples than this fail (for endpoints that set none)."""
-    series_limit: StrictInt | None = Field(None, alias="seriesLimit", ge=0)
+    series_limit: StrictInt | None = Field(None, alias="seriesLimit", ge=0, le=INT64_MAX)
     """Most unique series a target may expose within 24 hours (for endpoints that set none)."""
     attach_metadata: AttachMetadata | None = None
     """Extra discovery metadata to attach to every endpoint's targets."""
