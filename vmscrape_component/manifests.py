@@ -39,14 +39,27 @@ class _NotPlain(Exception):
     """A document uses something the quick constructor leaves to PyYAML's own (tags, merges, aliases)."""
 
 
+def _duplicate_key(key: Any, first: Any, second: Any) -> yaml.YAMLError:
+    """The error for a key written twice in one mapping (the API server's strict decoding refuses it)."""
+    return yaml.constructor.ConstructorError(
+        None,
+        None,
+        f"duplicate key {key!r} (lines {first.start_mark.line + 1} and {second.start_mark.line + 1}): "
+        "kubectl and the API server refuse a key written twice in one mapping; keep one of them",
+        second.start_mark,
+    )
+
+
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """PyYAML's safe loader (libyaml's parser when present): same documents, same values, same errors.
 
-    Two shortcuts, both exact: a plain scalar's implicit tag is looked up once per distinct text (the
-    safe resolver has no path resolvers, so the tag depends on the text alone), and a document made only
-    of maps, sequences and the safe scalar tags is built by one direct walk instead of the generic
-    constructor. Any other document (explicit collection tags, ``<<`` merges, ``=`` keys, a collection
-    reached twice through an alias, a collection as a key) goes through PyYAML's constructor unchanged.
+    One addition: a key written twice in one mapping is an error naming both lines, as kubectl's strict
+    decoding refuses it (PyYAML would silently keep the last value). Two shortcuts, both exact: a plain
+    scalar's implicit tag is looked up once per distinct text (the safe resolver has no path resolvers,
+    so the tag depends on the text alone), and a document made only of maps, sequences and the safe
+    scalar tags is built by one direct walk instead of the generic constructor. Any other document
+    (explicit collection tags, ``<<`` merges, ``=`` keys, a collection reached twice through an alias, a
+    collection as a key) goes through PyYAML's constructor unchanged.
     """
 
     def __init__(self, stream: Any) -> None:
@@ -60,6 +73,16 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
                 tag = self._plain_tags[value] = super().resolve(kind, value, implicit)
             return tag
         return super().resolve(kind, value, implicit)
+
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        # Before PyYAML flattens `<<` merges, whose keys may be overridden on purpose.
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            if key_node.__class__ is ScalarNode and key_node.tag != "tag:yaml.org,2002:merge":
+                first = seen.setdefault((key_node.tag, key_node.value), key_node)
+                if first is not key_node:
+                    raise _duplicate_key(key_node.value, first, key_node)
+        return super().construct_mapping(node, deep)
 
     def construct_document(self, node: Any) -> Any:
         try:
@@ -83,7 +106,11 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
             for key_node, value_node in node.value:
                 if key_node.__class__ is not ScalarNode or key_node.tag not in _SCALAR_TAGS:
                     raise _NotPlain
-                data[self._build(key_node, seen)] = self._build(value_node, seen)
+                key = self._build(key_node, seen)
+                if key in data:
+                    first = next(k for k, _ in node.value if self._build(k, seen) == key)
+                    raise _duplicate_key(key, first, key_node)
+                data[key] = self._build(value_node, seen)
             return data
         if cls is SequenceNode and tag == _SEQ:
             return [self._build(item, seen) for item in node.value]
