@@ -29,6 +29,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             f"valid: {COUNTS['scrapes']} VMServiceScrapes ({COUNTS['jobs']} jobs) in {COUNTS['batches']} "
             f"configs checked by vmagent -dryRun ({COUNTS['agent_batches']} of them rendered for a VMAgent)"
         )
+    if COUNTS["edge_values"]:
+        terminalreporter.write_line(
+            f"edges: {COUNTS['edge_values']} edge values ({COUNTS['edge_accepted']} accepted by the "
+            f"models, all loaded by vmagent; {COUNTS['edge_refused_checked']} refused ones each refused by "
+            f"vmagent too) in {COUNTS['edge_vmagent_runs']} vmagent runs"
+        )
     if COUNTS["mutations"] or COUNTS["subprocess_mutations"]:
         terminalreporter.write_line(
             f"invalid: {COUNTS['mutations']} mutated manifests refused by `vmscrape validate` and "
