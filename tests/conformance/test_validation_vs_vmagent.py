@@ -50,6 +50,15 @@ SELECTORS = [
     "-up",
     "up or down",
     "{}",
+    # escapes in names (metricsql's scanIdent / decodeEscapeSequence)
+    "a\\-b",
+    'a\\x41b{c="d"}',
+    "\\u00e9t\\u00e9",
+    '{a\\-b="x"}',
+    "a\\xZZ",
+    "a\\",
+    "a\u0663",
+    "1a",
 ]
 
 #: Selectors vmagent loads that we refuse: metricsql's WITH templates, which vmscrape does not expand.

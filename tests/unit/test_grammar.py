@@ -185,3 +185,18 @@ def test_one_namespace_rule_with_one_meaning_of_all() -> None:
     assert resolve_namespaces({"any": True}, "own", ignore_selectors=True) == ["own"]
     assert namespace_mode(True, None, ignore_selectors=True) == "own"
     assert discovery_namespaces(None, ["a"], "own", ignore_selectors=True) == ["own"]
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [("a\\-b", "a-b"), ("a\\x41b", "aAb"), ("\\u00e9t\\u00e9", "été"), ("a.b:c", "a.b:c"), ("up2", "up2")],
+)
+def test_names_decode_metricsql_escapes(text: str, name: str) -> None:
+    assert parse_series_selector(text).groups == ((LabelFilter("__name__", "=", name),),)
+
+
+@pytest.mark.parametrize("text", ["1a", "a\u0663", "a\\", "a\\xZZ", "a\\\tb"])
+def test_not_names(text: str) -> None:
+    # a digit cannot start a name, only ASCII digits continue one, an escape must decode to a printable
+    with pytest.raises(SelectorError):
+        parse_series_selector(text)

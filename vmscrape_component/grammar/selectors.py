@@ -223,18 +223,58 @@ def _tokenize(text: str) -> Iterator[tuple[str, str]]:
             end = _string_end(text, i)
             yield "string", text[i : end + 1]
             i = end + 1
-        elif ch.isalpha() or ch in "_:\\":
-            start = i
-            while i < len(text) and (text[i].isalnum() or text[i] in "_:.\\"):
-                i += 2 if text[i] == "\\" else 1
-            yield "ident", text[start:i]
+        elif _ident_length(text, i):
+            end = i + _ident_length(text, i)
+            yield "ident", text[i:end]
+            i = end
         else:
             raise SelectorError(f"unexpected character {ch!r}")
 
 
+def _ident_char(ch: str, first: bool) -> bool:
+    # metricsql's isFirstIdentChar / isIdentChar: letters, '_' and ':', then also ASCII digits and '.'
+    return ch.isalpha() or ch in "_:" or (not first and ch in "0123456789.")
+
+
+def _escaped(text: str, i: int) -> tuple[str, int] | None:
+    """metricsql's decodeEscapeSequence of ``text[i:]`` (after a backslash): the character and its length."""
+    head = text[i : i + 1]
+    width = 2 if head in ("x", "X") else 4 if head in ("u", "U") else 0
+    if width:
+        digits = text[i + 1 : i + 1 + width]
+        if len(digits) == width and all(c in "0123456789abcdefABCDEF" for c in digits):
+            return chr(int(digits, 16)), 1 + width
+        return None
+    return (head, 1) if head and head.isprintable() else None
+
+
+def _ident_length(text: str, start: int) -> int:
+    """How long the identifier starting at ``start`` is (metricsql's scanIdent), 0 if none starts there."""
+    i = start
+    while i < len(text):
+        if _ident_char(text[i], i == start):
+            i += 1
+            continue
+        escaped = _escaped(text, i + 1) if text[i] == "\\" else None
+        if escaped is None:
+            break
+        i += 1 + escaped[1]
+    return i - start
+
+
 def _unescape_ident(ident: str) -> str:
-    # metricsql's unescapeIdent: a backslash makes the next character part of the name.
-    return ident.replace("\\\\", "\0").replace("\\", "").replace("\0", "\\")
+    """The name an identifier spells, its backslash escapes decoded (metricsql's unescapeIdent)."""
+    out: list[str] = []
+    i = 0
+    while i < len(ident):
+        escaped = _escaped(ident, i + 1) if ident[i] == "\\" else None
+        if escaped is None:
+            out.append(ident[i])
+            i += 1
+        else:
+            out.append(escaped[0])
+            i += 1 + escaped[1]
+    return "".join(out)
 
 
 def _string_end(text: str, start: int) -> int:
