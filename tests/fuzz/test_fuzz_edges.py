@@ -128,7 +128,9 @@ def _selectors(draw: Callable[..., Any]) -> str:
     quote = draw(st.sampled_from(["'", '"', "`"]))
     literal = f"{quote}{draw(_BODIES)}{quote}"
     op = draw(st.sampled_from(["=", "!=", "=~", "!~"]))
-    name = draw(st.sampled_from(["", "up", "null", "inf", "a:b"]))
+    name = draw(
+        st.sampled_from(["", "up", "null", "inf", "a:b", "a\\-b", "a\\x4", "\\u00e9", "a\u0663", "é"])
+    )
     selector = f"{name}{{a{op}{literal}}}" if draw(st.booleans()) or not name else name
     wrap = draw(st.sampled_from(["", "", "+", "-", "(", "+("]))
     return wrap + selector + ")" * wrap.count("(")
