@@ -21,13 +21,24 @@ or a value of a map, where it is almost always a value left out by mistake (``ke
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from .errors import Problem, VMScrapeError
 
-__all__ = ["CONFIG", "JSON", "OBJECTS", "MapOf", "OneOf", "check", "check_object", "describe", "problems"]
+__all__ = [
+    "CONFIG",
+    "JSON",
+    "OBJECTS",
+    "MapOf",
+    "OneOf",
+    "check",
+    "check_object",
+    "describe",
+    "matches",
+    "problems",
+]
 
 #: How many problems one object reports at most (the rest are usually the same mistake repeated).
 _MAX_PROBLEMS = 20
@@ -72,9 +83,82 @@ def check(value: Any, shape: Any, *, object: str, path: str = "", secret: bool =
 
 def problems(value: Any, shape: Any, *, object: str, path: str = "", secret: bool = False) -> list[Problem]:
     """Where ``value`` does not have ``shape``, as problems (see :func:`check`); at most 20."""
+    if matches(value, shape):
+        return []  # the common case, decided without building a single path
     out: list[Problem] = []
     _Walk(out, object, secret).walk(value, shape, path, field=True)
     return out
+
+
+_MATCHERS: dict[int, tuple[Any, Callable[[Any], bool]]] = {}
+
+
+def _matcher(shape: Any) -> Callable[[Any], bool]:
+    """A function telling whether a non-null value has ``shape``: the fast yes/no of :func:`problems`,
+    compiled once per shape (a snapshot of thousands of objects is checked object by object)."""
+    cached = _MATCHERS.get(id(shape))
+    if cached is None or cached[0] is not shape:
+        cached = _MATCHERS[id(shape)] = (shape, _compile(shape))
+    return cached[1]
+
+
+def _compile(shape: Any) -> Callable[[Any], bool]:
+    # Plain loops and `type(...) is dict` first: this runs for every field of every snapshot object.
+    if isinstance(shape, dict):
+        text_fields = tuple(key for key, sub in shape.items() if sub is str)
+        fields = [(key, _compile(sub)) for key, sub in shape.items() if sub is not str]
+
+        def mapping(value: Any) -> bool:
+            if type(value) is not dict and not isinstance(value, Mapping):
+                return False
+            get = value.get
+            for key in text_fields:
+                item = get(key)
+                if item is not None and type(item) is not str and not isinstance(item, str):
+                    return False
+            for key, matches in fields:
+                item = get(key)
+                if item is not None and not matches(item):
+                    return False
+            return True
+
+        return mapping
+    if isinstance(shape, list):
+        matches_item = _compile(shape[0])
+        return lambda value: (
+            type(value) is list and all(item is not None and matches_item(item) for item in value)
+        )
+    if isinstance(shape, MapOf):
+        if shape.values is str:
+
+            def strings(value: Any) -> bool:
+                if type(value) is not dict and not isinstance(value, Mapping):
+                    return False
+                for key, item in value.items():
+                    if type(key) is not str or type(item) is not str and not isinstance(item, str):
+                        return False
+                return True
+
+            return strings
+        matches_value = _compile(shape.values)
+
+        def map_of(value: Any) -> bool:
+            if type(value) is not dict and not isinstance(value, Mapping):
+                return False
+            for key, item in value.items():
+                if not isinstance(key, str) or item is None or not matches_value(item):
+                    return False
+            return True
+
+        return map_of
+    if isinstance(shape, OneOf):
+        options = [_compile(option) for option in shape.shapes]
+        return lambda value: any(matches(value) for matches in options)
+    if shape is JSON:
+        return _is_json
+    if shape is str:
+        return lambda value: type(value) is str or isinstance(value, str)
+    return lambda value: _is_scalar(value, shape)
 
 
 @dataclass
@@ -148,6 +232,12 @@ def _walk_json(value: Any, path: str, walk: _Walk) -> None:
             walk.fail(
                 at, f"must be a string, number, boolean, list or mapping, not {type(item).__name__}", None
             )
+
+
+def _is_json(value: Any) -> bool:
+    walk = _Walk([], "", secret=True)
+    _walk_json(value, "", walk)
+    return not walk.out
 
 
 def _is_scalar(value: Any, shape: type) -> bool:
@@ -294,6 +384,11 @@ KUBECONFIG = {
     "contexts": [{"name": str, "context": {"cluster": str, "user": str, "namespace": str}}],
     "users": [{"name": str, "user": {}}],
 }
+
+
+def matches(value: Any, shape: Any) -> bool:
+    """Whether ``value`` has ``shape`` (:func:`problems` says where it has not)."""
+    return value is None or _matcher(shape)(value)
 
 
 def describe(obj: Mapping[str, Any]) -> str:

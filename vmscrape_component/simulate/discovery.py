@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, VMScrapeError
-from ..shapes import OBJECTS, OTHER_OBJECT, describe
+from ..shapes import OBJECTS, OTHER_OBJECT, describe, matches
 from ..shapes import problems as shape_problems
 
 __all__ = ["DiscoveredTarget", "Discovery", "Snapshot", "discover", "load_snapshot", "snapshot_from_objects"]
@@ -92,9 +92,9 @@ def snapshot_from_objects(objects: Iterable[Any], *, where: str = "snapshot") ->
                 visit(item, f"{at}.items[{i}]")
             return
         # Every field discovery reads, checked here once: discovery itself trusts the types.
-        wrong = shape_problems(obj, OBJECTS.get(str(kind), OTHER_OBJECT), object=f"{at} {describe(obj)}")
-        if wrong:
-            problems.extend(wrong)
+        shape = OBJECTS.get(str(kind), OTHER_OBJECT)
+        if not matches(obj, shape):
+            problems.extend(shape_problems(obj, shape, object=f"{at} {describe(obj)}"))
             return
         if not _meta(obj).get("name"):
             problems.append(Problem(object=at, path="metadata.name", message="missing", value=None))
