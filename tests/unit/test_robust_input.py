@@ -493,3 +493,25 @@ def test_the_agent_set_renders(tmp_path: Path) -> None:
     for argv in (["render", str(path)], ["validate", str(path)], ["select", str(path)]):
         code, out, err = run(argv)
         assert code == 0, err
+
+
+@pytest.mark.parametrize(
+    ("settings", "expected"),
+    [
+        (b"name: caf\xe9\nruntime: python\n", "not UTF-8 text: byte 0xe9 at offset 9 (line 1)"),
+        (b"name: [a\n", "not valid YAML"),
+        (b"runtime: python\n", "name: a Pulumi project needs a name (a string)"),
+        (b"- a\n", "name: a Pulumi project needs a name (a string)"),
+        (b"[" * 200 + b"]" * 200, "nested deeper than 100 levels"),
+    ],
+)
+@pytest.mark.parametrize("action", ["up", "preview", "destroy"])
+def test_a_broken_pulumi_yaml_is_refused_before_the_engine_starts(
+    action: str, settings: bytes, expected: str, tmp_path: Path
+) -> None:
+    (tmp_path / "Pulumi.yaml").write_bytes(settings)
+    (tmp_path / "__main__.py").write_text("")
+    (line,) = refused([action, "--program", str(tmp_path), "--state-dir", str(tmp_path / "state")])
+    assert line.startswith(f"error: {tmp_path / 'Pulumi.yaml'}")
+    assert expected in line
+    assert not (tmp_path / "state").exists()
