@@ -1,10 +1,11 @@
 """The shape of plain data vmscrape reads without a model, checked once where it is read.
 
 Secrets, ConfigMaps, Namespaces and objects of other kinds in manifest files, the objects of a cluster
-snapshot, and a rendered vmagent config given to ``vmscrape diff`` are used as plain mappings. Each is
-checked here against the fields vmscrape reads from it, so that a wrong type (``subsets: 3``, a mapping
-as ``metadata.namespace``) is one :class:`~vmscrape_component.errors.VMScrapeError` naming the object,
-the field path and what is allowed, instead of a failure deep inside discovery or rendering.
+snapshot, a rendered vmagent config given to ``vmscrape diff`` and a kubeconfig are used as plain
+mappings. Each is checked here against the fields vmscrape reads from it, so that a wrong type
+(``subsets: 3``, a mapping as ``metadata.namespace``) is one
+:class:`~vmscrape_component.errors.VMScrapeError` naming the object, the field path and what is allowed,
+instead of a failure deep inside discovery or rendering.
 
 A shape is written as data:
 
@@ -30,7 +31,9 @@ from .errors import Problem, VMScrapeError
 __all__ = [
     "CONFIG",
     "JSON",
+    "KUBECONFIG",
     "OBJECTS",
+    "OTHER_OBJECT",
     "MapOf",
     "OneOf",
     "check",

@@ -6,7 +6,8 @@ scrapes, a rendered config, a manifest set with a VMAgent, Secrets and Namespace
 hostile or careless user would: bytes flipped or inserted (invalid UTF-8, NUL, escape sequences), a value
 buried under deep nesting, and a wrong type or a forging string (``"x\\nerror: ..."``) at any path of any
 document. Each goes through ``render``, ``render --reveal-secrets``, ``validate``, ``select``,
-``explain`` (as the manifests or as the snapshot), ``diff`` (manifests, rendered configs, with a snapshot)
+``explain`` (as the manifests or as the snapshot), ``diff`` (manifests, rendered configs or stack outputs
+holding one, with a snapshot)
 and standard input, in-process (``vmscrape_component.cli.__main__.main``), so the property runs in seconds.
 """
 
@@ -260,7 +261,10 @@ def cases(draw: st.DrawFn) -> Case:
             data, what = draw(mutated(scrapes))
             files = {"scrapes.yaml": data, "snapshot.yaml": snapshot.encode()}
         else:  # diff of a rendered config against a mutated one, simulated over the snapshot
-            data, what = draw(mutated(_rendered_config(pair)))
+            config = _rendered_config(pair)
+            if draw(st.booleans()):  # as `pulumi stack output --json` saves it
+                config = json.dumps({"job_names": ["a"], "vmagent_config": config})
+            data, what = draw(mutated(config))
             files = {"old.yaml": _rendered_config(pair).encode(), "new.yaml": data}
             files["snapshot.yaml"] = snapshot.encode()
             return Case(("diff", "old.yaml", "new.yaml", "--snapshot", "snapshot.yaml"), files, what=what)
