@@ -292,6 +292,16 @@ SNAPSHOT_FIELDS: list[tuple[str, str, Any, str]] = [
     ("Pod", "status.podIP", 10, "must be a string"),
     ("Pod", "status.conditions", "Ready", "must be a list"),
     ("Pod", "metadata.ownerReferences[0].controller", "yes", "must be true or false"),
+    ("EndpointSlice", "endpoints", {"addresses": ["1.2.3.4"]}, "must be a list"),
+    ("EndpointSlice", "endpoints[0].addresses[0]", 10, "must be a string"),
+    ("EndpointSlice", "endpoints[0].conditions", True, "must be a mapping"),
+    ("EndpointSlice", "endpoints[0].conditions.ready", "true", "must be true or false"),
+    ("EndpointSlice", "endpoints[0].targetRef.name", ["a"], "must be a string"),
+    ("EndpointSlice", "endpoints[0].topology", "zone-a", "must be a mapping"),
+    ("EndpointSlice", "ports[0].port", "8080", "must be an integer"),
+    ("EndpointSlice", "addressType", 4, "must be a string"),
+    ("Pod", "spec.initContainers", "sidecar", "must be a list"),
+    ("Pod", "status.containerStatuses", {"name": "app"}, "must be a list"),
     ("Namespace", "metadata.labels.team", 7, "must be a string"),
     ("Namespace", "metadata.namespace", {"a": 1}, "must be a string"),
 ]
@@ -340,6 +350,18 @@ def test_explain_names_the_object_and_field_of_a_malformed_snapshot(
     assert line.startswith(f"error: {bad}#0.items[{index}] {kind} {ns}{name}: {path}: {message}")
     # The same with the diff's target simulation, which reads the same snapshot.
     assert refused(["diff", str(SCRAPES), str(SCRAPES), "--snapshot", str(bad)]) == [line]
+
+
+def test_explain_names_a_node_of_the_wrong_shape(tmp_path: Path) -> None:
+    """Nodes are read for attach_metadata.node (the sidecars fixture's scrape asks for it)."""
+    snapshot = yaml.safe_load((SNAPSHOTS / "sidecars.yaml").read_text())
+    index, node = next((i, o) for i, o in enumerate(snapshot["items"]) if o["kind"] == "Node")
+    node["metadata"]["labels"] = ["zone-a"]
+    bad = tmp_path / "snapshot.yaml"
+    bad.write_text(yaml.safe_dump(snapshot))
+    (line,) = refused(["explain", str(SNAPSHOTS / "scrapes" / "sidecars.yaml"), "--snapshot", str(bad)])
+    name = node["metadata"]["name"]
+    assert line == f"error: {bad}#0.items[{index}] Node {name}: metadata.labels: must be a mapping"
 
 
 def test_a_snapshot_item_that_is_null_is_skipped_but_a_null_address_is_refused(tmp_path: Path) -> None:
