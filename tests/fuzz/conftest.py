@@ -40,3 +40,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             f"invalid: {COUNTS['mutations']} mutated manifests refused by `vmscrape validate` and "
             f"`vmscrape render` (in-process), {COUNTS['subprocess_mutations']} more by a `vmscrape` process"
         )
+    if COUNTS["robust_cases"]:
+        terminalreporter.write_line(
+            f"hostile: {COUNTS['robust_cases']} mutated inputs through every command, no traceback "
+            f"(exit 0: {COUNTS['robust_exit_0']}, 1: {COUNTS['robust_exit_1']}, 2: {COUNTS['robust_exit_2']})"
+        )

@@ -22,9 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ..errors import Problem, VMScrapeError
+from ..manifests import parse_documents, read_text
 
 ROOT = Path(__file__).resolve().parents[2]
 CACHED_PULUMI = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "vmscrape" / "bin" / "pulumi"
@@ -84,7 +83,7 @@ def _project(program_dir: Path | None) -> tuple[Path, str, Callable[[], None]]:
                 )
             ]
         )
-    name = yaml.safe_load(settings.read_text())["name"]
+    name = _project_name(settings)
 
     def program() -> None:
         sys.path.insert(0, str(program_dir))
@@ -94,6 +93,16 @@ def _project(program_dir: Path | None) -> tuple[Path, str, Callable[[], None]]:
             sys.path.remove(str(program_dir))
 
     return program_dir, name, program
+
+
+def _project_name(settings: Path) -> str:
+    """``name`` of a ``Pulumi.yaml``, read as every other input is (UTF-8, bounded depth)."""
+    documents = parse_documents(settings, read_text(settings))
+    project = documents[0] if len(documents) == 1 else None
+    name = project.get("name") if isinstance(project, dict) else None
+    if not isinstance(name, str) or not name:
+        raise VMScrapeError([Problem(str(settings), "name", "a Pulumi project needs a name (a string)")])
+    return name
 
 
 def stack(

@@ -23,7 +23,6 @@ Targets come out in a stable order (objects sorted by namespace/name); vmagent i
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +31,8 @@ from typing import Any
 
 from ..errors import Problem, VMScrapeError
 from ..grammar import object_key, sanitize_label_name
+from ..shapes import OBJECTS, OTHER_OBJECT, describe, matches
+from ..shapes import problems as shape_problems
 
 __all__ = ["DiscoveredTarget", "Discovery", "Snapshot", "discover", "load_snapshot", "snapshot_from_objects"]
 
@@ -89,7 +90,12 @@ def snapshot_from_objects(objects: Iterable[Any], *, where: str = "snapshot") ->
             for i, item in enumerate(obj["items"]):
                 visit(item, f"{at}.items[{i}]")
             return
-        if not isinstance(obj.get("metadata"), Mapping) or not _meta(obj).get("name"):
+        # Every field discovery reads, checked here once: discovery itself trusts the types.
+        shape = OBJECTS.get(str(kind), OTHER_OBJECT)
+        if not matches(obj, shape):
+            problems.extend(shape_problems(obj, shape, object=f"{at} {describe(obj)}"))
+            return
+        if not _meta(obj).get("name"):
             problems.append(Problem(object=at, path="metadata.name", message="missing", value=None))
             return
         bucket = _KINDS.get(str(kind))
@@ -112,20 +118,12 @@ def load_snapshot(path: str | Path) -> Snapshot:
 
     ``-o json`` output is read as JSON, which is many times faster than YAML for large clusters.
     """
-    from ..manifests import parse_documents, read_text
+    from ..manifests import parse_documents, parse_json, read_text
     from ..render._gc import gc_paused
 
     text = read_text(path)
     with gc_paused():  # a snapshot is one big tree: the cyclic GC would rescan it over and over
-        if text.lstrip().startswith("{"):
-            try:
-                docs = [json.loads(text)]
-            except ValueError as exc:
-                raise VMScrapeError(
-                    [Problem(object=str(path), path="", message=f"not valid JSON: {exc}")]
-                ) from None
-        else:
-            docs = parse_documents(path, text)
+        docs = [parse_json(path, text)] if text.lstrip().startswith("{") else parse_documents(path, text)
         return snapshot_from_objects(docs, where=str(path))
 
 
