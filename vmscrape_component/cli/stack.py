@@ -9,6 +9,13 @@ Defaults, the same as the root ``Pulumi.yaml``: a local file backend in ``<root>
 passphrase secrets provider (``PULUMI_CONFIG_PASSPHRASE``, empty unless set), stack ``dev``,
 ``vmscrape:renderDir=rendered`` (relative to the project directory) unless ``vmscrape:kubeContext`` is set.
 The ``pulumi`` CLI is the one on PATH, else the one ``scripts/install-pulumi`` built.
+
+An interrupted run (``kill -9`` of vmscrape or of its ``pulumi``) is cleaned up by the next one, which says
+what it did, one line each: it stops the engine and plugins that run started (by pid and start time; no
+other process), removes the stack's lock when its owner is gone from this host, and clears the pending
+operations left in the state (``pulumi refresh --clear-pending-creates``; ``up`` makes an interrupted
+create again). ``vmscrape cancel`` does only that. A lock held by a running update, a render directory
+that cannot be written, an exception in the program: one message and exit code 2.
 """
 
 from __future__ import annotations
@@ -16,6 +23,14 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 from typing import Any
+
+CANCEL_HELP = """\
+Clean up after an interrupted `vmscrape up|preview|destroy` (or `pulumi up`) on the stack, saying what was
+done, one line each: stop the engine and plugins an interrupted vmscrape run started (recorded by pid and
+start time; no other process is touched), remove stack locks whose owner is gone from this host, and clear
+pending operations with `pulumi refresh --clear-pending-creates`. A lock whose owner still runs (or ran on
+another host) is reported and kept, unless --force. up, preview and destroy do the same first.
+"""
 
 #: The repository root: the default project (the quick start) and where its state lives.
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,21 +45,39 @@ def add_parser(commands: Any) -> None:
         cmd = commands.add_parser(
             name, help=help_text, description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
         )
-        cmd.add_argument(
-            "--program",
-            type=Path,
-            default=None,
-            help="a Pulumi project directory with a Python __main__.py (default: the quick start)",
-        )
-        cmd.add_argument("--stack", default="dev", help="stack name (default: dev)")
-        cmd.add_argument(
-            "--state-dir",
-            type=Path,
-            default=ROOT / ".pulumi-state",
-            help="local file backend directory (default: <repo>/.pulumi-state)",
-        )
+        _common_arguments(cmd)
         cmd.add_argument("--diff", action="store_true", help="show a detailed diff (preview/up)")
-        cmd.set_defaults(run=lambda args, action=name: _run(action, args))
+        cmd.set_defaults(run=lambda args, action=name: _run(action, args), force=False)
+    cancel = commands.add_parser(
+        "cancel",
+        help="clean up after an interrupted up/preview/destroy: stale lock, orphaned plugins, pending ops",
+        description=CANCEL_HELP,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    _common_arguments(cancel)
+    cancel.add_argument(
+        "--force",
+        action="store_true",
+        help="also remove locks whose owner still runs or ran on another host, as `pulumi cancel` does "
+        "(the process itself is left alone)",
+    )
+    cancel.set_defaults(run=lambda args: _run("cancel", args), diff=False)
+
+
+def _common_arguments(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument(
+        "--program",
+        type=Path,
+        default=None,
+        help="a Pulumi project directory with a Python __main__.py (default: the quick start)",
+    )
+    cmd.add_argument("--stack", default="dev", help="stack name (default: dev)")
+    cmd.add_argument(
+        "--state-dir",
+        type=Path,
+        default=ROOT / ".pulumi-state",
+        help="local file backend directory (default: <repo>/.pulumi-state)",
+    )
 
 
 def _run(action: str, args: argparse.Namespace) -> int:
@@ -52,5 +85,10 @@ def _run(action: str, args: argparse.Namespace) -> int:
     from ..component.runner import run
 
     return run(
-        action, program_dir=args.program, stack_name=args.stack, state_dir=args.state_dir, diff=args.diff
+        action,
+        program_dir=args.program,
+        stack_name=args.stack,
+        state_dir=args.state_dir,
+        diff=args.diff,
+        force=args.force,
     )
