@@ -13,6 +13,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -60,14 +61,16 @@ def _dead_pid() -> int:
     return proc.pid
 
 
-def _write_lock(state: Path, pid: int, host: str | None = None, name: str = "a1b2") -> Path:
-    path = state / ".pulumi" / "locks" / "organization" / PROJECT / STACK / f"{name}.json"
+def _write_lock(state: Path, pid: int, host: str | None = None, taken: datetime | None = None) -> Path:
+    path = state / ".pulumi" / "locks" / "organization" / PROJECT / STACK / "a1b2.json"
     path.parent.mkdir(parents=True, exist_ok=True)
+    when = taken or datetime.now(UTC)
     content = {
         "pid": pid,
         "username": "ci",
         "hostname": host or socket.gethostname(),
-        "timestamp": "2026-12-01T02:00:00Z",
+        # As Go's encoding/json writes a time.Time: RFC 3339 with nanoseconds.
+        "timestamp": when.strftime("%Y-%m-%dT%H:%M:%S.%f123Z"),
     }
     path.write_text(json.dumps(content))
     return path
@@ -90,6 +93,13 @@ def test_a_lock_held_by_a_running_engine_is_kept(tmp_path: Path, spawn: object) 
     assert [held.pid for held in result.live_locks] == [engine.pid]
     assert result.done == []
     assert Process.find(engine.pid) is not None
+
+
+def test_a_pulumi_started_after_the_lock_was_taken_is_not_its_owner(tmp_path: Path, spawn: object) -> None:
+    later = spawn("pulumi")  # type: ignore[operator]
+    lock = _write_lock(tmp_path, later.pid, taken=datetime.now(UTC) - timedelta(minutes=5))
+    assert recover(tmp_path, PROJECT, STACK).live_locks == []
+    assert not lock.exists() and Process.find(later.pid) is not None
 
 
 def test_a_reused_pid_of_another_program_does_not_keep_a_lock(tmp_path: Path, spawn: object) -> None:

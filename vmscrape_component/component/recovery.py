@@ -28,6 +28,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 __all__ = ["Process", "Recovery", "RunTracker", "StackLock", "recover", "stack_locks"]
@@ -64,6 +65,18 @@ class Process:
 
     def describe(self) -> str:
         return f"{self.name} (pid {self.pid})"
+
+    def started_at(self) -> float | None:
+        """When it started, in seconds since the epoch (boot time + start ticks)."""
+        try:
+            boot = next(
+                int(line.split()[1])
+                for line in (_PROC / "stat").read_text().splitlines()
+                if line.startswith("btime ")
+            )
+        except (OSError, StopIteration, ValueError):
+            return None
+        return boot + self.start / os.sysconf("SC_CLK_TCK")
 
 
 @dataclass(frozen=True)
@@ -132,7 +145,13 @@ class StackLock:
         if self.hostname != socket.gethostname():
             return None
         process = Process.find(self.pid)
-        return process if process is not None and process.name.startswith("pulumi") else None
+        if process is None or not process.name.startswith("pulumi"):
+            return None
+        taken, started = _parse_time(self.since), process.started_at()
+        # A pulumi started after the lock was taken reuses the pid; it cannot be the owner.
+        if taken is not None and started is not None and started > taken + 1:
+            return None
+        return process
 
     def stale(self) -> bool:
         """The owner ran on this host and is gone: nothing will ever release the lock."""
@@ -141,6 +160,14 @@ class StackLock:
     def describe(self) -> str:
         since = re.sub(r"\.\d+", "", self.since)  # Pulumi writes nanoseconds
         return f"pulumi (pid {self.pid}) of {self.username}@{self.hostname} since {since}"
+
+
+def _parse_time(text: str) -> float | None:
+    """Seconds since the epoch of an RFC 3339 time as Pulumi writes it (nanoseconds, ``Z``)."""
+    try:
+        return datetime.fromisoformat(re.sub(r"(\.\d{1,6})\d*", r"\1", text)).timestamp()
+    except ValueError:
+        return None
 
 
 def stack_locks(state_dir: Path, project: str, stack: str) -> list[StackLock]:
