@@ -34,8 +34,10 @@ from pathlib import Path
 __all__ = ["Process", "Recovery", "RunTracker", "StackLock", "recover", "stack_locks"]
 
 _PROC = Path("/proc")
+#: Whether the kernel lists each task's children (CONFIG_PROC_CHILDREN); else the whole table is scanned.
+_CHILDREN_FILES = (_PROC / "self" / "task" / str(os.getpid()) / "children").exists()
 #: How often a run looks for processes it started; a plugin alive for less than this is not recorded.
-_POLL_SECONDS = 0.1
+_POLL_SECONDS = 0.2
 #: How long a process gets to exit after SIGTERM before SIGKILL.
 _TERM_GRACE_SECONDS = 5.0
 
@@ -107,23 +109,43 @@ def _program_name(pid: int) -> str:
     return Path(argv0.decode(errors="replace")).name
 
 
+def _children(pid: int) -> list[int]:
+    """Child pids of ``pid``: from ``/proc/<pid>/task/*/children`` where the kernel offers it, else a scan."""
+    if not _CHILDREN_FILES:
+        return [int(e.name) for e in _PROC.iterdir() if e.name.isdigit() and _ppid(int(e.name)) == pid]
+    found: list[int] = []
+    try:
+        tasks = list((_PROC / str(pid) / "task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
+        with contextlib.suppress(OSError, ValueError):  # a thread that just ended
+            found.extend(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
 def descendants(pid: int) -> list[Process]:
     """Every running process below ``pid`` (children, their children, ...)."""
-    parents: dict[int, list[int]] = {}
-    for entry in _PROC.iterdir() if _PROC.is_dir() else ():
-        if entry.name.isdigit():
-            stat = _stat(int(entry.name))
-            if stat is not None:
-                parents.setdefault(stat.ppid, []).append(int(entry.name))
     found: list[Process] = []
-    todo = list(parents.get(pid, ()))
+    todo = [pid]
     while todo:
-        child = todo.pop()
-        process = Process.find(child)
-        if process is not None:
-            found.append(process)
-        todo.extend(parents.get(child, ()))
+        parent = todo.pop()
+        children = _children(parent)
+        if children is None:
+            children = [
+                int(e.name) for e in _PROC.iterdir() if e.name.isdigit() and _ppid(int(e.name)) == parent
+            ]
+        for child in children:
+            process = Process.find(child)
+            if process is not None:
+                found.append(process)
+                todo.append(child)
     return found
+
+
+def _ppid(pid: int) -> int | None:
+    stat = _stat(pid)
+    return stat.ppid if stat is not None else None
 
 
 # -- locks ---------------------------------------------------------------------------------------------------
