@@ -126,7 +126,12 @@ def _after_failure(action: str, recovered: list[str]) -> str:
         if action in ("up", "destroy")
         else ""
     )
-    cleanup = f"cleaned up: {'; '.join(recovered)}; " if recovered else ""
+    cleanup = (
+        "what the engine left running or locked is cleaned up (the lines above), pending operations are "
+        "cleared by the next run; "
+        if recovered
+        else ""
+    )
     return f"{state}{cleanup}fix the cause and run `vmscrape {action}` again."
 
 
