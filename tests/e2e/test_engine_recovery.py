@@ -59,6 +59,8 @@ class Project:
             "PULUMI_SKIP_UPDATE_CHECK": "true",
         }
         self.started: list[subprocess.Popen[str]] = []
+        #: Engine and plugin processes the test identified (pid, name), for the clean-up after a failure.
+        self.seen: list[tuple[int, str]] = []
 
     def argv(self, action: str, *extra: str) -> list[str]:
         return [
@@ -132,15 +134,16 @@ class Project:
 @pytest.fixture
 def project(tmp_path: Path, pulumi_cli: str) -> Iterator[Project]:
     project = Project(tmp_path, pulumi_cli)
-    tree: list[int] = []
     yield project
-    # Whatever a failed test left running: only processes under the vmscrape runs this test started.
+    # Whatever a failed test left running: the vmscrape runs it started and the processes it saw under them.
     for proc in project.started:
-        tree.extend(_tree(proc.pid))
+        project.seen.extend((pid, _processes()[pid][2]) for pid in _tree(proc.pid) if pid in _processes())
         proc.kill()
         proc.communicate()
-    for pid in tree:
-        _kill(pid)
+    table = _processes()
+    for pid, name in project.seen:
+        if pid in table and table[pid][2] == name:
+            _kill(pid)
 
 
 def _processes() -> dict[int, tuple[int, str, str]]:
@@ -195,6 +198,7 @@ def _blocked_up(project: Project) -> tuple[subprocess.Popen[str], int, int]:
     tree = _tree(vmscrape.pid)
     engines, plugins = _named(tree, "pulumi"), _named(tree, "pulumi-resource-kubernetes")
     assert len(engines) == 1 and len(plugins) == 1, [_processes()[pid] for pid in tree]
+    project.seen += [(engines[0], "pulumi"), (plugins[0], "pulumi-resource-kubernetes"[:15])]
     return vmscrape, engines[0], plugins[0]
 
 
