@@ -62,7 +62,7 @@ def vmagent() -> str:
 @pytest.fixture(scope="session")
 def pulumi_cli() -> str:
     """Path of the ``pulumi`` CLI (on PATH, or built by ``scripts/install-pulumi``)."""
-    from vmscrape_component.cli.stack import find_pulumi
+    from vmscrape_component.component.runner import find_pulumi
 
     binary = find_pulumi()
     if binary is None:

@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from vmscrape_component.cli.__main__ import main as cli
-from vmscrape_component.cli.stack import stack
+from vmscrape_component.component.runner import open_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +44,7 @@ class Project:
 
     def stack(self, program: Callable[[], None]) -> Any:
         os.chdir(self.dir)
-        return stack(
+        return open_stack(
             self.dir,
             self.name,
             program,
@@ -220,15 +220,15 @@ def test_the_standalone_example_keeps_its_token_in_secrets_only(tmp_path: Path) 
 
     import pulumi.automation as auto
 
-    from vmscrape_component.cli.stack import _project
+    from vmscrape_component.component.runner import load_project
 
     example = tmp_path / "standalone-vmagent"
     shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "standalone-vmagent", example)
-    project_dir, name, program = _project(example)
+    project_dir, name, program = load_project(example)
     cwd = os.getcwd()
     os.chdir(project_dir)
     try:
-        st = stack(
+        st = open_stack(
             project_dir,
             name,
             program,
