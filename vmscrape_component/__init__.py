@@ -1,7 +1,9 @@
 """vmscrape: VictoriaMetrics VMServiceScrape for Pulumi — typed models, operator-faithful vmagent configs.
 
 The models and the renderer are plain Python; the Pulumi component (``VMServiceScrape``) is imported
-lazily, so that the CLI and pure uses never load the Pulumi SDK.
+lazily, so that the CLI and pure uses never load the Pulumi SDK. A kind's bare name is its Pulumi
+component; the pydantic model of a whole object is ``…Model`` (``VMServiceScrapeModel``,
+``VMAgentModel``), of its spec ``…Spec``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,9 @@ from .models import (
     NamespaceSelector,
     RelabelConfig,
     SecretValue,
+    VMAgentModel,
     VMAgentSpec,
+    VMServiceScrapeModel,
     VMServiceScrapeSpec,
 )
 from .render import AgentSettings, Assets, OperatorSettings, config_yaml, render_config
@@ -37,9 +41,11 @@ __all__ = [
     "SecretValue",
     "StandaloneDeployment",
     "VMAgentConfig",
+    "VMAgentModel",
     "VMAgentSpec",
     "VMScrapeError",
     "VMServiceScrape",
+    "VMServiceScrapeModel",
     "VMServiceScrapeSpec",
     "config_yaml",
     "render_config",

@@ -9,7 +9,7 @@ import pulumi
 
 from vmscrape_component import StandaloneDeployment, VMAgentConfig, VMServiceScrape
 from vmscrape_component.component import provider_options
-from vmscrape_component.models import VMServiceScrape as ScrapeSpec
+from vmscrape_component.models import VMServiceScrapeModel as ScrapeSpec
 
 config = pulumi.Config()
 

@@ -11,7 +11,7 @@ import yaml
 
 from tests.support.pulumi_programs import CR_TYPE, RecordingMocks, run_to_completion
 from vmscrape_component import VMScrapeError
-from vmscrape_component.models import VMServiceScrape as ScrapeModel
+from vmscrape_component.models import VMServiceScrapeModel as ScrapeModel
 
 AGENT_CR = "kubernetes:operator.victoriametrics.com/v1beta1:VMAgent"
 TOKEN = "tok-3f9c1e-very-secret"

@@ -18,7 +18,13 @@ import pytest
 import yaml
 
 from tests.support.reference import CRDS
-from vmscrape_component.models import API_VERSION, VMAgent, VMAgentSpec, VMServiceScrape, VMServiceScrapeSpec
+from vmscrape_component.models import (
+    API_VERSION,
+    VMAgentModel,
+    VMAgentSpec,
+    VMServiceScrapeModel,
+    VMServiceScrapeSpec,
+)
 
 # Required by the CRD, optional in the model: the operator's own fixtures leave it out (read as []).
 OPTIONAL_ON_PURPOSE = {"spec.endpoints"}
@@ -175,7 +181,7 @@ def test_no_vmservicescrape_model_field_is_missing_from_the_crd() -> None:
 def test_vmservicescrape_object_fields_are_metadata_and_spec_but_not_status() -> None:
     # status is the operator's to write; a manifest's status is read past, never kept.
     assert "status" in _schema("vmservicescrapes.yaml")["properties"]
-    assert set(VMServiceScrape.model_fields) == {"name", "namespace", "labels", "annotations", "spec"}
+    assert set(VMServiceScrapeModel.model_fields) == {"name", "namespace", "labels", "annotations", "spec"}
 
 
 def test_status_of_a_manifest_is_ignored() -> None:
@@ -186,7 +192,7 @@ def test_status_of_a_manifest_is_ignored() -> None:
         "spec": {"endpoints": [{"port": "http"}]},
         "status": {"updateStatus": "operational", "observedGeneration": 3},
     }
-    assert "status" not in VMServiceScrape.from_manifest(manifest).manifest()
+    assert "status" not in VMServiceScrapeModel.from_manifest(manifest).manifest()
 
 
 def test_modelled_vmagent_fields_cover_their_crd_properties() -> None:
@@ -205,7 +211,7 @@ def test_no_vmagent_model_field_is_missing_from_the_crd() -> None:
 
 
 def test_vmagent_object_fields_are_metadata_and_spec() -> None:
-    assert set(VMAgent.model_fields) == {"name", "namespace", "labels", "annotations", "spec"}
+    assert set(VMAgentModel.model_fields) == {"name", "namespace", "labels", "annotations", "spec"}
 
 
 @pytest.mark.parametrize("crd", ["vmservicescrapes.yaml", "vmagents.yaml"])

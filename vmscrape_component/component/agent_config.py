@@ -23,7 +23,7 @@ from pulumi_kubernetes.apiextensions import CustomResource
 
 from ..errors import Problem, VMScrapeError
 from ..models import VMAgentSpec
-from ..models import VMServiceScrape as ScrapeModel
+from ..models import VMServiceScrapeModel as ScrapeModel
 from ..render import OperatorSettings, config_yaml, render_config
 from ..render.standalone import (
     STANDALONE_MOUNT_DIR,
@@ -75,7 +75,7 @@ def _agent_manifest(name: str, namespace: str, spec: Mapping[str, Any]) -> dict[
 class VMAgentConfig(pulumi.ComponentResource):
     """The whole vmagent configuration of one agent, selected and shaped as the operator would.
 
-    ``scrapes``: :class:`VMServiceScrape` components, ``vmscrape_component.models.VMServiceScrape``
+    ``scrapes``: :class:`VMServiceScrape` components, ``vmscrape_component.models.VMServiceScrapeModel``
     objects or VMServiceScrape manifests. ``agent``: the VMAgent spec (selection fields, scrape classes,
     overrides, external labels...). ``mode``: ``"operator"`` or ``"standalone"`` (see the module doc).
 
@@ -196,7 +196,7 @@ class VMAgentConfig(pulumi.ComponentResource):
             else:
                 raise _problem(
                     f"scrapes[{i}]",
-                    "must be a VMServiceScrape component, a models.VMServiceScrape or a manifest",
+                    "must be a VMServiceScrape component, a VMServiceScrapeModel or a manifest",
                     type(item).__name__,
                 )
         return components, models

@@ -19,8 +19,7 @@ from pydantic import BaseModel
 
 from ..errors import Problem, VMScrapeError
 from ..lint import refusal_warnings
-from ..models import SecretKeySelector, VMAgentSpec, VMServiceScrapeSpec
-from ..models import VMAgent as VMAgentModel
+from ..models import SecretKeySelector, VMAgentModel, VMAgentSpec, VMServiceScrapeSpec
 from ..models._checks import dns_subdomain_problem
 from ..render import AgentSettings, Assets, OperatorSettings, dump_yaml, render_scrape_jobs
 from ..render.scrape import resolve_namespaces
@@ -83,7 +82,7 @@ def _agent_manifest(agent: Any, index: int) -> dict[str, Any]:
         except VMScrapeError as exc:
             raise exc.within(f"agents[{index}]") from None
     raise VMScrapeError(
-        [Problem("", f"agents[{index}]", "must be a VMAgent manifest or models.VMAgent", None)]
+        [Problem("", f"agents[{index}]", "must be a VMAgent manifest or a VMAgentModel", None)]
     )
 
 
