@@ -25,9 +25,9 @@ from .models import (
 from .render import AgentSettings, Assets, OperatorSettings, config_yaml, render_config
 
 if TYPE_CHECKING:
-    from .component import StandaloneDeployment, VMAgentConfig, VMServiceScrape
+    from .component import StandaloneDeployment, VMAgentConfig, VMServiceScrape, VMServiceScrapeArgs
 
-_COMPONENTS = ("StandaloneDeployment", "VMAgentConfig", "VMServiceScrape")
+_COMPONENTS = ("StandaloneDeployment", "VMAgentConfig", "VMServiceScrape", "VMServiceScrapeArgs")
 
 __all__ = [
     "AgentSettings",
@@ -45,6 +45,7 @@ __all__ = [
     "VMAgentSpec",
     "VMScrapeError",
     "VMServiceScrape",
+    "VMServiceScrapeArgs",
     "VMServiceScrapeModel",
     "VMServiceScrapeSpec",
     "config_yaml",

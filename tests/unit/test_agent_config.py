@@ -303,49 +303,6 @@ def test_bad_arguments_name_the_argument(
     assert mocks.resources == []
 
 
-def test_a_secret_value_becomes_an_owned_secret_and_a_selector(mocks: RecordingMocks) -> None:
-    from vmscrape_component.models import SecretValue
-
-    def program() -> Any:
-        _, scrape_cls = _components()
-        web = scrape_cls(
-            "web",
-            namespace="apps",
-            spec={
-                "endpoints": [
-                    {
-                        "port": "http",
-                        "basicAuth": {
-                            "username": {"name": "plain", "key": "user"},
-                            "password": SecretValue(pulumi.Output.secret(TOKEN)),
-                        },
-                    },
-                    {"port": "admin", "bearerTokenSecret": SecretValue(TOKEN, key="admin-token")},
-                ]
-            },
-        )
-
-        def check(config: str) -> None:
-            (cr,) = _inputs(mocks, CR_TYPE)
-            endpoints = cr["spec"]["endpoints"]
-            assert endpoints[0]["basicAuth"]["password"] == {
-                "name": "web-credentials",
-                "key": "endpoints-0-basicAuth-password",
-            }
-            assert endpoints[1]["bearerTokenSecret"] == {"name": "web-credentials", "key": "admin-token"}
-            (secret,) = _inputs(mocks, "kubernetes:core/v1:Secret")
-            assert secret["metadata"] == {"name": "web-credentials", "namespace": "apps"}
-            assert _secret(secret["stringData"]) == {
-                "endpoints-0-basicAuth-password": TOKEN,
-                "admin-token": TOKEN,
-            }
-            assert TOKEN not in config and "<secret apps/web-credentials admin-token>" in config
-
-        return web.scrape_config_yaml, check
-
-    _run(program)
-
-
 def test_secret_values_reach_a_standalone_agent_as_files(mocks: RecordingMocks) -> None:
     from vmscrape_component.models import SecretValue
 

@@ -9,12 +9,13 @@ import pulumi_kubernetes as k8s
 from pulumi.runtime.settings import get_monitor
 
 from .agent_config import StandaloneDeployment, VMAgentConfig
-from .service_scrape import VMServiceScrape
+from .service_scrape import VMServiceScrape, VMServiceScrapeArgs
 
 __all__ = [
     "StandaloneDeployment",
     "VMAgentConfig",
     "VMServiceScrape",
+    "VMServiceScrapeArgs",
     "kube_context",
     "provider_options",
     "render_dir",

@@ -131,7 +131,7 @@ class VMAgentConfig(pulumi.ComponentResource):
             if mode == "standalone":
                 plain = self._plain_manifests(components, models)
                 owned = {
-                    (c.plain_manifest["metadata"]["namespace"], secret, key): value  # type: ignore[index]
+                    (c.plain_object.namespace or "default", secret, key): value  # type: ignore[union-attr]
                     for c in components
                     for secret, values in c.secret_values.items()
                     for key, value in values.items()
@@ -150,7 +150,7 @@ class VMAgentConfig(pulumi.ComponentResource):
             components = components + [
                 VMServiceScrape(
                     m.name,
-                    m.spec,
+                    spec=m.spec,
                     namespace=m.namespace,
                     labels=m.labels,
                     annotations=m.annotations,
@@ -207,7 +207,7 @@ class VMAgentConfig(pulumi.ComponentResource):
     ) -> list[dict[str, Any]]:
         manifests = []
         for c in components:
-            if c.plain_manifest is None:
+            if c.plain_object is None:
                 raise VMScrapeError(
                     [
                         Problem(
@@ -218,7 +218,7 @@ class VMAgentConfig(pulumi.ComponentResource):
                         )
                     ]
                 )
-            manifests.append(c.plain_manifest)
+            manifests.append(c.plain_object.manifest())
         return manifests + [m.manifest() for m in models]
 
     def _check_mounts(
