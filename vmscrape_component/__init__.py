@@ -1,9 +1,9 @@
 """vmscrape: VictoriaMetrics VMServiceScrape for Pulumi — typed models, operator-faithful vmagent configs.
 
-The models and the renderer are plain Python; the Pulumi component (``VMServiceScrape``) is imported
-lazily, so that the CLI and pure uses never load the Pulumi SDK. A kind's bare name is its Pulumi
-component; the pydantic model of a whole object is ``…Model`` (``VMServiceScrapeModel``,
-``VMAgentModel``), of its spec ``…Spec``.
+The models and the renderer are plain Python; the Pulumi components (``VMServiceScrape``,
+``OperatorVMAgent``, ``StandaloneVMAgent`` and their ``…Args``) are imported lazily, so that the CLI and
+pure uses never load the Pulumi SDK. A kind's bare name is its Pulumi component; the pydantic model of a
+whole object is ``…Model`` (``VMServiceScrapeModel``, ``VMAgentModel``), of its spec ``…Spec``.
 """
 
 from __future__ import annotations
@@ -25,9 +25,25 @@ from .models import (
 from .render import AgentSettings, Assets, OperatorSettings, config_yaml, render_config
 
 if TYPE_CHECKING:
-    from .component import StandaloneDeployment, VMAgentConfig, VMServiceScrape, VMServiceScrapeArgs
+    from .component import (
+        OperatorVMAgent,
+        OperatorVMAgentArgs,
+        StandaloneDeployment,
+        StandaloneVMAgent,
+        StandaloneVMAgentArgs,
+        VMServiceScrape,
+        VMServiceScrapeArgs,
+    )
 
-_COMPONENTS = ("StandaloneDeployment", "VMAgentConfig", "VMServiceScrape", "VMServiceScrapeArgs")
+_COMPONENTS = (
+    "OperatorVMAgent",
+    "OperatorVMAgentArgs",
+    "StandaloneDeployment",
+    "StandaloneVMAgent",
+    "StandaloneVMAgentArgs",
+    "VMServiceScrape",
+    "VMServiceScrapeArgs",
+)
 
 __all__ = [
     "AgentSettings",
@@ -36,11 +52,14 @@ __all__ = [
     "LabelSelector",
     "NamespaceSelector",
     "OperatorSettings",
+    "OperatorVMAgent",
+    "OperatorVMAgentArgs",
     "Problem",
     "RelabelConfig",
     "SecretValue",
     "StandaloneDeployment",
-    "VMAgentConfig",
+    "StandaloneVMAgent",
+    "StandaloneVMAgentArgs",
     "VMAgentModel",
     "VMAgentSpec",
     "VMScrapeError",

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pulumi
 
-from ..component import VMAgentConfig, VMServiceScrape, provider_options, render_dir
+from ..component import OperatorVMAgent, VMServiceScrape, provider_options, render_dir
 from ..models import NamespaceSelector
 
 AGENT_NAMESPACE = "monitoring"
@@ -62,10 +62,9 @@ def program() -> None:
         },
         opts=opts(),
     )
-    agent = VMAgentConfig(
+    agent = OperatorVMAgent(
         "main",
         namespace=AGENT_NAMESPACE,
-        mode="operator",
         create_agent=True,
         agent={
             "serviceScrapeSelector": {"matchLabels": label},
