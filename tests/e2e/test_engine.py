@@ -66,8 +66,10 @@ def project(tmp_path: Path) -> Any:
 
 
 def _quickstart() -> None:
-    from vmscrape_component.quickstart import program
+    """What `make up` / `vmscrape up` run: the root project, whose __main__.py runs examples/quickstart."""
+    from vmscrape_component.cli.stack import _project
 
+    _, _, program = _project(None)
     program()
 
 
