@@ -315,7 +315,7 @@ def test_a_spec_with_secret_values_is_not_changed_for_its_next_use(mocks: Record
         def check(_: Any) -> None:
             # Each component stored the value in its own Secret: the shared spec kept its SecretValue.
             selectors = [cr["spec"]["endpoints"][0]["bearerTokenSecret"] for cr in inputs_of(mocks, CR_TYPE)]
-            assert [s["name"] for s in selectors] == ["one-credentials", "two-credentials"]
+            assert sorted(s["name"] for s in selectors) == ["one-credentials", "two-credentials"]
             assert spec.endpoints[0].bearer_token_secret.pending_value is not None  # type: ignore[union-attr]
 
         return pulumi.Output.all(one.manifest, two.manifest), check

@@ -286,23 +286,23 @@ class VMServiceScrape(pulumi.ComponentResource):
         ]
 
         if self.plain_object is not None:
-            scrape_out: pulumi.Output[VMServiceScrapeModel] = pulumi.Output.from_input(self.plain_object)
+            # Known now: one dump serves the resource's inputs and the output, and a preview shows them.
+            plain = self.plain_object.manifest()
+            self.manifest = namespace_out.apply(lambda _: plain)
+            metadata: Any = plain["metadata"]
+            spec_manifest = plain["spec"]
         else:
-            scrape_out = pulumi.Output.all(namespace_out, args.labels, args.annotations).apply(
-                lambda resolved: scrape_object(*resolved)
+            self.manifest = pulumi.Output.all(namespace_out, args.labels, args.annotations).apply(
+                lambda resolved: scrape_object(*resolved).manifest()
             )
-        self.manifest = scrape_out.apply(lambda scrape: scrape.manifest())
+            metadata = self.manifest.apply(lambda m: m["metadata"])
+            spec_manifest = spec.manifest_dict()
         self.custom_resource = CustomResource(
             name,
             api_version=API_VERSION,
             kind=KIND,
-            # Known now when plain: the engine sees a concrete name even in a preview.
-            metadata=(
-                self.plain_object.manifest()["metadata"]
-                if self.plain_object is not None
-                else self.manifest.apply(lambda m: m["metadata"])
-            ),
-            spec=spec.manifest_dict(),
+            metadata=metadata,
+            spec=spec_manifest,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.secrets)),
         )
 
