@@ -285,18 +285,24 @@ class VMServiceScrape(pulumi.ComponentResource):
             for secret, values in self.secret_values.items()
         ]
 
+        #: The object (the model) and its manifest, once namespace, labels and annotations are known.
+        scrape_out: pulumi.Output[tuple[VMServiceScrapeModel, dict[str, Any]]]
         if self.plain_object is not None:
             # Known now: one dump serves the resource's inputs and the output, and a preview shows them.
-            plain = self.plain_object.manifest()
-            self.manifest = namespace_out.apply(lambda _: plain)
+            plain_object, plain = self.plain_object, self.plain_object.manifest()
+            scrape_out = namespace_out.apply(lambda _: (plain_object, plain))
             metadata: Any = plain["metadata"]
             spec_manifest = plain["spec"]
         else:
-            self.manifest = pulumi.Output.all(namespace_out, args.labels, args.annotations).apply(
-                lambda resolved: scrape_object(*resolved).manifest()
-            )
-            metadata = self.manifest.apply(lambda m: m["metadata"])
+
+            def resolve(values: list[Any]) -> tuple[VMServiceScrapeModel, dict[str, Any]]:
+                scrape = scrape_object(*values)
+                return scrape, scrape.manifest()
+
+            scrape_out = pulumi.Output.all(namespace_out, args.labels, args.annotations).apply(resolve)
+            metadata = scrape_out.apply(lambda pair: pair[1]["metadata"])
             spec_manifest = spec.manifest_dict()
+        self.manifest = scrape_out.apply(lambda pair: pair[1])
         self.custom_resource = CustomResource(
             name,
             api_version=API_VERSION,
@@ -309,8 +315,9 @@ class VMServiceScrape(pulumi.ComponentResource):
         settings_operator = args.operator or OperatorSettings()
         snapshot = args.snapshot
 
-        def _render(manifest: dict[str, Any]) -> dict[str, Any]:
-            ns = manifest["metadata"]["namespace"]
+        def _render(pair: tuple[VMServiceScrapeModel, dict[str, Any]]) -> dict[str, Any]:
+            scrape, manifest = pair
+            ns = scrape.namespace or "default"
             settings = AgentSettings.from_spec(agent_spec, namespace=ns, operator=settings_operator)
             jobs = render_scrape_jobs(manifest, settings, Assets())
             resolved = resolve_namespaces(
@@ -349,7 +356,7 @@ class VMServiceScrape(pulumi.ComponentResource):
                 "namespaces": resolved or ["*"],
             }
 
-        rendered = self.manifest.apply(_render)
+        rendered = scrape_out.apply(_render)
         self.scrape_config_yaml = rendered.apply(lambda r: r["yaml"])
         self.job_names = rendered.apply(lambda r: r["job_names"])
         self.discovery_namespaces = rendered.apply(lambda r: r["namespaces"])
