@@ -19,7 +19,7 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import Problem, VMScrapeError
-from .models import VMAgent, VMServiceScrape
+from .models import VMAgentModel, VMServiceScrapeModel
 from .render._gc import gc_paused
 from .shapes import check_object, describe
 
@@ -169,8 +169,8 @@ def _check_depth(node: Any, depth: int, deepest: dict[int, int]) -> None:
 class Manifests:
     """What a set of YAML files contained, sorted by kind."""
 
-    scrapes: list[VMServiceScrape] = field(default_factory=list)
-    agents: list[VMAgent] = field(default_factory=list)
+    scrapes: list[VMServiceScrapeModel] = field(default_factory=list)
+    agents: list[VMAgentModel] = field(default_factory=list)
     assets: list[dict[str, Any]] = field(default_factory=list)
     namespaces: dict[str, Mapping[str, str]] = field(default_factory=dict)
     #: "file: Kind ns/name" of every document of another kind.
@@ -281,10 +281,10 @@ def _load(paths: Iterable[str | Path], default_namespace: str) -> Manifests:
                     check_object(doc, where=describe(doc))
                 if kind == "VMServiceScrape":
                     result.scrapes.append(
-                        VMServiceScrape.from_manifest(doc, default_namespace=default_namespace)
+                        VMServiceScrapeModel.from_manifest(doc, default_namespace=default_namespace)
                     )
                 elif kind == "VMAgent":
-                    result.agents.append(VMAgent.from_manifest(doc, default_namespace=default_namespace))
+                    result.agents.append(VMAgentModel.from_manifest(doc, default_namespace=default_namespace))
                 elif kind in _ASSET_KINDS:
                     meta = doc["metadata"] = dict(doc.get("metadata") or {})  # null: absent
                     meta["namespace"] = meta.get("namespace") or default_namespace

@@ -25,7 +25,7 @@ from hypothesis import strategies as st
 from tests.fuzz.session import COUNTS, fuzz_settings
 from tests.support.vmagent import dry_run
 from vmscrape_component.errors import VMScrapeError
-from vmscrape_component.models import VMServiceScrape
+from vmscrape_component.models import VMServiceScrapeModel
 from vmscrape_component.render import config_yaml, render_config
 from vmscrape_component.render.yaml import dump
 
@@ -158,18 +158,18 @@ def _scrape(index: int, edge: Edge) -> dict[str, Any]:
     }
 
 
-def _verdicts(drawn: list[Edge]) -> tuple[list[tuple[Edge, VMServiceScrape]], list[Edge]]:
-    accepted: list[tuple[Edge, VMServiceScrape]] = []
+def _verdicts(drawn: list[Edge]) -> tuple[list[tuple[Edge, VMServiceScrapeModel]], list[Edge]]:
+    accepted: list[tuple[Edge, VMServiceScrapeModel]] = []
     refused: list[Edge] = []
     for index, edge in enumerate(drawn):
         try:
-            accepted.append((edge, VMServiceScrape.from_manifest(_scrape(index, edge))))
+            accepted.append((edge, VMServiceScrapeModel.from_manifest(_scrape(index, edge))))
         except VMScrapeError:
             refused.append(edge)
     return accepted, refused
 
 
-def _loads(scrapes: list[VMServiceScrape], vmagent: str) -> tuple[bool, str]:
+def _loads(scrapes: list[VMServiceScrapeModel], vmagent: str) -> tuple[bool, str]:
     result = dry_run(config_yaml(render_config(scrapes)), binary=vmagent)
     return result.ok, "\n".join(result.errors or [result.output])
 

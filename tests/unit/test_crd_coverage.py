@@ -18,7 +18,13 @@ import pytest
 import yaml
 
 from tests.support.reference import CRDS
-from vmscrape_component.models import API_VERSION, VMAgent, VMAgentSpec, VMServiceScrape, VMServiceScrapeSpec
+from vmscrape_component.models import (
+    API_VERSION,
+    VMAgentModel,
+    VMAgentSpec,
+    VMServiceScrapeModel,
+    VMServiceScrapeSpec,
+)
 
 
 @cache
@@ -168,7 +174,7 @@ def test_no_vmservicescrape_model_field_is_missing_from_the_crd() -> None:
 def test_what_the_crd_requires_of_the_whole_object_the_model_requires() -> None:
     required = set(_schema("vmservicescrapes.yaml").get("required", ()))
     assert required == {"spec"}
-    assert VMServiceScrape.model_fields["spec"].is_required()
+    assert VMServiceScrapeModel.model_fields["spec"].is_required()
 
 
 def test_the_walk_finds_a_required_property_the_model_leaves_optional() -> None:
@@ -183,7 +189,7 @@ def test_the_walk_finds_a_required_property_the_model_leaves_optional() -> None:
 def test_vmservicescrape_object_fields_are_metadata_and_spec_but_not_status() -> None:
     # status is the operator's to write; a manifest's status is read past, never kept.
     assert "status" in _schema("vmservicescrapes.yaml")["properties"]
-    assert set(VMServiceScrape.model_fields) == {"name", "namespace", "labels", "annotations", "spec"}
+    assert set(VMServiceScrapeModel.model_fields) == {"name", "namespace", "labels", "annotations", "spec"}
 
 
 def test_status_of_a_manifest_is_ignored() -> None:
@@ -194,7 +200,7 @@ def test_status_of_a_manifest_is_ignored() -> None:
         "spec": {"endpoints": [{"port": "http"}]},
         "status": {"updateStatus": "operational", "observedGeneration": 3},
     }
-    assert "status" not in VMServiceScrape.from_manifest(manifest).manifest()
+    assert "status" not in VMServiceScrapeModel.from_manifest(manifest).manifest()
 
 
 def test_modelled_vmagent_fields_cover_their_crd_properties() -> None:
@@ -228,7 +234,7 @@ def test_required_vmagent_properties_are_enforced_or_listed_as_unmodelled() -> N
 
 
 def test_vmagent_object_fields_are_metadata_and_spec() -> None:
-    assert set(VMAgent.model_fields) == {"name", "namespace", "labels", "annotations", "spec"}
+    assert set(VMAgentModel.model_fields) == {"name", "namespace", "labels", "annotations", "spec"}
 
 
 @pytest.mark.parametrize("crd", ["vmservicescrapes.yaml", "vmagents.yaml"])

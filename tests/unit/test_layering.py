@@ -5,8 +5,6 @@ from __future__ import annotations
 import ast
 from pathlib import Path
 
-import pytest
-
 PACKAGE = Path(__file__).resolve().parents[2] / "vmscrape_component"
 
 
@@ -20,11 +18,6 @@ def _imported_modules(source: Path) -> set[str]:
     return names
 
 
-@pytest.mark.xfail(
-    (PACKAGE / "quickstart").exists(),
-    reason="the quick start still imports pulumi until it moves to examples/ (issue 14 item 4)",
-    strict=True,
-)
 def test_only_the_component_package_imports_pulumi() -> None:
     offenders = {
         str(source.relative_to(PACKAGE)): sorted(

@@ -13,7 +13,7 @@ from vmscrape_component.models import (
     Endpoint,
     NamespaceSelector,
     RelabelConfig,
-    VMServiceScrape,
+    VMServiceScrapeModel,
     VMServiceScrapeSpec,
 )
 
@@ -442,7 +442,7 @@ def test_object_problems_name_the_object_and_start_at_the_manifest_root() -> Non
         "spec": {"endpoints": [{"port": 80}]},
     }
     with pytest.raises(VMScrapeError) as err:
-        VMServiceScrape.from_manifest(manifest)
+        VMServiceScrapeModel.from_manifest(manifest)
     assert [(p.object, p.path) for p in err.value.problems] == [
         ("VMServiceScrape apps/Web_App", "metadata.name"),
         ("VMServiceScrape apps/Web_App", "spec.endpoints[0].port"),
@@ -461,7 +461,7 @@ def test_another_api_version_or_kind_is_rejected(key: str, value: str) -> None:
         key: value,
     }
     with pytest.raises(VMScrapeError) as err:
-        VMServiceScrape.from_manifest(manifest)
+        VMServiceScrapeModel.from_manifest(manifest)
     assert [(p.path, p.value) for p in err.value.problems] == [(key, value)]
 
 
@@ -472,7 +472,7 @@ def test_a_manifest_without_spec_says_spec_is_required() -> None:
         "metadata": {"name": "web"},
     }
     with pytest.raises(VMScrapeError) as err:
-        VMServiceScrape.from_manifest(manifest)
+        VMServiceScrapeModel.from_manifest(manifest)
     assert [(p.path, p.message) for p in err.value.problems] == [("spec", "required field 'spec' is missing")]
 
 

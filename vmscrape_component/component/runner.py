@@ -57,11 +57,8 @@ def _project_name(settings: Path) -> str:
 
 def load_project(program_dir: Path | None) -> tuple[Path, str, Callable[[], None]]:
     """The project directory, its name, and the inline program that runs its code."""
-    if program_dir is None:
-        from ..quickstart import program as quickstart
-
-        return ROOT, "vmscrape", quickstart
-    program_dir = program_dir.resolve()
+    # The default is the root project, whose __main__.py runs examples/quickstart.
+    program_dir = (program_dir or ROOT).resolve()
     main = program_dir / "__main__.py"
     settings = program_dir / "Pulumi.yaml"
     if not main.exists() or not settings.exists():

@@ -22,7 +22,13 @@ from .relabel import RelabelConfig
 from .selectors import LabelSelector
 from .tls import TLSConfig
 
-__all__ = ["APIServerConfig", "ArbitraryFSAccessThroughSMsConfig", "ScrapeClass", "VMAgent", "VMAgentSpec"]
+__all__ = [
+    "APIServerConfig",
+    "ArbitraryFSAccessThroughSMsConfig",
+    "ScrapeClass",
+    "VMAgentModel",
+    "VMAgentSpec",
+]
 
 
 class ArbitraryFSAccessThroughSMsConfig(VMModel):
@@ -188,8 +194,8 @@ class VMAgentSpec(VMModel):
         )
 
 
-class VMAgent(KubernetesObject):
-    """A whole ``VMAgent`` object: metadata plus :class:`VMAgentSpec` (unmodelled spec keys kept)."""
+class VMAgentModel(KubernetesObject):
+    """A whole ``VMAgent`` object as data: metadata plus :class:`VMAgentSpec` (unmodelled spec keys kept)."""
 
     _kind: ClassVar[str] = "VMAgent"
 

@@ -10,7 +10,7 @@ from ._base import INT64_MAX, KubernetesObject, LabelKey, LabelKeyOrUnset, VMMod
 from .endpoint import AttachMetadata, Endpoint
 from .selectors import LabelSelector, NamespaceMode, NamespaceSelector
 
-__all__ = ["DiscoveryRole", "VMServiceScrape", "VMServiceScrapeSpec"]
+__all__ = ["DiscoveryRole", "VMServiceScrapeModel", "VMServiceScrapeSpec"]
 
 DiscoveryRole = Literal["endpoints", "service", "endpointslices", "endpointslice"]
 
@@ -64,11 +64,13 @@ class VMServiceScrapeSpec(VMModel):
         return selector.resolve(own_namespace, ignore_selectors=ignore_selectors)
 
 
-class VMServiceScrape(KubernetesObject):
-    """A whole ``VMServiceScrape`` object: metadata plus :class:`VMServiceScrapeSpec`.
+class VMServiceScrapeModel(KubernetesObject):
+    """A whole ``VMServiceScrape`` object as data: metadata plus :class:`VMServiceScrapeSpec`.
 
-    Read one with :meth:`from_manifest`; :meth:`manifest` gives it back as a manifest. ``status`` is not
-    modelled: the operator writes it, users never do.
+    The Pulumi component that registers one is :class:`vmscrape_component.VMServiceScrape`; this model
+    is what the pure layers (render, select, explain) read. Read one with :meth:`from_manifest`;
+    :meth:`manifest` gives it back as a manifest. ``status`` is not modelled: the operator writes it,
+    users never do.
     """
 
     _kind: ClassVar[str] = "VMServiceScrape"
