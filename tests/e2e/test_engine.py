@@ -67,9 +67,9 @@ def project(tmp_path: Path) -> Any:
 
 def _quickstart() -> None:
     """What `make up` / `vmscrape up` run: the root project, whose __main__.py runs examples/quickstart."""
-    from vmscrape_component.cli.stack import _project
+    from vmscrape_component.component.runner import load_project
 
-    _, _, program = _project(None)
+    _, _, program = load_project(None)
     program()
 
 

@@ -24,7 +24,7 @@ import pytest
 import yaml
 
 from tests.support.golden import Golden
-from tests.support.pulumi_programs import run_program, scrape_manifests
+from tests.support.pulumi_programs import SECRET_SIG, run_program, scrape_manifests, secret_value
 from vmscrape_component.cli.__main__ import main
 from vmscrape_component.cli.explain import print_text
 from vmscrape_component.simulate import Explanation, explain_jobs, load_snapshot
@@ -34,12 +34,14 @@ GOLDEN = Path(__file__).resolve().parent / "examples"
 SNAPSHOTS = ROOT / "tests" / "fixtures" / "snapshots"
 
 #: Each example program and the cluster snapshot it is explained over.
-EXAMPLES = {
+EXAMPLES: dict[str, str | tuple[str, ...]] = {
     "auth-tls": "billing-tls.yaml",
     "basic": "web-and-db.yaml",
     "cross-namespace": "cross-namespace.yaml",
     "endpointslices": "shop-endpointslices.yaml",
     "standalone-vmagent": "standalone-shop.yaml",
+    # The quick start's cluster is three snapshots read as one (as in test_explain_vs_vmagent).
+    "quickstart": ("web-and-db.yaml", "cross-namespace.yaml", "payments-endpointslices.yaml"),
 }
 OPERATOR_EXAMPLES = sorted(set(EXAMPLES) - {"standalone-vmagent"})
 
@@ -78,7 +80,14 @@ def _auth_tls_change(manifests: Manifests) -> None:
     endpoint["tlsConfig"]["serverName"] = "billing"
 
 
+def _quickstart_change(manifests: Manifests) -> None:
+    # Payments stop discovering in staging; the web app is scraped every 15s.
+    _scrape(manifests, "payments")["spec"]["namespaceSelector"]["matchNames"].remove("payments-staging")
+    _scrape(manifests, "web")["spec"]["endpoints"][0]["interval"] = "15s"
+
+
 CHANGES: dict[str, Callable[[Manifests], None]] = {
+    "quickstart": _quickstart_change,
     "auth-tls": _auth_tls_change,
     "basic": _basic_change,
     "cross-namespace": _cross_namespace_change,
@@ -91,13 +100,32 @@ def _registered(example: str) -> tuple[Manifests, Manifests, str | None]:
     """The example's VMServiceScrape manifests, its Secrets, and its ConfigMap's ``scrape.yml`` if any."""
     mocks = run_program(ROOT / "examples" / example)
     secrets = [
-        {"kind": "Secret", **{k: v for k, v in r.inputs.items() if k != "kind"}}
+        {"kind": "Secret", **{k: _revealed(v) for k, v in r.inputs.items() if k != "kind"}}
         for r in mocks.resources
         if r.typ == "kubernetes:core/v1:Secret"
     ]
     config_maps = [r.inputs for r in mocks.resources if r.typ == "kubernetes:core/v1:ConfigMap"]
     scrape_yml = config_maps[0]["data"]["scrape.yml"] if config_maps else None
     return scrape_manifests(mocks), secrets, scrape_yml
+
+
+def _revealed(value: Any) -> Any:
+    """A Secret's field as a manifest file holds it: the mocks see values given as Pulumi secrets wrapped."""
+    return secret_value(value) if isinstance(value, dict) and SECRET_SIG in value else value
+
+
+def _snapshot(example: str, tmp_path: Path) -> str:
+    """The path of the example's snapshot; several files are joined into one List."""
+    names = EXAMPLES[example]
+    if isinstance(names, str):
+        return str(SNAPSHOTS / names)
+    items: list[Any] = []
+    for name in names:
+        for doc in yaml.safe_load_all((SNAPSHOTS / name).read_text(encoding="utf-8")):
+            items += doc["items"] if doc.get("kind") == "List" else [doc]
+    path = tmp_path / "snapshot.yaml"
+    path.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": items}), encoding="utf-8")
+    return str(path)
 
 
 def _write_manifests(path: Path, manifests: Manifests) -> str:
@@ -151,7 +179,7 @@ def test_render(example: str, golden: Golden, tmp_path: Path, capsys: pytest.Cap
 @pytest.mark.parametrize("example", OPERATOR_EXAMPLES)
 def test_explain(example: str, golden: Golden, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     manifests = _write_manifests(tmp_path / "objects.yaml", _objects(example))
-    snapshot = str(SNAPSHOTS / EXAMPLES[example])
+    snapshot = _snapshot(example, tmp_path)
     golden.check(GOLDEN / example / "explain.txt", _cli(capsys, "explain", manifests, "--snapshot", snapshot))
 
 
@@ -165,7 +193,7 @@ def test_diff(example: str, golden: Golden, tmp_path: Path, capsys: pytest.Captu
         _write_manifests(tmp_path / "old.yaml", old),
         _write_manifests(tmp_path / "new.yaml", new),
     ]
-    argv += ["--snapshot", str(SNAPSHOTS / EXAMPLES[example])]
+    argv += ["--snapshot", _snapshot(example, tmp_path)]
     golden.check(GOLDEN / example / "diff.txt", _cli(capsys, *argv))
     if example == "basic":  # the pull-request comment form, once
         golden.check(GOLDEN / example / "diff.md", _cli(capsys, *argv, "-o", "markdown"))
@@ -177,7 +205,7 @@ def test_standalone_config_and_its_targets(golden: Golden, capsys: pytest.Captur
     _, _, scrape_yml = _registered("standalone-vmagent")
     assert scrape_yml is not None
     golden.check(GOLDEN / "standalone-vmagent" / "scrape.yml", scrape_yml)
-    snapshot = load_snapshot(SNAPSHOTS / EXAMPLES["standalone-vmagent"])
+    snapshot = load_snapshot(SNAPSHOTS / "standalone-shop.yaml")
     jobs = explain_jobs(yaml.safe_load(scrape_yml), snapshot)
     capsys.readouterr()
     print_text(Explanation(agent=None, selection=[], skipped={}, jobs=jobs))

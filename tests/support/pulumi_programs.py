@@ -79,12 +79,12 @@ def inputs_of(mocks: RecordingMocks, typ: str) -> list[dict[str, Any]]:
 
 
 #: How Pulumi marks a secret value on the wire.
-_SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
 
 
 def secret_value(value: Any) -> Any:
     """The value inside a Pulumi secret; fails if ``value`` was not sent as a secret."""
-    assert isinstance(value, dict) and _SECRET_SIG in value, f"not a secret: {value!r}"
+    assert isinstance(value, dict) and SECRET_SIG in value, f"not a secret: {value!r}"
     return value["value"]
 
 
