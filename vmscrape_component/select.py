@@ -19,8 +19,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .grammar import object_key
+from .models import LabelSelector, VMAgent, VMServiceScrape
 from .render.settings import OperatorSettings
+
+#: A VMAgent as a model or a manifest (validated on the way in).
+AgentLike = VMAgent | Mapping[str, Any]
+#: A VMServiceScrape as a model or a manifest (validated on the way in).
+ScrapeLike = VMServiceScrape | Mapping[str, Any]
 
 
 def _labels(obj: Mapping[str, Any]) -> Mapping[str, str]:
@@ -31,15 +36,19 @@ def _meta(obj: Mapping[str, Any], key: str, default: str = "") -> str:
     return (obj.get("metadata") or {}).get(key) or default
 
 
-def selector_mismatch(selector: Mapping[str, Any], labels: Mapping[str, str]) -> str | None:
+def _key(obj: VMAgent | VMServiceScrape) -> str:
+    return f"{obj.namespace or 'default'}/{obj.name}"
+
+
+def selector_mismatch(selector: LabelSelector, labels: Mapping[str, str]) -> str | None:
     """Why ``labels`` do not match a Kubernetes label selector, in words; None when they match."""
-    for key, value in (selector.get("matchLabels") or {}).items():
+    for key, value in (selector.match_labels or {}).items():
         if key not in labels:
             return f"label `{key}` missing (wants `{key}={value}`)"
         if labels[key] != value:
             return f"label `{key}` is `{labels[key]}`, not `{value}`"
-    for expr in selector.get("matchExpressions") or ():
-        key, op, values = expr.get("key", ""), expr.get("operator"), list(expr.get("values") or ())
+    for expr in selector.match_expressions or ():
+        key, op, values = expr.key, expr.operator, list(expr.values or ())
         present = key in labels
         if op == "In" and (not present or labels[key] not in values):
             have = f"`{labels[key]}`" if present else "missing"
@@ -53,6 +62,11 @@ def selector_mismatch(selector: Mapping[str, Any], labels: Mapping[str, str]) ->
     return None
 
 
+def _written(selector: LabelSelector) -> bool:
+    # Whether the manifest wrote anything into the selector (``{}`` writes nothing).
+    return selector.match_labels is not None or selector.match_expressions is not None
+
+
 @dataclass(frozen=True)
 class Selection:
     """One agent/scrape pair: whether the agent selects the scrape, and the reason in words."""
@@ -64,16 +78,16 @@ class Selection:
 
 
 def _namespace_decision(
-    agent: Mapping[str, Any],
+    agent: VMAgent,
     scrape_namespace: str,
     namespaces: Mapping[str, Mapping[str, str]],
     operator: OperatorSettings,
 ) -> tuple[bool, str]:
-    spec = agent.get("spec") or {}
-    agent_ns = _meta(agent, "namespace", "default")
-    object_selector = spec.get("serviceScrapeSelector")
-    ns_selector = spec.get("serviceScrapeNamespaceSelector")
-    if ns_selector is None and object_selector is None and not spec.get("selectAllByDefault"):
+    spec = agent.spec
+    agent_ns = agent.namespace or "default"
+    object_selector = spec.service_scrape_selector
+    ns_selector = spec.service_scrape_namespace_selector
+    if ns_selector is None and object_selector is None and not spec.select_all_by_default:
         return False, (
             "the agent selects no VMServiceScrapes: serviceScrapeSelector and "
             "serviceScrapeNamespaceSelector are both absent and selectAllByDefault is false"
@@ -93,7 +107,7 @@ def _namespace_decision(
             "(serviceScrapeNamespaceSelector is absent, so only the agent's own namespace is searched)"
         )
     if ns_selector is not None:
-        if not (ns_selector.get("matchLabels") or ns_selector.get("matchExpressions")):
+        if ns_selector.is_empty:
             return True, "serviceScrapeNamespaceSelector is {} (all namespaces)"
         labels = namespaces.get(scrape_namespace)
         if labels is None:
@@ -112,21 +126,24 @@ def _namespace_decision(
 
 
 def explain_selection(
-    agent: Mapping[str, Any],
-    scrape: Mapping[str, Any],
+    agent: AgentLike,
+    scrape: ScrapeLike,
     namespaces: Mapping[str, Mapping[str, str]] | None = None,
     operator: OperatorSettings | None = None,
 ) -> Selection:
-    """Whether ``agent`` (a VMAgent manifest) selects ``scrape`` (a VMServiceScrape manifest), and why.
+    """Whether ``agent`` (a VMAgent) selects ``scrape`` (a VMServiceScrape), and why.
 
-    ``namespaces`` maps namespace names to their labels (needed only for label-based namespace selectors).
+    Either may be a model or a manifest (validated first). ``namespaces`` maps namespace names to their
+    labels (needed only for label-based namespace selectors).
     """
+    agent = VMAgent.from_manifest(agent)
+    scrape = VMServiceScrape.from_manifest(scrape)
     operator = operator or OperatorSettings()
-    agent_key = object_key(agent)
-    scrape_ns = _meta(scrape, "namespace", "default")
-    scrape_key = object_key(scrape)
-    spec = agent.get("spec") or {}
-    if spec.get("daemonSetMode"):
+    agent_key = _key(agent)
+    scrape_ns = scrape.namespace or "default"
+    scrape_key = _key(scrape)
+    spec = agent.spec
+    if spec.daemon_set_mode:
         return Selection(
             agent_key,
             scrape_key,
@@ -136,9 +153,9 @@ def explain_selection(
     ok, why = _namespace_decision(agent, scrape_ns, namespaces or {}, operator)
     if not ok:
         return Selection(agent_key, scrape_key, False, why)
-    object_selector = spec.get("serviceScrapeSelector")
-    if object_selector:
-        mismatch = selector_mismatch(object_selector, _labels(scrape))
+    object_selector = spec.service_scrape_selector
+    if object_selector is not None and _written(object_selector):
+        mismatch = selector_mismatch(object_selector, scrape.labels or {})
         if mismatch:
             return Selection(
                 agent_key,
@@ -151,14 +168,16 @@ def explain_selection(
 
 
 def select_service_scrapes(
-    agent: Mapping[str, Any],
-    scrapes: Iterable[Mapping[str, Any]],
+    agent: AgentLike,
+    scrapes: Iterable[ScrapeLike],
     namespaces: Mapping[str, Mapping[str, str]] | None = None,
     operator: OperatorSettings | None = None,
-) -> list[Mapping[str, Any]]:
+) -> list[VMServiceScrape]:
     """The scrapes ``agent`` selects, in the operator's order (sorted by ``namespace/name``)."""
-    chosen = [s for s in scrapes if explain_selection(agent, s, namespaces, operator).selected]
-    return sorted(chosen, key=object_key)
+    agent = VMAgent.from_manifest(agent)
+    models = [VMServiceScrape.from_manifest(s) for s in scrapes]
+    chosen = [s for s in models if explain_selection(agent, s, namespaces, operator).selected]
+    return sorted(chosen, key=_key)
 
 
 def namespace_labels(objects: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, str]]:
@@ -202,13 +221,15 @@ def not_selected_warning(scrape: str, agent: str, reason: str) -> str:
 
 
 def selection_report(
-    agents: Sequence[Mapping[str, Any]],
-    scrapes: Sequence[Mapping[str, Any]],
+    agents: Sequence[AgentLike],
+    scrapes: Sequence[ScrapeLike],
     namespaces: Mapping[str, Mapping[str, str]] | None = None,
     operator: OperatorSettings | None = None,
 ) -> SelectionReport:
-    """Which of ``agents`` select which of ``scrapes`` (manifests), and why, for every pair."""
-    pairs = [explain_selection(a, s, namespaces, operator) for s in scrapes for a in agents]
+    """Which of ``agents`` select which of ``scrapes`` (models or manifests), and why, for every pair."""
+    agent_models = [VMAgent.from_manifest(a) for a in agents]
+    scrape_models = [VMServiceScrape.from_manifest(s) for s in scrapes]
+    pairs = [explain_selection(a, s, namespaces, operator) for s in scrape_models for a in agent_models]
     by_scrape: dict[str, list[str]] = {}
     for p in pairs:
         by_scrape.setdefault(p.scrape, [])

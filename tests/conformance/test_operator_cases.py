@@ -13,6 +13,8 @@ import pytest
 import yaml
 
 from tests.support.reference import OPERATOR_CASES as CASES
+from tests.support.reference import case_models
+from vmscrape_component.models import VMAgent, VMServiceScrape
 from vmscrape_component.render.agent import render_agent_config
 from vmscrape_component.render.assets import Assets
 from vmscrape_component.render.scrape import render_endpoint_job
@@ -32,13 +34,11 @@ def _operator(case: dict[str, Any]) -> OperatorSettings:
 
 @pytest.mark.parametrize("case", _cases("service"))
 def test_service_scrape_job_matches_operator(case: dict[str, Any]) -> None:
-    agent = case["vmagent"]
-    settings = AgentSettings.from_spec(
-        agent["spec"], namespace=agent["metadata"]["namespace"], operator=_operator(case)
-    )
+    agent, scrape = case_models(case)
+    settings = AgentSettings.from_spec(agent.spec, namespace=agent.namespace or "", operator=_operator(case))
     # The operator's unit-test harness mounts TLS assets under /tls.
     assets = Assets(case.get("objects") or [], reveal=True, strict=True, tls_mount_dir="/tls")
-    job = render_endpoint_job(case["scrape"], 0, settings, assets)
+    job = render_endpoint_job(scrape, 0, settings, assets)
     assert job == yaml.safe_load(case["expected_job"])
 
 
@@ -47,7 +47,7 @@ def test_agent_selects_the_same_scrapes(case: dict[str, Any]) -> None:
     objects = case["objects"]
     scrapes = [o for o in objects if o["kind"] == "VMServiceScrape"]
     chosen = select_service_scrapes(case["vmagent"], scrapes, namespace_labels(objects), _operator(case))
-    got = sorted(f"{s['metadata']['namespace']}/{s['metadata']['name']}" for s in chosen)
+    got = sorted(f"{s.namespace}/{s.name}" for s in chosen)
     assert got == sorted(case.get("expected_selected") or [])
 
 
@@ -55,8 +55,8 @@ def test_agent_selects_the_same_scrapes(case: dict[str, Any]) -> None:
 def test_whole_agent_config_matches_operator(case: dict[str, Any]) -> None:
     objects = case["objects"]
     config = render_agent_config(
-        case["vmagent"],
-        [o for o in objects if o["kind"] == "VMServiceScrape"],
+        VMAgent.from_manifest(case["vmagent"]),
+        [VMServiceScrape.from_manifest(o) for o in objects if o["kind"] == "VMServiceScrape"],
         namespaces=namespace_labels(objects),
         assets=Assets(objects, reveal=True, strict=True),
         operator=_operator(case),

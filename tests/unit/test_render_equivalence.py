@@ -22,11 +22,18 @@ from hypothesis import strategies as st
 
 from benchmarks.workload import manifests as workload
 from tests.support.processes import python_code_with_hash_seed
-from tests.support.reference import OPERATOR_CASES, REAL_SCRAPES, REJECTED_REAL_SCRAPES, SERVICE_CASES
+from tests.support.reference import (
+    OPERATOR_CASES,
+    REAL_SCRAPES,
+    REJECTED_REAL_SCRAPES,
+    SERVICE_CASES,
+    case_models,
+)
 from vmscrape_component.errors import VMScrapeError
 from vmscrape_component.grammar import YAML_NULLS, regex_problem
 from vmscrape_component.manifests import load_manifests
-from vmscrape_component.models import VMServiceScrapeModel
+from vmscrape_component.models import VMAgent, VMServiceScrape
+from vmscrape_component.models._checks import regex_problem
 from vmscrape_component.render import (
     AgentConfig,
     AgentSettings,
@@ -114,15 +121,12 @@ def _operator(case: Mapping[str, Any]) -> OperatorSettings:
 
 def _reference(
     config: AgentConfig,
-    scrapes: list[Mapping[str, Any]],
+    scrapes: list[VMServiceScrape],
     settings: AgentSettings,
     assets: Assets,
 ) -> dict[str, Any]:
     """The config rebuilt job by job, each job on its own (nothing shared between jobs)."""
-    by_key = {}
-    for scrape in scrapes:
-        meta = scrape.get("metadata") or {}
-        by_key[f"{meta.get('namespace') or 'default'}/{meta.get('name') or ''}"] = scrape
+    by_key = {f"{s.namespace or 'default'}/{s.name}": s for s in scrapes}
     jobs = []
     for job in config.jobs:
         _, namespace, name, index = job["job_name"].split("/")
@@ -135,46 +139,43 @@ def _unshared(tree: Any) -> Any:
     return json.loads(json.dumps(tree))
 
 
-def _check(config: AgentConfig, reference: dict[str, Any]) -> str:
+def _check(
+    config: AgentConfig, scrapes: list[VMServiceScrape], settings: AgentSettings, assets: Assets
+) -> str:
+    # First the text of the jobs as built, shared parts and all (reading `jobs` hands out copies).
     text = config_yaml(config)
+    reference = _reference(config, scrapes, settings, assets)
     assert yaml.safe_load(text) == reference
     assert config.as_dict() == reference
     assert text == dump_yaml(_unshared(reference))
+    assert config_yaml(config) == text  # and the same text from the copies handed out
     return text
-
-
-def _manifests(scrapes: list[Any]) -> list[Mapping[str, Any]]:
-    return [s.manifest() if hasattr(s, "manifest") else s for s in scrapes]
 
 
 @pytest.mark.parametrize("path", AGENT_CASES, ids=lambda p: p.stem)
 def test_operator_agent_cases(path: Path) -> None:
     case = yaml.safe_load(path.read_text())
     objects = case["objects"]
-    scrapes = [o for o in objects if o["kind"] == "VMServiceScrape"]
-    agent = case["vmagent"]
+    scrapes = [VMServiceScrape.from_manifest(o) for o in objects if o["kind"] == "VMServiceScrape"]
+    agent = VMAgent.from_manifest(case["vmagent"])
     operator = _operator(case)
     assets = Assets(objects, reveal=True, strict=True)
     config = render_agent_config(
         agent, scrapes, namespaces=namespace_labels(objects), assets=assets, operator=operator
     )
-    settings = AgentSettings.from_spec(
-        agent["spec"], namespace=agent["metadata"].get("namespace") or "default", operator=operator
-    )
-    _check(config, _reference(config, scrapes, settings, assets))
+    settings = AgentSettings.from_spec(agent.spec, namespace=agent.namespace or "default", operator=operator)
+    _check(config, scrapes, settings, assets)
 
 
 @pytest.mark.parametrize("path", SERVICE_CASES, ids=lambda p: p.stem)
 def test_operator_service_cases(path: Path) -> None:
     case = yaml.safe_load(path.read_text())
-    agent = case["vmagent"]
+    agent, scrape = case_models(case)
     operator = _operator(case)
     assets = Assets(case.get("objects") or [], reveal=True, tls_mount_dir="/tls")
-    config = render_config([case["scrape"]], agent, assets=assets, operator=operator, preselected=True)
-    settings = AgentSettings.from_spec(
-        agent["spec"], namespace=agent["metadata"]["namespace"], operator=operator
-    )
-    _check(config, _reference(config, [case["scrape"]], settings, assets))
+    config = render_config([scrape], agent, assets=assets, operator=operator, preselected=True)
+    settings = AgentSettings.from_spec(agent.spec, namespace=agent.namespace or "default", operator=operator)
+    _check(config, [scrape], settings, assets)
 
 
 def test_real_manifests_all_at_once() -> None:
@@ -182,14 +183,14 @@ def test_real_manifests_all_at_once() -> None:
     assert len(found.scrapes) >= len(LOADABLE_REAL_SCRAPES)
     assets = Assets(found.assets)
     config = render_config(found.scrapes, assets=assets)
-    _check(config, _reference(config, _manifests(found.scrapes), AgentSettings(), assets))
+    _check(config, found.scrapes, AgentSettings(), assets)
 
 
 def test_the_benchmark_workload() -> None:
     scrapes = [VMServiceScrapeModel.from_manifest(doc) for doc in workload(120)]
     config = render_config(scrapes)
     assert len(config.jobs) == 240
-    _check(config, _reference(config, _manifests(scrapes), AgentSettings(), Assets()))
+    _check(config, scrapes, AgentSettings(), Assets())
 
 
 def _tricky_scrape(i: int, value: str, port: str) -> dict[str, Any]:
@@ -229,7 +230,7 @@ def test_strings_that_need_quoting_read_back_unchanged() -> None:
     scrapes = [_tricky_scrape(i, value, TRICKY[-i]) for i, value in enumerate(TRICKY)]
     models = [VMServiceScrapeModel.from_manifest(s) for s in scrapes]
     config = render_config(models)
-    text = _check(config, _reference(config, _manifests(models), AgentSettings(), Assets()))
+    text = _check(config, models, AgentSettings(), Assets())
     paths = {job["metrics_path"] for job in yaml.safe_load(text)["scrape_configs"] if "metrics_path" in job}
     assert paths >= {v for v in TRICKY if v}
 
@@ -287,7 +288,7 @@ def test_fuzzed_scrapes(spec_list: list[dict[str, Any]]) -> None:
     except VMScrapeError:
         assume(False)
     config = render_config(models)
-    _check(config, _reference(config, _manifests(models), AgentSettings(), Assets()))
+    _check(config, models, AgentSettings(), Assets())
 
 
 def test_the_text_is_the_same_in_every_process() -> None:

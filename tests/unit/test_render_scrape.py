@@ -10,12 +10,20 @@ from typing import Any
 
 import pytest
 
+from vmscrape_component.models import API_VERSION, LabelSelector, NamespaceSelector, VMServiceScrape
 from vmscrape_component.render import AgentSettings, Assets, OperatorSettings, render_endpoint_job
 from vmscrape_component.render.scrape import label_selector_string
 
 
-def scrape(spec: dict[str, Any], *, name: str = "s", namespace: str = "ns") -> dict[str, Any]:
-    return {"metadata": {"name": name, "namespace": namespace}, "spec": spec}
+def scrape(spec: dict[str, Any], *, name: str = "s", namespace: str = "ns") -> VMServiceScrape:
+    return VMServiceScrape.from_manifest(
+        {
+            "apiVersion": API_VERSION,
+            "kind": "VMServiceScrape",
+            "metadata": {"name": name, "namespace": namespace},
+            "spec": spec,
+        }
+    )
 
 
 def rules(job: dict[str, Any]) -> list[dict[str, Any]]:
@@ -107,13 +115,15 @@ def test_selector_expressions_become_keep_and_drop_rules_in_order() -> None:
 
 
 def test_kubernetes_selector_string_sorts_requirements_and_values() -> None:
-    selector = {
-        "matchLabels": {"z": "1"},
-        "matchExpressions": [
-            {"key": "a", "operator": "In", "values": ["y", "x"]},
-            {"key": "m", "operator": "DoesNotExist"},
-        ],
-    }
+    selector = LabelSelector.parse(
+        {
+            "matchLabels": {"z": "1"},
+            "matchExpressions": [
+                {"key": "a", "operator": "In", "values": ["y", "x"]},
+                {"key": "m", "operator": "DoesNotExist"},
+            ],
+        }
+    )
     assert label_selector_string(selector) == "a in (x,y),!m,z=1"
 
 
@@ -190,6 +200,16 @@ def test_enforced_namespace_label_is_last_and_drops_conflicting_metric_rules() -
     ]
 
 
+def test_namespace_selector_resolution() -> None:
+    assert resolve_namespaces(NamespaceSelector.own(), "own") == ["own"]
+    assert resolve_namespaces(None, "own") == ["own"]
+    # The models refuse `any` with `matchNames`; the operator lets `any` win, and so does the renderer.
+    both = NamespaceSelector.model_construct(any_=True, match_names=["x"])
+    assert resolve_namespaces(both, "own") == []
+    assert resolve_namespaces(NamespaceSelector.names("a", "b"), "own") == ["a", "b"]
+    assert resolve_namespaces(NamespaceSelector.any(), "own", ignore_selectors=True) == ["own"]
+
+
 def test_watch_namespace_mode_ignores_namespace_selectors() -> None:
     agent = AgentSettings.from_spec({}, operator=OperatorSettings(watch_namespaces=("ns",)))
     job = render_endpoint_job(scrape({"namespaceSelector": {"any": True}, "endpoints": [{}]}), 0, agent)
@@ -219,24 +239,22 @@ def test_relabel_config_spellings_and_key_order() -> None:
                 "regex": ["x", "y"],
                 "if": ['{a="1"}'],
                 "action": "replace",
-                "labels": {"z": "1", "a": "2"},
                 "modulus": 0,
-            }
+            },
+            {"action": "graphite", "match": "*.m", "labels": {"z": "1", "a": "2"}},
         ]
     }
-    (rule,) = [
-        r for r in rules(render_endpoint_job(scrape({"endpoints": [ep]}), 0)) if r.get("action") == "replace"
-    ]
-    assert list(rule) == ["source_labels", "target_label", "regex", "action", "if", "labels"]
-    assert rule["regex"] == ["x", "y"] and rule["if"] == '{a="1"}' and list(rule["labels"]) == ["a", "z"]
+    replace, graphite = [
+        r for r in rules(render_endpoint_job(scrape({"endpoints": [ep]}), 0)) if r.get("action")
+    ][-2:]
+    assert list(replace) == ["source_labels", "target_label", "regex", "action", "if"]
+    assert replace["regex"] == ["x", "y"] and replace["if"] == '{a="1"}'
+    assert list(graphite) == ["action", "match", "labels"] and list(graphite["labels"]) == ["a", "z"]
 
 
 def test_an_empty_regex_is_written_not_dropped() -> None:
     # StringOrArray reads "" as [""]; generateRelabelConfig writes regex whenever the list is non-empty.
-    ep = {
-        "port": "m",
-        "relabelConfigs": [{"targetLabel": "x", "regex": ""}, {"targetLabel": "y", "regex": []}],
-    }
+    ep = {"port": "m", "relabelConfigs": [{"targetLabel": "x", "regex": ""}, {"targetLabel": "y"}]}
     rules_ = rules(render_endpoint_job(scrape({"endpoints": [ep]}), 0))
     assert {"target_label": "x", "regex": ""} in rules_
     assert {"target_label": "y"} in rules_

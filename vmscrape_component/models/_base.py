@@ -142,14 +142,17 @@ class KubernetesObject(VMModel):
         return f"{self.namespace or ''}/{self.name}"
 
     @classmethod
-    def from_manifest(cls, obj: Mapping[str, Any], *, default_namespace: str = "default") -> Self:
-        """Read a Kubernetes manifest (a mapping as YAML gives it) and validate it whole.
+    def from_manifest(cls, obj: Mapping[str, Any] | Self, *, default_namespace: str = "default") -> Self:
+        """Read a Kubernetes manifest (a mapping as YAML gives it) and validate it whole; a model of this
+        class is already valid and is returned as it is.
 
         Checks ``apiVersion`` and ``kind``, reads ``metadata.name``/``namespace``/``labels``/``annotations``
         (other metadata the API server sets, such as ``uid`` or ``managedFields``, is ignored) and
         ``spec``; ``status`` is ignored. Raises :class:`VMScrapeError` with every problem, named
         ``"<Kind> <namespace>/<name>"`` with paths from the manifest's root (``spec.…``, ``metadata.…``).
         """
+        if isinstance(obj, cls):
+            return obj
         if not isinstance(obj, Mapping):
             raise VMScrapeError(
                 [

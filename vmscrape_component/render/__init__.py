@@ -1,10 +1,12 @@
-"""Pure rendering: manifests in, vmagent scrape configuration out. Nothing here imports pulumi."""
+"""Pure rendering: validated models in (manifests are validated on the way in), vmagent scrape configuration
+out. Nothing here imports pulumi."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..models import VMAgent, VMServiceScrape
 from ._gc import gc_paused
 from .agent import AgentConfig, render_agent_config
 from .assets import OPERATOR_TLS_MOUNT_DIR, Assets, MissingReference
@@ -27,24 +29,17 @@ __all__ = [
     "render_scrape_jobs",
 ]
 
-#: Stands in for "no VMAgent given": default settings, no external label, every scrape used.
-_ANONYMOUS_AGENT: Mapping[str, Any] = {"metadata": {"name": ""}, "spec": {"externalLabelName": ""}}
-
-
-def _manifest(obj: Any) -> Mapping[str, Any]:
-    return obj.manifest() if hasattr(obj, "manifest") else obj
-
 
 def render_config(
-    scrapes: Iterable[Any],
-    agent: Any | None = None,
+    scrapes: Iterable[VMServiceScrape | Mapping[str, Any]],
+    agent: VMAgent | Mapping[str, Any] | None = None,
     *,
     assets: Assets | None = None,
     operator: OperatorSettings | None = None,
     namespaces: Mapping[str, Mapping[str, str]] | None = None,
     preselected: bool = False,
 ) -> AgentConfig:
-    """The whole vmagent config for ``scrapes`` (models or manifests).
+    """The whole vmagent config for ``scrapes`` (models, or manifests, which are validated first).
 
     With ``agent`` (a VMAgent model or manifest), the agent's selectors pick the scrapes and its settings
     apply, as in the operator. Without one, every scrape is rendered with default agent settings and the
@@ -52,14 +47,10 @@ def render_config(
     (skip its selectors, keep its settings).
     """
     with gc_paused():
-        manifests = [_manifest(s) for s in scrapes]
-    if agent is None:
-        return render_agent_config(
-            _ANONYMOUS_AGENT, manifests, assets=assets, operator=operator, preselected=True
-        )
+        models = [VMServiceScrape.from_manifest(s) for s in scrapes]
     return render_agent_config(
-        _manifest(agent),
-        manifests,
+        None if agent is None else VMAgent.from_manifest(agent),
+        models,
         namespaces=namespaces,
         assets=assets,
         operator=operator,
@@ -69,4 +60,4 @@ def render_config(
 
 def config_yaml(config: AgentConfig) -> str:
     """The config as vmagent reads it: ``global:`` then ``scrape_configs:``, deterministic block YAML."""
-    return dump_yaml(config.as_dict())
+    return dump_yaml(config.emitted_tree())

@@ -9,49 +9,76 @@ reported in :attr:`AgentConfig.skipped`, as the operator leaves it out and marks
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
-from ..grammar import object_key
+from ..models import Endpoint, VMAgent, VMAgentSpec, VMServiceScrape
 from ..select import select_service_scrapes
 from ._gc import gc_paused
 from .assets import Assets, MissingReference
-from .scrape import Job, Shared, render_scrape_jobs
+from .scrape import Job, Shared, build_scrape_jobs, unshared
 from .settings import AgentSettings, OperatorSettings
 
 DEFAULT_SCRAPE_INTERVAL = "30s"
 
 
-@dataclass
 class AgentConfig:
     """The rendered config and what happened on the way.
 
-    Jobs share the parts they have in common (a relabel rule, a discovery block) as one object: copy a
-    job (``copy.deepcopy``) before changing it in place.
+    :attr:`jobs` are the caller's to change: no part of one job is shared with another job, with
+    :attr:`global_` or with a later render. (The renderer builds the parts jobs have in common once and
+    the emitter writes each once; :func:`~vmscrape_component.render.config_yaml` uses that directly, and
+    copies are made only when :attr:`jobs` is first read.)
     """
 
-    global_: dict[str, Any]
-    jobs: list[Job]
-    #: ``namespace/name`` → why the operator would leave that selected scrape out.
-    skipped: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("_built", "_jobs", "global_", "skipped")
+
+    def __init__(
+        self, global_: dict[str, Any], jobs: list[Job], skipped: dict[str, str] | None = None
+    ) -> None:
+        #: The ``global`` section: default interval, external labels, limits, global relabelings.
+        self.global_ = global_
+        #: ``namespace/name`` → why the operator would leave that selected scrape out.
+        self.skipped: dict[str, str] = {} if skipped is None else skipped
+        # As built: may share rule objects between jobs; never handed out.
+        self._built = jobs
+        self._jobs: list[Job] | None = None
+
+    @property
+    def jobs(self) -> list[Job]:
+        """The scrape jobs, in the operator's order (``scrape_configs``)."""
+        if self._jobs is None:
+            self._jobs = unshared(self._built)
+        return self._jobs
+
+    @jobs.setter
+    def jobs(self, jobs: list[Job]) -> None:
+        self._built = self._jobs = jobs
 
     def as_dict(self) -> dict[str, Any]:
+        """``{"global": ..., "scrape_configs": [...]}``, as vmagent reads it."""
         return {"global": self.global_, "scrape_configs": self.jobs}
 
+    def emitted_tree(self) -> dict[str, Any]:
+        """What :func:`~vmscrape_component.render.config_yaml` writes: :meth:`as_dict`, without copying the
+        jobs when they were never handed out (shared parts let the emitter write each only once)."""
+        jobs = self._built if self._jobs is None else self._jobs
+        return {"global": self.global_, "scrape_configs": jobs}
 
-def external_labels(agent: Mapping[str, Any]) -> dict[str, str]:
+
+def external_labels(agent: VMAgent | None) -> dict[str, str]:
     """The agent's external labels, sorted, with ``prometheus: <ns>/<name>`` unless renamed or disabled."""
-    spec = agent.get("spec") or {}
-    meta = agent.get("metadata") or {}
+    if agent is None:
+        return {}
+    spec = agent.spec
     labels: dict[str, str] = {}
-    name = spec.get("externalLabelName")
+    name = spec.external_label_name
     if name is None:
-        name = spec.get("vmAgentExternalLabelName")
+        name = spec.vm_agent_external_label_name
     if name is None:
         name = "prometheus"
     if name:
-        labels[name] = f"{meta.get('namespace') or 'default'}/{meta.get('name') or ''}"
-    labels.update(spec.get("externalLabels") or {})
+        labels[name] = f"{agent.namespace or 'default'}/{agent.name}"
+    labels.update(spec.external_labels or {})
     return {k: labels[k] for k in sorted(labels)}
 
 
@@ -74,98 +101,102 @@ def _global_relabel(rc: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def render_global(agent: Mapping[str, Any]) -> dict[str, Any]:
-    spec = agent.get("spec") or {}
+def render_global(agent: VMAgent | None) -> dict[str, Any]:
+    """The ``global`` section the operator writes for ``agent`` (``None``: no agent, no external label)."""
+    spec = agent.spec if agent is not None else VMAgentSpec()
     section: dict[str, Any] = {
-        "scrape_interval": spec.get("scrapeInterval") or DEFAULT_SCRAPE_INTERVAL,
+        "scrape_interval": spec.scrape_interval or DEFAULT_SCRAPE_INTERVAL,
         "external_labels": external_labels(agent),
     }
-    if (spec.get("sampleLimit") or 0) > 0:
-        section["sample_limit"] = spec["sampleLimit"]
-    if spec.get("scrapeTimeout"):
-        section["scrape_timeout"] = spec["scrapeTimeout"]
-    if spec.get("globalScrapeMetricRelabelConfigs"):
+    if (spec.sample_limit or 0) > 0:
+        section["sample_limit"] = spec.sample_limit
+    if spec.scrape_timeout:
+        section["scrape_timeout"] = spec.scrape_timeout
+    # Not modelled (kept as given in the spec's extra keys): copied in the operator's struct spelling.
+    extra = spec.model_extra or {}
+    if extra.get("globalScrapeMetricRelabelConfigs"):
         section["metric_relabel_configs"] = [
-            _global_relabel(rc) for rc in spec["globalScrapeMetricRelabelConfigs"]
+            _global_relabel(rc) for rc in extra["globalScrapeMetricRelabelConfigs"]
         ]
-    if spec.get("globalScrapeRelabelConfigs"):
-        section["relabel_configs"] = [_global_relabel(rc) for rc in spec["globalScrapeRelabelConfigs"]]
+    if extra.get("globalScrapeRelabelConfigs"):
+        section["relabel_configs"] = [_global_relabel(rc) for rc in extra["globalScrapeRelabelConfigs"]]
     return section
 
 
-_FS_FIELDS = (
-    (("bearerTokenFile",), "bearerTokenFile"),
-    (("basicAuth", "password_file"), "basicAuth.passwordFile"),
-    (("oauth2", "client_secret_file"), "oauth2.clientSecretFile"),
-    (("authorization", "credentialsFile"), "authorization.credentialsFile"),
-    (("tlsConfig", "caFile"), "tlsConfig.caFile"),
-    (("tlsConfig", "certFile"), "tlsConfig.certFile"),
-    (("tlsConfig", "keyFile"), "tlsConfig.keyFile"),
-)
-
-
-def _dig(obj: Mapping[str, Any] | None, path: tuple[str, ...]) -> Any:
-    for key in path:
-        if not isinstance(obj, Mapping):
-            return None
-        obj = obj.get(key)
-    return obj
-
-
-def forbidden_file_access(endpoint: Mapping[str, Any]) -> list[str]:
+def forbidden_file_access(endpoint: Endpoint) -> list[str]:
     """Fields that read files on the agent's disk, which ``arbitraryFSAccessThroughSMs.deny`` forbids."""
-    found = [label for path, label in _FS_FIELDS if _dig(endpoint, path)]
-    proxy = _dig(endpoint, ("vm_scrape_params", "proxy_client_config"))
-    if proxy:
-        for path, label in (
-            (("bearer_token_file",), "bearer_token_file"),
-            (("basic_auth", "password_file"), "basic_auth.passwordFile"),
-            (("oauth2", "client_secret_file"), "oauth2.clientSecretFile"),
-            (("authorization", "credentialsFile"), "authorization.credentialsFile"),
-            (("tls_config", "caFile"), "tls_config.caFile"),
-            (("tls_config", "certFile"), "tls_config.certFile"),
-            (("tls_config", "keyFile"), "tls_config.keyFile"),
-        ):
-            if _dig(proxy, path):
-                found.append(label)
+    ep, tls = endpoint, endpoint.tls_config
+    found = [
+        label
+        for label, value in (
+            ("bearerTokenFile", ep.bearer_token_file),
+            ("basicAuth.passwordFile", ep.basic_auth and ep.basic_auth.password_file),
+            ("oauth2.clientSecretFile", ep.oauth2 and ep.oauth2.client_secret_file),
+            ("authorization.credentialsFile", ep.authorization and ep.authorization.credentials_file),
+            ("tlsConfig.caFile", tls and tls.ca_file),
+            ("tlsConfig.certFile", tls and tls.cert_file),
+            ("tlsConfig.keyFile", tls and tls.key_file),
+        )
+        if value
+    ]
+    proxy = ep.vm_scrape_params.proxy_client_config if ep.vm_scrape_params is not None else None
+    if proxy is not None:
+        ptls = proxy.tls_config
+        found += [
+            label
+            for label, value in (
+                ("bearer_token_file", proxy.bearer_token_file),
+                ("basic_auth.passwordFile", proxy.basic_auth and proxy.basic_auth.password_file),
+                ("oauth2.clientSecretFile", proxy.oauth2 and proxy.oauth2.client_secret_file),
+                (
+                    "authorization.credentialsFile",
+                    proxy.authorization and proxy.authorization.credentials_file,
+                ),
+                ("tls_config.caFile", ptls and ptls.ca_file),
+                ("tls_config.certFile", ptls and ptls.cert_file),
+                ("tls_config.keyFile", ptls and ptls.key_file),
+            )
+            if value
+        ]
     return found
 
 
-def _rejection(scrape: Mapping[str, Any], agent_spec: Mapping[str, Any]) -> str | None:
-    spec = scrape.get("spec") or {}
-    if (agent_spec.get("arbitraryFSAccessThroughSMs") or {}).get("deny"):
-        for endpoint in spec.get("endpoints") or ():
+def _rejection(scrape: VMServiceScrape, agent_spec: VMAgentSpec) -> str | None:
+    fs_access = agent_spec.arbitrary_fs_access_through_sms
+    if fs_access is not None and fs_access.deny:
+        for endpoint in scrape.spec.endpoints:
             props = forbidden_file_access(endpoint)
             if props:
                 return f"{', '.join(props)} are prohibited: the agent sets arbitraryFSAccessThroughSMs.deny"
-    name = spec.get("scrapeClass")
-    if name is not None and name not in {c.get("name") for c in agent_spec.get("scrapeClasses") or ()}:
+    name = scrape.spec.scrape_class
+    if name is not None and name not in {c.name for c in agent_spec.scrape_classes or ()}:
         return f"scrape class {name!r} is not defined by the agent"
     return None
 
 
 def render_agent_config(
-    agent: Mapping[str, Any],
-    scrapes: Iterable[Mapping[str, Any]],
+    agent: VMAgent | None,
+    scrapes: Iterable[VMServiceScrape],
     *,
     namespaces: Mapping[str, Mapping[str, str]] | None = None,
     assets: Assets | None = None,
     operator: OperatorSettings | None = None,
     preselected: bool = False,
 ) -> AgentConfig:
-    """The vmagent config the operator writes for ``agent`` (a VMAgent manifest).
+    """The vmagent config the operator writes for ``agent``.
 
-    ``scrapes``: VMServiceScrape manifests in the cluster; the agent's selectors pick among them unless
-    ``preselected`` (then all are used, still in the operator's order). ``namespaces``: namespace labels,
-    for label-based namespace selectors. ``assets``: known Secrets/ConfigMaps.
+    ``scrapes``: the VMServiceScrapes in the cluster; the agent's selectors pick among them unless
+    ``preselected`` (then all are used, still in the operator's order). ``agent=None``: no agent — default
+    settings, no external label, every scrape used. ``namespaces``: namespace labels, for label-based
+    namespace selectors. ``assets``: known Secrets/ConfigMaps.
     """
     with gc_paused():
         return _render_agent_config(agent, scrapes, namespaces, assets, operator, preselected)
 
 
 def _render_agent_config(
-    agent: Mapping[str, Any],
-    scrapes: Iterable[Mapping[str, Any]],
+    agent: VMAgent | None,
+    scrapes: Iterable[VMServiceScrape],
     namespaces: Mapping[str, Mapping[str, str]] | None,
     assets: Assets | None,
     operator: OperatorSettings | None,
@@ -173,30 +204,35 @@ def _render_agent_config(
 ) -> AgentConfig:
     operator = operator or OperatorSettings()
     assets = assets or Assets()
-    meta = agent.get("metadata") or {}
-    spec = agent.get("spec") or {}
-    settings = AgentSettings.from_spec(spec, namespace=meta.get("namespace") or "default", operator=operator)
+    spec = agent.spec if agent is not None else VMAgentSpec()
+    namespace = (agent.namespace if agent is not None else None) or "default"
+    settings = AgentSettings.from_spec(spec, namespace=namespace, operator=operator)
     scrapes = list(scrapes)
-    if preselected:
-        chosen = sorted(scrapes, key=object_key)
+    if preselected or agent is None:
+        chosen = sorted(scrapes, key=_key)
     else:
         chosen = select_service_scrapes(agent, scrapes, namespaces, operator)
 
-    config = AgentConfig(global_=render_global(agent), jobs=[])
+    jobs: list[Job] = []
+    skipped: dict[str, str] = {}
     seen: set[str] = set()
     shared: Shared = {}
     for scrape in chosen:
         key = object_key(scrape)
         if key in seen:
-            config.skipped[key] = "duplicate namespace/name"
+            skipped[key] = "duplicate namespace/name"
             continue
         seen.add(key)
         why = _rejection(scrape, spec)
         if why:
-            config.skipped[key] = why
+            skipped[key] = why
             continue
         try:
-            config.jobs.extend(render_scrape_jobs(scrape, settings, assets, shared=shared))
+            jobs.extend(build_scrape_jobs(scrape, settings, assets, shared))
         except MissingReference as exc:
-            config.skipped[key] = str(exc)
-    return config
+            skipped[key] = str(exc)
+    return AgentConfig(render_global(agent), jobs, skipped)
+
+
+def _key(scrape: VMServiceScrape) -> str:
+    return f"{scrape.namespace or 'default'}/{scrape.name}"

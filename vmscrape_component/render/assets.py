@@ -18,7 +18,7 @@ import posixpath
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..errors import Problem, VMScrapeError
+from ..models import ConfigMapKeySelector, SecretKeySelector, SecretOrConfigMap
 
 OPERATOR_TLS_MOUNT_DIR = "/etc/vmagent-tls/certs"
 
@@ -97,9 +97,9 @@ class Assets:
 
     # -- values inlined into the config ---------------------------------------------------------------
 
-    def secret_value(self, namespace: str, selector: Mapping[str, Any]) -> str:
-        """The value of ``selector`` (a SecretKeySelector) in ``namespace``, or its placeholder."""
-        name, key = selector.get("name") or "", selector.get("key") or ""
+    def secret_value(self, namespace: str, selector: SecretKeySelector) -> str:
+        """The value of ``selector`` in ``namespace``, or its placeholder."""
+        name, key = selector.name or "", selector.key
         value = self._lookup(self._secrets, "Secret", namespace, name, key)
         if value is None or not self.reveal:
             return f"<secret {namespace}/{name} {key}>"
@@ -115,22 +115,25 @@ class Assets:
             )
         return value
 
-    def config_map_value(self, namespace: str, selector: Mapping[str, Any]) -> str:
-        name, key = selector.get("name") or "", selector.get("key") or ""
+    def config_map_value(self, namespace: str, selector: ConfigMapKeySelector) -> str:
+        name, key = selector.name or "", selector.key
         value = self._lookup(self._config_maps, "ConfigMap", namespace, name, key)
         # ConfigMaps hold no secrets: their values are shown when known.
         return f"<configmap {namespace}/{name} {key}>" if value is None else value
 
-    def secret_or_config_map_value(self, namespace: str, ref: Mapping[str, Any]) -> str:
-        if ref.get("secret") is not None:
-            return self.secret_value(namespace, ref["secret"])
-        return self.config_map_value(namespace, ref["configMap"])
+    def secret_or_config_map_value(self, namespace: str, ref: SecretOrConfigMap) -> str:
+        if ref.secret is not None:
+            return self.secret_value(namespace, ref.secret)
+        assert ref.config_map is not None  # callers check ref.is_set
+        return self.config_map_value(namespace, ref.config_map)
 
     # -- values mounted as files ----------------------------------------------------------------------
 
-    def tls_file(self, namespace: str, ref: Mapping[str, Any], *, config_map: bool = False) -> str:
+    def tls_file(
+        self, namespace: str, ref: SecretKeySelector | ConfigMapKeySelector, *, config_map: bool = False
+    ) -> str:
         """Path of the mounted file holding a TLS asset (operator naming: ``<ns>_<name>_<key>``)."""
-        name, key = ref.get("name") or "", ref.get("key") or ""
+        name, key = ref.name or "", ref.key
         table, kind = (self._config_maps, "ConfigMap") if config_map else (self._secrets, "Secret")
         value = self._lookup(table, kind, namespace, name, key)
         file_name = f"{namespace}_{'configmap_' if config_map else ''}{name}_{key}"

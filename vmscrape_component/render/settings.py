@@ -11,6 +11,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..models import APIServerConfig, RelabelConfig, ScrapeClass, VMAgentSpec
+
 
 @dataclass(frozen=True)
 class OperatorSettings:
@@ -34,22 +36,22 @@ class OperatorSettings:
 
 @dataclass(frozen=True)
 class AgentSettings:
-    """What a VMAgent contributes to every service-scrape job it renders (manifest spelling in, Python out).
+    """What a VMAgent contributes to every service-scrape job it renders, as validated models.
 
-    Build it with :meth:`from_spec` from a VMAgent ``spec`` mapping; the default instance is an agent
-    with no such settings.
+    Build it with :meth:`from_spec` from a VMAgent's spec (a :class:`~vmscrape_component.models.VMAgentSpec`
+    or its manifest mapping); the default instance is an agent with no such settings.
     """
 
     namespace: str = "default"
-    scrape_classes: tuple[Mapping[str, Any], ...] = ()
+    scrape_classes: tuple[ScrapeClass, ...] = ()
     min_scrape_interval: str | None = None
     max_scrape_interval: str | None = None
-    relabel_template: tuple[Mapping[str, Any], ...] = ()
+    relabel_template: tuple[RelabelConfig, ...] = ()
     enforced_namespace_label: str = ""
     override_honor_labels: bool = False
     override_honor_timestamps: bool = False
     enable_kubernetes_api_selectors: bool = False
-    api_server_config: Mapping[str, Any] | None = None
+    api_server_config: APIServerConfig | None = None
     #: Namespace selectors of scrapes are ignored (each scrape discovers only in its own namespace).
     #: The operator (v0.74.1) does this only when it watches specific namespaces and the agent owns
     #: its service account; the VMAgent field ``ignoreNamespaceSelectors`` itself is not read by it.
@@ -59,25 +61,26 @@ class AgentSettings:
     @classmethod
     def from_spec(
         cls,
-        spec: Mapping[str, Any] | None,
+        spec: VMAgentSpec | Mapping[str, Any] | None,
         *,
         namespace: str = "default",
         operator: OperatorSettings | None = None,
     ) -> AgentSettings:
-        spec = spec or {}
+        """The settings of an agent in ``namespace`` with this spec (a manifest's ``spec`` is validated)."""
+        typed = VMAgentSpec.parse(spec or {}, object="VMAgent")
         operator = operator or OperatorSettings()
-        owns_service_account = not spec.get("serviceAccountName")
+        owns_service_account = not typed.service_account_name
         return cls(
             namespace=namespace,
-            scrape_classes=tuple(spec.get("scrapeClasses") or ()),
-            min_scrape_interval=spec.get("minScrapeInterval"),
-            max_scrape_interval=spec.get("maxScrapeInterval"),
-            relabel_template=tuple(spec.get("serviceScrapeRelabelTemplate") or ()),
-            enforced_namespace_label=spec.get("enforcedNamespaceLabel") or "",
-            override_honor_labels=bool(spec.get("overrideHonorLabels")),
-            override_honor_timestamps=bool(spec.get("overrideHonorTimestamps")),
-            enable_kubernetes_api_selectors=bool(spec.get("enableKubernetesAPISelectors")),
-            api_server_config=spec.get("apiServerConfig"),
+            scrape_classes=tuple(typed.scrape_classes or ()),
+            min_scrape_interval=typed.min_scrape_interval,
+            max_scrape_interval=typed.max_scrape_interval,
+            relabel_template=tuple(typed.service_scrape_relabel_template or ()),
+            enforced_namespace_label=typed.enforced_namespace_label or "",
+            override_honor_labels=bool(typed.override_honor_labels),
+            override_honor_timestamps=bool(typed.override_honor_timestamps),
+            enable_kubernetes_api_selectors=bool(typed.enable_kubernetes_api_selectors),
+            api_server_config=typed.api_server_config,
             ignore_namespace_selectors=bool(operator.watch_namespaces) and owns_service_account,
             operator=operator,
         )

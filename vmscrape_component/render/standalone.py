@@ -21,6 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..models import ConfigMapKeySelector, SecretKeySelector, VMAgent, VMServiceScrape
 from .agent import AgentConfig, render_agent_config
 from .assets import Assets
 from .scrape import Job
@@ -73,16 +74,18 @@ class MountedAssets(Assets):
         #: Every Secret key a job reads from a file (TLS files here; credentials once jobs are rewritten).
         self.files: set[SecretFile] = set()
 
-    def secret_value(self, namespace: str, selector: Mapping[str, Any]) -> str:
-        ref = SecretFile(namespace, selector.get("name") or "", selector.get("key") or "")
+    def secret_value(self, namespace: str, selector: SecretKeySelector) -> str:
+        ref = SecretFile(namespace, selector.name or "", selector.key)
         marker = _Mounted(posixpath.join(self.tls_mount_dir, ref.file_name))
         marker.ref = ref
         return marker
 
-    def tls_file(self, namespace: str, ref: Mapping[str, Any], *, config_map: bool = False) -> str:
+    def tls_file(
+        self, namespace: str, ref: SecretKeySelector | ConfigMapKeySelector, *, config_map: bool = False
+    ) -> str:
         path = super().tls_file(namespace, ref, config_map=config_map)
         if not config_map:
-            self.files.add(SecretFile(namespace, ref.get("name") or "", ref.get("key") or ""))
+            self.files.add(SecretFile(namespace, ref.name or "", ref.key))
         return path
 
 
@@ -214,17 +217,24 @@ def gzipped_size(text: str) -> int:
 
 
 def render_standalone(
-    agent: Mapping[str, Any],
-    scrapes: Iterable[Mapping[str, Any]],
+    agent: VMAgent | Mapping[str, Any],
+    scrapes: Iterable[VMServiceScrape | Mapping[str, Any]],
     *,
     namespaces: Mapping[str, Mapping[str, str]] | None = None,
     operator: OperatorSettings | None = None,
     mount_dir: str = STANDALONE_MOUNT_DIR,
     objects: Iterable[Mapping[str, Any]] = (),
 ) -> StandaloneConfig:
-    """The config ``agent`` (a VMAgent manifest) would get from the operator, rewritten to run without it."""
+    """The config ``agent`` would get from the operator, rewritten to run without it (models or manifests,
+    which are validated first)."""
     assets = MountedAssets(objects, mount_dir=mount_dir)
-    config = render_agent_config(agent, scrapes, namespaces=namespaces, assets=assets, operator=operator)
+    config = render_agent_config(
+        VMAgent.from_manifest(agent),
+        [VMServiceScrape.from_manifest(s) for s in scrapes],
+        namespaces=namespaces,
+        assets=assets,
+        operator=operator,
+    )
     inline: set[SecretFile] = set()
     config.jobs = [_as_files(job, inline, assets.files) for job in config.jobs]
     text = dump(config.as_dict())

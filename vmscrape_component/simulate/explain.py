@@ -1,9 +1,10 @@
 """Preview a rollout: which scrapes an agent takes, and which targets each rendered job would scrape in a
 given cluster snapshot — kept with their final labels and URL, or dropped with the rule that dropped them.
 
-Pure: manifests and a :class:`~vmscrape_component.simulate.discovery.Snapshot` in, an :class:`Explanation`
-out. The selection comes from :mod:`vmscrape_component.select`, the jobs from
-:func:`vmscrape_component.render.render_config`, the targets from :mod:`.discovery` and :mod:`.targets`.
+Pure: models (or manifests, validated on the way in) and a
+:class:`~vmscrape_component.simulate.discovery.Snapshot` in, an :class:`Explanation` out. The selection
+comes from :mod:`vmscrape_component.select`, the jobs from :func:`vmscrape_component.render.render_config`,
+the targets from :mod:`.discovery` and :mod:`.targets`.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..grammar import object_key
+from ..models import VMAgent, VMServiceScrape
 from ..render import Assets, OperatorSettings, render_config
 from ..select import Selection, explain_selection
 from .discovery import DiscoveredTarget, Snapshot, discover
@@ -52,8 +53,8 @@ class Explanation:
     jobs: list[JobExplanation]
 
 
-def _manifest(obj: Any) -> Mapping[str, Any]:
-    return obj.manifest() if hasattr(obj, "manifest") else obj
+def _scrape_key(scrape: VMServiceScrape) -> str:
+    return f"{scrape.namespace or 'default'}/{scrape.name}"
 
 
 def explain(
@@ -70,22 +71,18 @@ def explain(
     ``namespaces`` (namespace labels, for namespace selectors) defaults to the snapshot's Namespaces;
     given ones take precedence.
     """
-    manifests = sorted((_manifest(s) for s in scrapes), key=object_key)
+    models = sorted((VMServiceScrape.from_manifest(s) for s in scrapes), key=_scrape_key)
     ns_labels = {**snapshot.namespace_labels(), **(namespaces or {})}
-    agent_manifest = _manifest(agent) if agent is not None else None
-    if agent_manifest is not None:
-        selection = [explain_selection(agent_manifest, s, ns_labels, operator) for s in manifests]
-        agent_key = "{}/{}".format(
-            (agent_manifest.get("metadata") or {}).get("namespace") or "default",
-            (agent_manifest.get("metadata") or {}).get("name") or "",
-        )
+    agent_model = VMAgent.from_manifest(agent) if agent is not None else None
+    if agent_model is not None:
+        selection = [explain_selection(agent_model, s, ns_labels, operator) for s in models]
+        agent_key: str | None = f"{agent_model.namespace or 'default'}/{agent_model.name}"
     else:
         agent_key = None
         selection = [
-            Selection("", object_key(s), True, "no VMAgent given: every scrape is rendered")
-            for s in manifests
+            Selection("", _scrape_key(s), True, "no VMAgent given: every scrape is rendered") for s in models
         ]
-    config = render_config(manifests, agent_manifest, assets=assets, operator=operator, namespaces=ns_labels)
+    config = render_config(models, agent_model, assets=assets, operator=operator, namespaces=ns_labels)
     jobs = explain_jobs(config.as_dict(), snapshot)
     return Explanation(agent_key, selection, dict(config.skipped), jobs)
 
