@@ -20,6 +20,7 @@ from tests.support.reference import (
     ROOT,
     SERVICE_CASES,
     VMAGENT_REJECTS_CASE,
+    case_models,
 )
 from tests.support.vmagent import dry_run
 from vmscrape_component.manifests import load_manifests
@@ -69,7 +70,8 @@ def test_vmagent_accepts_real_manifest(path: Path, vmagent: str, tmp_path: Path)
 def test_vmagent_accepts_operator_case(path: Path, vmagent: str, tmp_path: Path) -> None:
     case: dict[str, Any] = yaml.safe_load(path.read_text())
     assets = Assets(case.get("objects") or [], reveal=True, tls_mount_dir=str(tmp_path))
-    config = config_yaml(render_config([case["scrape"]], case["vmagent"], assets=assets, preselected=True))
+    agent, scrape = case_models(case)
+    config = config_yaml(render_config([scrape], agent, assets=assets, preselected=True))
     refusal = VMAGENT_REJECTS_CASE.get(path.stem)
     if refusal is None:
         _accepts(vmagent, config, tmp_path, assets)

@@ -25,6 +25,7 @@ from tests.support.reference import (
     ROOT,
     SERVICE_CASES,
     VMAGENT_REJECTS_CASE,
+    case_models,
 )
 from tests.support.vmagent import cache_dir, dry_run
 from vmscrape_component.manifests import load_manifests
@@ -169,7 +170,12 @@ def _config(kind: str, path: Any) -> dict[str, Any]:
             "metadata": {"name": "n", "namespace": "apps"},
             "spec": {"endpoints": [{"port": "http", "basicAuth": basic}]},
         }
-        agent = {"metadata": {"name": "a", "namespace": "apps"}, "spec": {"selectAllByDefault": True}}
+        agent = {
+            "apiVersion": "operator.victoriametrics.com/v1beta1",
+            "kind": "VMAgent",
+            "metadata": {"name": "a", "namespace": "apps"},
+            "spec": {"selectAllByDefault": True},
+        }
         return yaml.safe_load(render_standalone(agent, [scrape]).text)
     if kind == "example":
         return render_config(scrape_manifests(run_program(path))).as_dict()
@@ -178,7 +184,8 @@ def _config(kind: str, path: Any) -> dict[str, Any]:
         return render_config(found.scrapes, assets=Assets(found.assets)).as_dict()
     case = yaml.safe_load(path.read_text())
     assets = Assets(case.get("objects") or [], reveal=True)
-    return render_config([case["scrape"]], case["vmagent"], assets=assets, preselected=True).as_dict()
+    agent, scrape = case_models(case)
+    return render_config([scrape], agent, assets=assets, preselected=True).as_dict()
 
 
 @pytest.mark.parametrize(("kind", "path"), _inputs())

@@ -67,10 +67,21 @@ def scrape_manifests(mocks: RecordingMocks) -> list[dict[str, Any]]:
             "apiVersion": r.inputs["apiVersion"],
             "kind": r.inputs["kind"],
             "metadata": r.inputs["metadata"],
-            "spec": r.inputs["spec"],
+            "spec": _whole_numbers(r.inputs["spec"]),
         }
         for r in mocks.of_type(CR_TYPE)
     ]
+
+
+def _whole_numbers(node: Any) -> Any:
+    # The mocks receive inputs through protobuf's Struct, where every number is a double: 9090 -> 9090.0.
+    if isinstance(node, dict):
+        return {k: _whole_numbers(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_whole_numbers(v) for v in node]
+    if isinstance(node, float) and node.is_integer():
+        return int(node)
+    return node
 
 
 def inputs_of(mocks: RecordingMocks, typ: str) -> list[dict[str, Any]]:

@@ -16,7 +16,12 @@ from vmscrape_component.render.standalone import (
     size_warning,
 )
 
-AGENT = {"metadata": {"name": "edge", "namespace": "monitoring"}, "spec": {"selectAllByDefault": True}}
+AGENT = {
+    "apiVersion": "operator.victoriametrics.com/v1beta1",
+    "kind": "VMAgent",
+    "metadata": {"name": "edge", "namespace": "monitoring"},
+    "spec": {"selectAllByDefault": True},
+}
 READ = ["get", "list", "watch"]
 
 
