@@ -143,6 +143,13 @@ def explain_selection(
     scrape_ns = scrape.namespace or "default"
     scrape_key = _key(scrape)
     spec = agent.spec
+    if spec.ingest_only_mode:
+        return Selection(
+            agent_key,
+            scrape_key,
+            False,
+            "the agent runs in ingestOnlyMode, which takes no scrape objects at all",
+        )
     if spec.daemon_set_mode:
         return Selection(
             agent_key,

@@ -95,3 +95,12 @@ def test_cli_needs_an_agent(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     path.write_text(yaml.safe_dump(_scrape("web", "apps")))
     assert main(["select", str(path)]) == 2
     assert "no VMAgent given" in capsys.readouterr().err
+
+
+def test_an_ingest_only_agent_takes_no_scrapes() -> None:
+    # The operator's IsServiceScrapeUnmanaged: ingestOnlyMode wins over every selector.
+    ingest = _agent("ingest", {"selectAllByDefault": True, "ingestOnlyMode": True})
+    report = selection_report([ingest], [_scrape("web", "apps")])
+    (pair,) = report.pairs
+    assert not pair.selected and "ingestOnlyMode" in pair.reason
+    assert report.unselected == ["apps/web"]
