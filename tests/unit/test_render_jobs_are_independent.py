@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from benchmarks.workload import manifests as workload
+from vmscrape_component.lint import refusal_warnings
 from vmscrape_component.models import VMServiceScrape
 from vmscrape_component.render import config_yaml, render_config, render_scrape_jobs
 
@@ -61,3 +62,14 @@ def test_jobs_of_one_scrape_share_nothing() -> None:
     jobs[0]["relabel_configs"][-1]["replacement"] = "changed"
     assert middle["replacement"] != "changed"
     assert render_scrape_jobs(scrape) != jobs
+
+
+def test_names_and_refusals_read_without_handing_jobs_out_say_what_the_jobs_say() -> None:
+    scrape = workload(1)[0]
+    # Two auth methods: vmagent refuses the job.
+    scrape["spec"]["endpoints"][0]["bearerTokenFile"] = "/etc/token"
+    scrape["spec"]["endpoints"][0]["basicAuth"] = {"password_file": "/etc/pw"}
+    config = render_config([scrape])
+    names, refusals = config.job_names, config.refusal_warnings()
+    assert names == [job["job_name"] for job in config.jobs]
+    assert refusals == refusal_warnings(config.jobs) and len(refusals) == 1

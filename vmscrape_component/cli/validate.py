@@ -9,8 +9,6 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import one_line
-from ..lint import refusal_warnings
 from ..manifests import load_manifests
 from ..render import Assets, render_config
 
@@ -37,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     config = render_config(
         found.scrapes, agent, assets=Assets(found.assets), namespaces=found.namespaces, preselected=True
     )
-    for warning in refusal_warnings(config.jobs):
-        print(one_line(f"warning: {warning}"), file=sys.stderr)
+    for warning in config.refusal_warnings():
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"ok: {len(found.scrapes)} VMServiceScrape(s), {len(found.agents)} VMAgent(s) valid")
     return 0

@@ -60,4 +60,4 @@ def render_config(
 
 def config_yaml(config: AgentConfig) -> str:
     """The config as vmagent reads it: ``global:`` then ``scrape_configs:``, deterministic block YAML."""
-    return dump_yaml(config.emitted_tree())
+    return dump_yaml(config._emitted_tree())

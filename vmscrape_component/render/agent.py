@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..lint import refusal_warnings
 from ..models import Endpoint, VMAgent, VMAgentSpec, VMServiceScrape
 from ..select import select_service_scrapes
 from ._gc import gc_paused
@@ -47,7 +48,8 @@ class AgentConfig:
     def jobs(self) -> list[Job]:
         """The scrape jobs, in the operator's order (``scrape_configs``)."""
         if self._jobs is None:
-            self._jobs = unshared(self._built)
+            with gc_paused():
+                self._jobs = unshared(self._built)
         return self._jobs
 
     @jobs.setter
@@ -58,11 +60,22 @@ class AgentConfig:
         """``{"global": ..., "scrape_configs": [...]}``, as vmagent reads it."""
         return {"global": self.global_, "scrape_configs": self.jobs}
 
-    def emitted_tree(self) -> dict[str, Any]:
-        """What :func:`~vmscrape_component.render.config_yaml` writes: :meth:`as_dict`, without copying the
-        jobs when they were never handed out (shared parts let the emitter write each only once)."""
-        jobs = self._built if self._jobs is None else self._jobs
-        return {"global": self.global_, "scrape_configs": jobs}
+    @property
+    def job_names(self) -> list[str]:
+        """The jobs' names, in order (without copying the jobs)."""
+        return [job["job_name"] for job in self._current()]
+
+    def refusal_warnings(self) -> list[str]:
+        """:func:`~vmscrape_component.lint.refusal_warnings` of the jobs (without copying them)."""
+        return refusal_warnings(self._current())
+
+    def _current(self) -> list[Job]:
+        # What the jobs are now: the copies once handed out (and maybe changed), else the build.
+        return self._built if self._jobs is None else self._jobs
+
+    def _emitted_tree(self) -> dict[str, Any]:
+        # For config_yaml only: shared parts let the emitter write each of them once.
+        return {"global": self.global_, "scrape_configs": self._current()}
 
 
 def external_labels(agent: VMAgent | None) -> dict[str, str]:

@@ -820,10 +820,14 @@ def unshared(value: Any) -> Any:
     """A copy of rendered data (dicts, lists, scalars) that shares no dict or list with anything."""
     kind = type(value)
     if kind is dict:
-        return {k: unshared(v) for k, v in value.items()}
+        # Scalars are immutable: only containers are copied (this runs once per rule of every job).
+        return {k: unshared(v) if type(v) in _CONTAINERS else v for k, v in value.items()}
     if kind is list:
-        return [unshared(v) for v in value]
+        return [unshared(v) if type(v) in _CONTAINERS else v for v in value]
     return value
+
+
+_CONTAINERS = (dict, list)
 
 
 def render_endpoint_job(
