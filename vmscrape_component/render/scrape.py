@@ -698,6 +698,8 @@ class _ScrapeJobs:
         return rules
 
     def job(self, index: int) -> Job:
+        """Endpoint ``index``'s job, key by key in the operator's order: name, discovery, scrape
+        parameters, target relabeling, sample relabeling, VictoriaMetrics parameters, auth and TLS."""
         agent, spec, namespace = self.agent, self.spec, self.namespace
         ep = spec.endpoints[index]
         if self.scrape_class is not None:
