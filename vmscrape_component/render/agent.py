@@ -16,7 +16,7 @@ from ..models import Endpoint, VMAgent, VMAgentSpec, VMServiceScrape
 from ..select import select_service_scrapes
 from ._gc import gc_paused
 from .assets import Assets, MissingReference
-from .scrape import Job, Shared, build_scrape_jobs, unshared
+from .scrape import Job, Shared, _build_scrape_jobs, unshared
 from .settings import AgentSettings, OperatorSettings
 
 DEFAULT_SCRAPE_INTERVAL = "30s"
@@ -241,7 +241,7 @@ def _render_agent_config(
             skipped[key] = why
             continue
         try:
-            jobs.extend(build_scrape_jobs(scrape, settings, assets, shared))
+            jobs.extend(_build_scrape_jobs(scrape, settings, assets, shared))
         except MissingReference as exc:
             skipped[key] = str(exc)
     return AgentConfig(render_global(agent), jobs, skipped)

@@ -857,10 +857,10 @@ def render_scrape_jobs(
 
     The jobs are the caller's to change: no part of one is shared with another job or a later render.
     """
-    return unshared(build_scrape_jobs(scrape, agent or AgentSettings(), assets or Assets(), {}))  # type: ignore[no-any-return]
+    return unshared(_build_scrape_jobs(scrape, agent or AgentSettings(), assets or Assets(), {}))  # type: ignore[no-any-return]
 
 
-def build_scrape_jobs(
+def _build_scrape_jobs(
     scrape: VMServiceScrape, agent: AgentSettings, assets: Assets, shared: Shared
 ) -> Sequence[Job]:
     """The jobs of one scrape, sharing rules and blocks through ``shared`` with every other call given the
