@@ -19,13 +19,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .models import LabelSelector, VMAgent, VMServiceScrape
+from .grammar import object_key
+from .models import LabelSelector, VMAgentModel, VMServiceScrapeModel
 from .render.settings import OperatorSettings
 
 #: A VMAgent as a model or a manifest (validated on the way in).
-AgentLike = VMAgent | Mapping[str, Any]
+AgentLike = VMAgentModel | Mapping[str, Any]
 #: A VMServiceScrape as a model or a manifest (validated on the way in).
-ScrapeLike = VMServiceScrape | Mapping[str, Any]
+ScrapeLike = VMServiceScrapeModel | Mapping[str, Any]
 
 
 def _labels(obj: Mapping[str, Any]) -> Mapping[str, str]:
@@ -34,10 +35,6 @@ def _labels(obj: Mapping[str, Any]) -> Mapping[str, str]:
 
 def _meta(obj: Mapping[str, Any], key: str, default: str = "") -> str:
     return (obj.get("metadata") or {}).get(key) or default
-
-
-def _key(obj: VMAgent | VMServiceScrape) -> str:
-    return f"{obj.namespace or 'default'}/{obj.name}"
 
 
 def selector_mismatch(selector: LabelSelector, labels: Mapping[str, str]) -> str | None:
@@ -78,7 +75,7 @@ class Selection:
 
 
 def _namespace_decision(
-    agent: VMAgent,
+    agent: VMAgentModel,
     scrape_namespace: str,
     namespaces: Mapping[str, Mapping[str, str]],
     operator: OperatorSettings,
@@ -136,12 +133,12 @@ def explain_selection(
     Either may be a model or a manifest (validated first). ``namespaces`` maps namespace names to their
     labels (needed only for label-based namespace selectors).
     """
-    agent = VMAgent.from_manifest(agent)
-    scrape = VMServiceScrape.from_manifest(scrape)
+    agent = VMAgentModel.from_manifest(agent)
+    scrape = VMServiceScrapeModel.from_manifest(scrape)
     operator = operator or OperatorSettings()
-    agent_key = _key(agent)
+    agent_key = object_key(agent)
     scrape_ns = scrape.namespace or "default"
-    scrape_key = _key(scrape)
+    scrape_key = object_key(scrape)
     spec = agent.spec
     if spec.ingest_only_mode:
         return Selection(
@@ -179,12 +176,12 @@ def select_service_scrapes(
     scrapes: Iterable[ScrapeLike],
     namespaces: Mapping[str, Mapping[str, str]] | None = None,
     operator: OperatorSettings | None = None,
-) -> list[VMServiceScrape]:
+) -> list[VMServiceScrapeModel]:
     """The scrapes ``agent`` selects, in the operator's order (sorted by ``namespace/name``)."""
-    agent = VMAgent.from_manifest(agent)
-    models = [VMServiceScrape.from_manifest(s) for s in scrapes]
+    agent = VMAgentModel.from_manifest(agent)
+    models = [VMServiceScrapeModel.from_manifest(s) for s in scrapes]
     chosen = [s for s in models if explain_selection(agent, s, namespaces, operator).selected]
-    return sorted(chosen, key=_key)
+    return sorted(chosen, key=object_key)
 
 
 def namespace_labels(objects: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, str]]:
@@ -234,8 +231,8 @@ def selection_report(
     operator: OperatorSettings | None = None,
 ) -> SelectionReport:
     """Which of ``agents`` select which of ``scrapes`` (models or manifests), and why, for every pair."""
-    agent_models = [VMAgent.from_manifest(a) for a in agents]
-    scrape_models = [VMServiceScrape.from_manifest(s) for s in scrapes]
+    agent_models = [VMAgentModel.from_manifest(a) for a in agents]
+    scrape_models = [VMServiceScrapeModel.from_manifest(s) for s in scrapes]
     pairs = [explain_selection(a, s, namespaces, operator) for s in scrape_models for a in agent_models]
     by_scrape: dict[str, list[str]] = {}
     for p in pairs:

@@ -14,7 +14,7 @@ import yaml
 
 from tests.support.reference import OPERATOR_CASES as CASES
 from tests.support.reference import case_models
-from vmscrape_component.models import VMAgent, VMServiceScrape
+from vmscrape_component.models import VMAgentModel, VMServiceScrapeModel
 from vmscrape_component.render.agent import render_agent_config
 from vmscrape_component.render.assets import Assets
 from vmscrape_component.render.scrape import render_endpoint_job
@@ -45,7 +45,13 @@ def test_service_scrape_job_matches_operator(case: dict[str, Any]) -> None:
 @pytest.mark.parametrize("case", _cases("select"))
 def test_agent_selects_the_same_scrapes(case: dict[str, Any]) -> None:
     objects = case["objects"]
-    scrapes = [o for o in objects if o["kind"] == "VMServiceScrape"]
+    # TestSelectServiceMonitors builds its scrapes without the `endpoints` the CRD requires (selection
+    # never reads them): given as empty here, so that they validate as the API server would need.
+    scrapes = [
+        {**o, "spec": {"endpoints": [], **(o.get("spec") or {})}}
+        for o in objects
+        if o["kind"] == "VMServiceScrape"
+    ]
     chosen = select_service_scrapes(case["vmagent"], scrapes, namespace_labels(objects), _operator(case))
     got = sorted(f"{s.namespace}/{s.name}" for s in chosen)
     assert got == sorted(case.get("expected_selected") or [])
@@ -55,14 +61,14 @@ def test_agent_selects_the_same_scrapes(case: dict[str, Any]) -> None:
 def test_whole_agent_config_matches_operator(case: dict[str, Any]) -> None:
     objects = case["objects"]
     config = render_agent_config(
-        VMAgent.from_manifest(case["vmagent"]),
-        [VMServiceScrape.from_manifest(o) for o in objects if o["kind"] == "VMServiceScrape"],
+        VMAgentModel.from_manifest(case["vmagent"]),
+        [VMServiceScrapeModel.from_manifest(o) for o in objects if o["kind"] == "VMServiceScrape"],
         namespaces=namespace_labels(objects),
         assets=Assets(objects, reveal=True, strict=True),
         operator=_operator(case),
     )
     expected = yaml.safe_load(case["expected_config"])
-    # Only VMServiceScrape jobs are in scope; other kinds' jobs are the operator's other builders.
+    # Only VMServiceScrapeModel jobs are in scope; other kinds' jobs are the operator's other builders.
     expected_jobs = [
         j for j in expected.get("scrape_configs") or [] if j["job_name"].startswith("serviceScrape/")
     ]

@@ -7,7 +7,7 @@ from typing import Any
 
 import pydantic
 
-from vmscrape_component.models import OAuth2, VMAgent, VMServiceScrape
+from vmscrape_component.models import OAuth2, VMAgentModel, VMServiceScrapeModel
 
 ROOT = Path(__file__).resolve().parents[2]
 #: Copies of the operator's CRDs, its unit-test cases and real-world manifests (see tests/data/README.md).
@@ -61,20 +61,22 @@ CRD_REJECTS_CASE: dict[str, str] = {
         )
     },
 }
+#: Of those, the ones refused for their VMServiceScrapes alone (their VMAgents pass the CRD schema).
+SCRAPES_REFUSED_ONLY = {stem for stem, field in CRD_REJECTS_CASE.items() if field == "spec.endpoints"}
 
 #: Stands in for an empty ``token_url`` while a case is validated (see :func:`case_models`).
 _EMPTY_TOKEN_URL = "https://vmscrape.test/empty-token-url"
 
 
-def case_models(case: dict[str, Any]) -> tuple[VMAgent, VMServiceScrape]:
-    """An operator case's VMAgent and VMServiceScrape as models, exactly as the case writes them.
+def case_models(case: dict[str, Any]) -> tuple[VMAgentModel, VMServiceScrapeModel]:
+    """An operator case's VMAgentModel and VMServiceScrapeModel as models, exactly as the case writes them.
 
     The cases in :data:`CRD_REJECTS_CASE` hold ``oauth2.token_url: ''``, below the CRD's minimum: the
     operator's Go tests build their structs without the API server. They are validated here with a
     stand-in URL that is then set back to ``''``, so the renderer sees the operator's input unchanged.
     """
-    agent = VMAgent.from_manifest(_with_token_urls(case["vmagent"], "", _EMPTY_TOKEN_URL))
-    scrape = VMServiceScrape.from_manifest(_with_token_urls(case["scrape"], "", _EMPTY_TOKEN_URL))
+    agent = VMAgentModel.from_manifest(_with_token_urls(case["vmagent"], "", _EMPTY_TOKEN_URL))
+    scrape = VMServiceScrapeModel.from_manifest(_with_token_urls(case["scrape"], "", _EMPTY_TOKEN_URL))
     for model in (agent, scrape):
         _restore_token_urls(model)
     return agent, scrape

@@ -32,8 +32,7 @@ from tests.support.reference import (
 from vmscrape_component.errors import VMScrapeError
 from vmscrape_component.grammar import YAML_NULLS, regex_problem
 from vmscrape_component.manifests import load_manifests
-from vmscrape_component.models import VMAgent, VMServiceScrape
-from vmscrape_component.models._checks import regex_problem
+from vmscrape_component.models import VMAgentModel, VMServiceScrapeModel
 from vmscrape_component.render import (
     AgentConfig,
     AgentSettings,
@@ -121,7 +120,7 @@ def _operator(case: Mapping[str, Any]) -> OperatorSettings:
 
 def _reference(
     config: AgentConfig,
-    scrapes: list[VMServiceScrape],
+    scrapes: list[VMServiceScrapeModel],
     settings: AgentSettings,
     assets: Assets,
 ) -> dict[str, Any]:
@@ -140,7 +139,7 @@ def _unshared(tree: Any) -> Any:
 
 
 def _check(
-    config: AgentConfig, scrapes: list[VMServiceScrape], settings: AgentSettings, assets: Assets
+    config: AgentConfig, scrapes: list[VMServiceScrapeModel], settings: AgentSettings, assets: Assets
 ) -> str:
     # First the text of the jobs as built, shared parts and all (reading `jobs` hands out copies).
     text = config_yaml(config)
@@ -156,8 +155,8 @@ def _check(
 def test_operator_agent_cases(path: Path) -> None:
     case = yaml.safe_load(path.read_text())
     objects = case["objects"]
-    scrapes = [VMServiceScrape.from_manifest(o) for o in objects if o["kind"] == "VMServiceScrape"]
-    agent = VMAgent.from_manifest(case["vmagent"])
+    scrapes = [VMServiceScrapeModel.from_manifest(o) for o in objects if o["kind"] == "VMServiceScrape"]
+    agent = VMAgentModel.from_manifest(case["vmagent"])
     operator = _operator(case)
     assets = Assets(objects, reveal=True, strict=True)
     config = render_agent_config(

@@ -11,7 +11,7 @@ from typing import Any
 
 from benchmarks.workload import manifests as workload
 from vmscrape_component.lint import refusal_warnings
-from vmscrape_component.models import VMServiceScrape
+from vmscrape_component.models import VMServiceScrapeModel
 from vmscrape_component.render import config_yaml, render_config, render_scrape_jobs
 
 
@@ -36,7 +36,7 @@ def test_no_dict_or_list_appears_twice_in_the_jobs_handed_out() -> None:
 
 
 def test_changing_one_job_changes_no_other_and_no_later_render() -> None:
-    scrapes = [VMServiceScrape.from_manifest(doc) for doc in workload(6)]
+    scrapes = [VMServiceScrapeModel.from_manifest(doc) for doc in workload(6)]
     first = render_config(scrapes)
     text = config_yaml(first)
     # Job 0 has its `tier: web` selector rule in common with every job, its discovery block with job 1
@@ -55,7 +55,7 @@ def test_changing_one_job_changes_no_other_and_no_later_render() -> None:
 
 
 def test_jobs_of_one_scrape_share_nothing() -> None:
-    scrape = VMServiceScrape.from_manifest(workload(1)[0])
+    scrape = VMServiceScrapeModel.from_manifest(workload(1)[0])
     jobs = render_scrape_jobs(scrape)
     assert len(jobs) == 2
     middle = jobs[1]["relabel_configs"][-1]

@@ -1,6 +1,6 @@
 """Every modelled field reaches the rendered config, or is listed below with the reason it does not.
 
-The models are walked from :class:`VMServiceScrape` and :class:`VMAgent`: every field of every model
+The models are walked from :class:`VMServiceScrapeModel` and :class:`VMAgentModel`: every field of every model
 class met on the way is one case. A case takes a rich, valid pair of agent and scrapes (``BASE``), finds
 each place the field's class occurs, changes the field there (to ``None``, or to a value of its type no
 fixture uses) and renders again, under the operator's default environment and under ``WATCH_NAMESPACE``.
@@ -19,15 +19,15 @@ from typing import Any, Literal, Union
 import pydantic
 import pytest
 
-from vmscrape_component.models import API_VERSION, VMAgent, VMServiceScrape
+from vmscrape_component.models import API_VERSION, VMAgentModel, VMServiceScrapeModel
 from vmscrape_component.render import Assets, OperatorSettings, config_yaml, render_agent_config
 
 #: ``Class.field`` → why that field does not reach the scrape config.
 NOT_RENDERED: dict[str, str] = {
     # Metadata that only labels the objects themselves.
-    "VMServiceScrape.annotations": "annotations of the scrape object; the operator copies none into jobs",
-    "VMAgent.labels": "labels of the agent object; selection looks at the scrapes' labels, not these",
-    "VMAgent.annotations": "annotations of the agent object; not part of its scrape config",
+    "VMServiceScrapeModel.annotations": "annotations of the scrape object; the operator copies none",
+    "VMAgentModel.labels": "labels of the agent object; selection looks at the scrapes' labels, not these",
+    "VMAgentModel.annotations": "annotations of the agent object; not part of its scrape config",
     # The operator reads these only to decide what to do when a referenced object is missing.
     "SecretKeySelector.optional": "only says whether a missing Secret key is an error; the value or its "
     "placeholder is rendered either way (strict mode treats every missing reference as the operator "
@@ -256,7 +256,9 @@ ENVIRONMENTS = [
 ]
 
 
-def _render(agent: VMAgent, scrapes: list[VMServiceScrape], operator: OperatorSettings) -> tuple[str, Any]:
+def _render(
+    agent: VMAgentModel, scrapes: list[VMServiceScrapeModel], operator: OperatorSettings
+) -> tuple[str, Any]:
     config = render_agent_config(agent, scrapes, namespaces=NAMESPACES, assets=Assets(), operator=operator)
     return config_yaml(config), config.skipped
 
@@ -290,8 +292,8 @@ def _model_classes(root: type[pydantic.BaseModel], seen: dict[str, type[pydantic
 
 def _classes() -> dict[str, type[pydantic.BaseModel]]:
     seen: dict[str, type[pydantic.BaseModel]] = {}
-    _model_classes(VMServiceScrape, seen)
-    _model_classes(VMAgent, seen)
+    _model_classes(VMServiceScrapeModel, seen)
+    _model_classes(VMAgentModel, seen)
     return seen
 
 
@@ -353,11 +355,11 @@ def _other_values(
     return options
 
 
-def _base(patch: Any = None) -> tuple[VMAgent, list[VMServiceScrape]]:
+def _base(patch: Any = None) -> tuple[VMAgentModel, list[VMServiceScrapeModel]]:
     agent = _agent()
     if patch is not None:
         patch(agent)
-    return VMAgent.from_manifest(agent), [VMServiceScrape.from_manifest(s) for s in _scrapes()]
+    return VMAgentModel.from_manifest(agent), [VMServiceScrapeModel.from_manifest(s) for s in _scrapes()]
 
 
 def _changes_output(cls_name: str, field: str) -> bool:

@@ -10,13 +10,13 @@ from typing import Any
 
 import pytest
 
-from vmscrape_component.models import API_VERSION, LabelSelector, NamespaceSelector, VMServiceScrape
+from vmscrape_component.models import API_VERSION, LabelSelector, VMServiceScrapeModel
 from vmscrape_component.render import AgentSettings, Assets, OperatorSettings, render_endpoint_job
 from vmscrape_component.render.scrape import label_selector_string
 
 
-def scrape(spec: dict[str, Any], *, name: str = "s", namespace: str = "ns") -> VMServiceScrape:
-    return VMServiceScrape.from_manifest(
+def scrape(spec: dict[str, Any], *, name: str = "s", namespace: str = "ns") -> VMServiceScrapeModel:
+    return VMServiceScrapeModel.from_manifest(
         {
             "apiVersion": API_VERSION,
             "kind": "VMServiceScrape",
@@ -198,16 +198,6 @@ def test_enforced_namespace_label_is_last_and_drops_conflicting_metric_rules() -
     assert job["metric_relabel_configs"] == [
         {"source_labels": ["__name__"], "regex": "go_.*", "action": "drop"}
     ]
-
-
-def test_namespace_selector_resolution() -> None:
-    assert resolve_namespaces(NamespaceSelector.own(), "own") == ["own"]
-    assert resolve_namespaces(None, "own") == ["own"]
-    # The models refuse `any` with `matchNames`; the operator lets `any` win, and so does the renderer.
-    both = NamespaceSelector.model_construct(any_=True, match_names=["x"])
-    assert resolve_namespaces(both, "own") == []
-    assert resolve_namespaces(NamespaceSelector.names("a", "b"), "own") == ["a", "b"]
-    assert resolve_namespaces(NamespaceSelector.any(), "own", ignore_selectors=True) == ["own"]
 
 
 def test_watch_namespace_mode_ignores_namespace_selectors() -> None:

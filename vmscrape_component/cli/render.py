@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import Problem, VMScrapeError
+from ..errors import Problem, VMScrapeError, one_line
 from ..manifests import load_manifests
 from ..render import OPERATOR_TLS_MOUNT_DIR, Assets, OperatorSettings, config_yaml, render_config
 
@@ -123,9 +123,12 @@ def run(args: argparse.Namespace) -> int:
         found.scrapes, agent, assets=assets, operator=operator, namespaces=found.namespaces
     )
     for key, why in config.skipped.items():
-        print(f"warning: VMServiceScrape {key} left out, as the operator would: {why}", file=sys.stderr)
+        print(
+            one_line(f"warning: VMServiceScrape {key} left out, as the operator would: {why}"),
+            file=sys.stderr,
+        )
     for warning in config.refusal_warnings():
-        print(f"warning: {warning}", file=sys.stderr)
+        print(one_line(f"warning: {warning}"), file=sys.stderr)
     text = config_yaml(config)
     # In slices: writing 30+ MB at once would hold a second, encoded copy of it.
     for start in range(0, len(text), _CHUNK):

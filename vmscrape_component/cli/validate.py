@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..errors import one_line
 from ..manifests import load_manifests
 from ..render import Assets, render_config
 
@@ -36,6 +37,6 @@ def run(args: argparse.Namespace) -> int:
         found.scrapes, agent, assets=Assets(found.assets), namespaces=found.namespaces, preselected=True
     )
     for warning in config.refusal_warnings():
-        print(f"warning: {warning}", file=sys.stderr)
+        print(one_line(f"warning: {warning}"), file=sys.stderr)
     print(f"ok: {len(found.scrapes)} VMServiceScrape(s), {len(found.agents)} VMAgent(s) valid")
     return 0

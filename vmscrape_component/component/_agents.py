@@ -101,7 +101,7 @@ def agent_outputs(
         "checksum": config_checksum(text),
         "config_size": len(text.encode()),
         "config_gzip_size": gzipped_size(text),
-        "job_names": [j["job_name"] for j in config.jobs],
+        "job_names": config.job_names,
         "selected": dict(sorted(selected.items())),
         "not_selected": dict(sorted(rejected.items())),
         "skipped": dict(config.skipped),

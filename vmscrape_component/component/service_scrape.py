@@ -22,10 +22,14 @@ from pydantic import BaseModel
 from ..errors import Problem, VMScrapeError
 from ..grammar import API_VERSION, dns_subdomain_problem, object_key
 from ..lint import refusal_warnings
-from ..models import SecretKeySelector, VMAgentSpec, VMServiceScrapeSpec
-from ..models import VMAgent as VMAgentModel
-from ..models import VMServiceScrape as VMServiceScrapeModel
-from ..models._checks import dns_subdomain_problem
+from ..models import (
+    NamespaceSelector,
+    SecretKeySelector,
+    VMAgentModel,
+    VMAgentSpec,
+    VMServiceScrapeModel,
+    VMServiceScrapeSpec,
+)
 from ..render import AgentSettings, Assets, OperatorSettings, dump_yaml, render_scrape_jobs
 from ..select import selection_report
 from ._args import resolve_args
@@ -226,9 +230,25 @@ class VMServiceScrape(pulumi.ComponentResource):
                 _spec(args.spec), f"{metadata_name}-credentials", args.secrets or {}
             )
             _check_secrets(secrets)
-            # What is rendered is what is applied: the spec with stored secret values' selectors.
-            applied_spec = VMServiceScrapeSpec.parse(spec_manifest)
-            agent_manifests = [_agent_manifest(a, i) for i, a in enumerate(agents or ())]
+            agent_spec = _agent(args.agent)
+            agent_manifests = [_agent_manifest(a, i) for i, a in enumerate(args.agents or ())]
+            namespace = args.namespace or "default"
+
+            def scrape_object(ns: str, labels: Any, annotations: Any) -> VMServiceScrapeModel:
+                """The one place the whole object is built: CR metadata, ``manifest`` and render read it."""
+                return VMServiceScrapeModel(
+                    name=metadata_name,
+                    namespace=ns,
+                    labels=None if labels is None else dict(labels),
+                    annotations=None if annotations is None else dict(annotations),
+                    spec=spec,
+                )
+
+            #: The object as plain data when namespace, labels and annotations are plain values (else
+            #: ``None``): lets an agent component render synchronously, before registering anything.
+            self.plain_object: VMServiceScrapeModel | None = None
+            if all(_is_plain(v) for v in (namespace, args.labels, args.annotations)):
+                self.plain_object = scrape_object(namespace, args.labels, args.annotations)  # type: ignore[arg-type]
         except VMScrapeError as exc:
             raise exc.within(f"VMServiceScrape {name}") from None
         super().__init__(TYPE_TOKEN, name, None, opts)
@@ -298,31 +318,15 @@ class VMServiceScrape(pulumi.ComponentResource):
             scrape, manifest = pair
             ns = scrape.namespace or "default"
             settings = AgentSettings.from_spec(agent_spec, namespace=ns, operator=settings_operator)
-            # Metadata resolved from Outputs is not checked again here: the spec was validated up front.
-            scrape_model = VMServiceScrapeModel.model_construct(
-                name=metadata_name, namespace=ns, labels=meta.get("labels"), spec=applied_spec
-            )
-            jobs = render_scrape_jobs(scrape_model, settings, Assets())
-            resolved = resolve_namespaces(
-                applied_spec.namespace_selector, ns, settings.ignore_namespace_selectors
-            )
+            jobs = render_scrape_jobs(scrape, settings, Assets())
+            resolved = selector.resolve(ns, ignore_selectors=ignore_selectors)
             for warning in refusal_warnings(jobs):
                 pulumi.log.warn(warning, resource=self)
             preview: dict[str, Any] = {}
             if agent_manifests:
-                report = selection_report(agent_manifests, [scrape_model], None, settings_operator)
-                if report.unselected:
-                    pulumi.log.warn(
-                        f"VMServiceScrape {ns}/{metadata_name} is selected by none of the given "
-                        "VMAgents: it will not be scraped",
-                        resource=self,
-                    )
-                for agents in report.duplicated.values():
-                    pulumi.log.warn(
-                        f"VMServiceScrape {ns}/{metadata_name} is selected by {len(agents)} VMAgents "
-                        f"({', '.join(agents)}): its targets are scraped once per agent",
-                        resource=self,
-                    )
+                report = selection_report(agent_manifests, [scrape], None, settings_operator)
+                for warning in report.warnings():
+                    pulumi.log.warn(warning, resource=self)
                 preview["selection"] = {
                     p.agent: {"selected": p.selected, "reason": p.reason} for p in report.pairs
                 }

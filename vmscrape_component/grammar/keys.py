@@ -8,8 +8,11 @@ from typing import Any
 __all__ = ["object_key"]
 
 
-def object_key(manifest: Mapping[str, Any], default_namespace: str = "default") -> str:
-    """``namespace/name`` of a manifest; a manifest without a namespace is in ``default_namespace``
-    (``default``, where the API server would put it; cluster objects in a snapshot pass ``""``)."""
+def object_key(manifest: Any, default_namespace: str = "default") -> str:
+    """``namespace/name`` of a manifest or an object model; one without a namespace is in
+    ``default_namespace`` (``default``, where the API server would put it; cluster objects in a snapshot
+    pass ``""``)."""
+    if not isinstance(manifest, Mapping):  # a model: KubernetesObject's namespace and name
+        return f"{manifest.namespace or default_namespace}/{manifest.name}"
     meta = manifest.get("metadata") or {}
     return f"{meta.get('namespace') or default_namespace}/{meta.get('name') or ''}"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ..models import VMAgent, VMServiceScrape
+from ..models import VMAgentModel, VMServiceScrapeModel
 from ._gc import gc_paused
 from .agent import AgentConfig, render_agent_config
 from .assets import OPERATOR_TLS_MOUNT_DIR, Assets, MissingReference
@@ -31,8 +31,8 @@ __all__ = [
 
 
 def render_config(
-    scrapes: Iterable[VMServiceScrape | Mapping[str, Any]],
-    agent: VMAgent | Mapping[str, Any] | None = None,
+    scrapes: Iterable[VMServiceScrapeModel | Mapping[str, Any]],
+    agent: VMAgentModel | Mapping[str, Any] | None = None,
     *,
     assets: Assets | None = None,
     operator: OperatorSettings | None = None,
@@ -47,9 +47,9 @@ def render_config(
     (skip its selectors, keep its settings).
     """
     with gc_paused():
-        models = [VMServiceScrape.from_manifest(s) for s in scrapes]
+        models = [VMServiceScrapeModel.from_manifest(s) for s in scrapes]
     return render_agent_config(
-        None if agent is None else VMAgent.from_manifest(agent),
+        None if agent is None else VMAgentModel.from_manifest(agent),
         models,
         namespaces=namespaces,
         assets=assets,

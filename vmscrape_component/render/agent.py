@@ -11,8 +11,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..grammar import object_key
 from ..lint import refusal_warnings
-from ..models import Endpoint, VMAgent, VMAgentSpec, VMServiceScrape
+from ..models import Endpoint, VMAgentModel, VMAgentSpec, VMServiceScrapeModel
 from ..select import select_service_scrapes
 from ._gc import gc_paused
 from .assets import Assets, MissingReference
@@ -78,7 +79,7 @@ class AgentConfig:
         return {"global": self.global_, "scrape_configs": self._current()}
 
 
-def external_labels(agent: VMAgent | None) -> dict[str, str]:
+def external_labels(agent: VMAgentModel | None) -> dict[str, str]:
     """The agent's external labels, sorted, with ``prometheus: <ns>/<name>`` unless renamed or disabled."""
     if agent is None:
         return {}
@@ -114,7 +115,7 @@ def _global_relabel(rc: Mapping[str, Any]) -> dict[str, Any]:
     return out
 
 
-def render_global(agent: VMAgent | None) -> dict[str, Any]:
+def render_global(agent: VMAgentModel | None) -> dict[str, Any]:
     """The ``global`` section the operator writes for ``agent`` (``None``: no agent, no external label)."""
     spec = agent.spec if agent is not None else VMAgentSpec()
     section: dict[str, Any] = {
@@ -174,7 +175,7 @@ def forbidden_file_access(endpoint: Endpoint) -> list[str]:
     return found
 
 
-def _rejection(scrape: VMServiceScrape, agent_spec: VMAgentSpec) -> str | None:
+def _rejection(scrape: VMServiceScrapeModel, agent_spec: VMAgentSpec) -> str | None:
     fs_access = agent_spec.arbitrary_fs_access_through_sms
     if fs_access is not None and fs_access.deny:
         for endpoint in scrape.spec.endpoints:
@@ -188,8 +189,8 @@ def _rejection(scrape: VMServiceScrape, agent_spec: VMAgentSpec) -> str | None:
 
 
 def render_agent_config(
-    agent: VMAgent | None,
-    scrapes: Iterable[VMServiceScrape],
+    agent: VMAgentModel | None,
+    scrapes: Iterable[VMServiceScrapeModel],
     *,
     namespaces: Mapping[str, Mapping[str, str]] | None = None,
     assets: Assets | None = None,
@@ -208,8 +209,8 @@ def render_agent_config(
 
 
 def _render_agent_config(
-    agent: VMAgent | None,
-    scrapes: Iterable[VMServiceScrape],
+    agent: VMAgentModel | None,
+    scrapes: Iterable[VMServiceScrapeModel],
     namespaces: Mapping[str, Mapping[str, str]] | None,
     assets: Assets | None,
     operator: OperatorSettings | None,
@@ -222,7 +223,7 @@ def _render_agent_config(
     settings = AgentSettings.from_spec(spec, namespace=namespace, operator=operator)
     scrapes = list(scrapes)
     if preselected or agent is None:
-        chosen = sorted(scrapes, key=_key)
+        chosen = sorted(scrapes, key=object_key)
     else:
         chosen = select_service_scrapes(agent, scrapes, namespaces, operator)
 
@@ -245,7 +246,3 @@ def _render_agent_config(
         except MissingReference as exc:
             skipped[key] = str(exc)
     return AgentConfig(render_global(agent), jobs, skipped)
-
-
-def _key(scrape: VMServiceScrape) -> str:
-    return f"{scrape.namespace or 'default'}/{scrape.name}"

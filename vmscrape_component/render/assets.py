@@ -18,6 +18,7 @@ import posixpath
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..errors import Problem, VMScrapeError
 from ..models import ConfigMapKeySelector, SecretKeySelector, SecretOrConfigMap
 
 OPERATOR_TLS_MOUNT_DIR = "/etc/vmagent-tls/certs"

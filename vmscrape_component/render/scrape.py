@@ -2,16 +2,17 @@
 
 This follows the operator's ``generateServiceScrapeConfig`` (v0.74.1) rule for rule and key for key:
 the order of keys in a job and of relabeling rules is the operator's, so that the YAML we print is the
-YAML the operator writes. Input is the validated model (:class:`~vmscrape_component.models.VMServiceScrape`
-and the agent's :class:`~.settings.AgentSettings`); manifests are parsed into models before they get here.
+YAML the operator writes. Input is the validated model
+(:class:`~vmscrape_component.models.VMServiceScrapeModel` and the agent's
+:class:`~.settings.AgentSettings`); manifests are parsed into models before they get here.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import Any
 
+from ..grammar import DurationError, discovery_namespaces, duration_ms, sanitize_label_name
 from ..models import (
     AttachMetadata,
     Authorization,
@@ -26,7 +27,7 @@ from ..models import (
     SecretOrConfigMap,
     TLSConfig,
     VMScrapeParams,
-    VMServiceScrape,
+    VMServiceScrapeModel,
     VMServiceScrapeSpec,
 )
 from ..models.auth import EndpointAuth
@@ -37,7 +38,6 @@ __all__ = [
     "DISCOVERY_ROLES",
     "Job",
     "Rule",
-    "duration_ms",
     "effective_discovery_role",
     "job_name",
     "label_selector_string",
@@ -46,7 +46,6 @@ __all__ = [
     "render_relabel_config",
     "render_scrape_jobs",
     "resolve_namespaces",
-    "sanitize_label_name",
     "scrape_class_for",
     "selector_relabelings",
 ]
@@ -77,19 +76,13 @@ def effective_discovery_role(spec: VMServiceScrapeSpec, agent: AgentSettings) ->
 def resolve_namespaces(
     namespace_selector: NamespaceSelector | None, own_namespace: str, ignore_selectors: bool = False
 ) -> list[str]:
-    """Namespaces a scrape discovers in; ``[]`` means all namespaces.
-
-    The operator's rule: an empty selector means the scrape's *own* namespace, ``any: true`` means all
-    (and wins over ``matchNames``), otherwise ``matchNames``.
-    """
-    if ignore_selectors:
-        return [own_namespace]
-    if namespace_selector is None:
-        return [own_namespace]
-    if namespace_selector.any_:
-        return []
-    names = namespace_selector.match_names
-    return list(names) if names else [own_namespace]
+    """Namespaces a scrape discovers in, by the one namespace rule (:mod:`vmscrape_component.grammar`);
+    ``[]`` (as ``kubernetes_sd_configs`` writes it) means all namespaces."""
+    selector = namespace_selector or NamespaceSelector.own()
+    names = discovery_namespaces(
+        selector.any_, selector.match_names, own_namespace, ignore_selectors=ignore_selectors
+    )
+    return [] if names is None else names
 
 
 # -- relabel rules --------------------------------------------------------------------------------------
@@ -642,7 +635,7 @@ class _ScrapeJobs:
         *("scrape_class", "role", "namespaces", "service_filter", "target_rules"),
     )
 
-    def __init__(self, scrape: VMServiceScrape, agent: AgentSettings, assets: Assets, shared: Shared):
+    def __init__(self, scrape: VMServiceScrapeModel, agent: AgentSettings, assets: Assets, shared: Shared):
         self.agent, self.assets, self.shared = agent, assets, shared
         self.namespace: str = scrape.namespace or "default"
         self.name: str = scrape.name
@@ -833,7 +826,7 @@ _CONTAINERS = (dict, list)
 
 
 def render_endpoint_job(
-    scrape: VMServiceScrape,
+    scrape: VMServiceScrapeModel,
     index: int,
     agent: AgentSettings | None = None,
     assets: Assets | None = None,
@@ -849,7 +842,7 @@ def render_endpoint_job(
 
 
 def render_scrape_jobs(
-    scrape: VMServiceScrape,
+    scrape: VMServiceScrapeModel,
     agent: AgentSettings | None = None,
     assets: Assets | None = None,
 ) -> list[Job]:
@@ -861,7 +854,7 @@ def render_scrape_jobs(
 
 
 def _build_scrape_jobs(
-    scrape: VMServiceScrape, agent: AgentSettings, assets: Assets, shared: Shared
+    scrape: VMServiceScrapeModel, agent: AgentSettings, assets: Assets, shared: Shared
 ) -> Sequence[Job]:
     """The jobs of one scrape, sharing rules and blocks through ``shared`` with every other call given the
     same dict (a whole config uses one). For the renderer's own use: hand jobs out only as

@@ -38,8 +38,9 @@ class OperatorSettings:
 class AgentSettings:
     """What a VMAgent contributes to every service-scrape job it renders, as validated models.
 
-    Build it with :meth:`from_spec` from a VMAgent's spec (a :class:`~vmscrape_component.models.VMAgentSpec`
-    or its manifest mapping); the default instance is an agent with no such settings.
+    Build it with :meth:`from_spec` from a VMAgent's spec (a
+    :class:`~vmscrape_component.models.VMAgentSpec` or its manifest mapping); the default instance is an
+    agent with no such settings.
     """
 
     namespace: str = "default"

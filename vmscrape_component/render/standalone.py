@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import ConfigMapKeySelector, SecretKeySelector, VMAgent, VMServiceScrape
+from ..models import ConfigMapKeySelector, SecretKeySelector, VMAgentModel, VMServiceScrapeModel
 from .agent import AgentConfig, render_agent_config
 from .assets import Assets
 from .scrape import Job
@@ -217,8 +217,8 @@ def gzipped_size(text: str) -> int:
 
 
 def render_standalone(
-    agent: VMAgent | Mapping[str, Any],
-    scrapes: Iterable[VMServiceScrape | Mapping[str, Any]],
+    agent: VMAgentModel | Mapping[str, Any],
+    scrapes: Iterable[VMServiceScrapeModel | Mapping[str, Any]],
     *,
     namespaces: Mapping[str, Mapping[str, str]] | None = None,
     operator: OperatorSettings | None = None,
@@ -229,8 +229,8 @@ def render_standalone(
     which are validated first)."""
     assets = MountedAssets(objects, mount_dir=mount_dir)
     config = render_agent_config(
-        VMAgent.from_manifest(agent),
-        [VMServiceScrape.from_manifest(s) for s in scrapes],
+        VMAgentModel.from_manifest(agent),
+        [VMServiceScrapeModel.from_manifest(s) for s in scrapes],
         namespaces=namespaces,
         assets=assets,
         operator=operator,

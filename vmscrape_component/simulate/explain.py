@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import VMAgent, VMServiceScrape
+from ..grammar import object_key
+from ..models import VMAgentModel, VMServiceScrapeModel
 from ..render import Assets, OperatorSettings, render_config
 from ..select import Selection, explain_selection
 from .discovery import DiscoveredTarget, Snapshot, discover
@@ -53,10 +54,6 @@ class Explanation:
     jobs: list[JobExplanation]
 
 
-def _scrape_key(scrape: VMServiceScrape) -> str:
-    return f"{scrape.namespace or 'default'}/{scrape.name}"
-
-
 def explain(
     scrapes: Iterable[Any],
     snapshot: Snapshot,
@@ -71,16 +68,16 @@ def explain(
     ``namespaces`` (namespace labels, for namespace selectors) defaults to the snapshot's Namespaces;
     given ones take precedence.
     """
-    models = sorted((VMServiceScrape.from_manifest(s) for s in scrapes), key=_scrape_key)
+    models = sorted((VMServiceScrapeModel.from_manifest(s) for s in scrapes), key=object_key)
     ns_labels = {**snapshot.namespace_labels(), **(namespaces or {})}
-    agent_model = VMAgent.from_manifest(agent) if agent is not None else None
+    agent_model = VMAgentModel.from_manifest(agent) if agent is not None else None
     if agent_model is not None:
         selection = [explain_selection(agent_model, s, ns_labels, operator) for s in models]
-        agent_key: str | None = f"{agent_model.namespace or 'default'}/{agent_model.name}"
+        agent_key: str | None = object_key(agent_model)
     else:
         agent_key = None
         selection = [
-            Selection("", _scrape_key(s), True, "no VMAgent given: every scrape is rendered") for s in models
+            Selection("", object_key(s), True, "no VMAgent given: every scrape is rendered") for s in models
         ]
     config = render_config(models, agent_model, assets=assets, operator=operator, namespaces=ns_labels)
     jobs = explain_jobs(config.as_dict(), snapshot)
