@@ -72,6 +72,8 @@ agent = OperatorVMAgent(
             "serviceScrapeSelector": {"matchLabels": LABEL},
             "serviceScrapeNamespaceSelector": {},
             "scrapeInterval": "30s",
+            # Required by the VMAgent CRD: where the agent sends what it scrapes.
+            "remoteWrite": [{"url": "http://vmsingle-main.monitoring.svc:8429/api/v1/write"}],
         },
         scrapes=[web, sidecars, payments],
     ),

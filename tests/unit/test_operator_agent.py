@@ -41,6 +41,10 @@ def _scrape_model(name: str, spec: dict[str, Any], **metadata: Any) -> VMService
     )
 
 
+#: A remote-write target: the VMAgent CRD requires at least the list.
+WRITE = {"url": "http://vmsingle:8429/api/v1/write"}
+
+
 def test_selects_like_the_operator_and_emits_the_custom_resources(mocks: RecordingMocks) -> None:
     def program() -> Any:
         picked = VMServiceScrape(
@@ -57,7 +61,7 @@ def test_selects_like_the_operator_and_emits_the_custom_resources(mocks: Recordi
             OperatorVMAgentArgs(
                 namespace="monitoring",
                 create_agent=True,
-                agent={"serviceScrapeSelector": {"matchLabels": {"team": "a"}}},
+                agent={"serviceScrapeSelector": {"matchLabels": {"team": "a"}}, "remoteWrite": [WRITE]},
                 scrapes=[picked, unlabelled],
             ),
         )
@@ -68,7 +72,10 @@ def test_selects_like_the_operator_and_emits_the_custom_resources(mocks: Recordi
             assert names == ["db", "web"]  # the model became a custom resource too
             (agent_cr,) = inputs_of(mocks, AGENT_CR)
             assert agent_cr["metadata"] == {"name": "main", "namespace": "monitoring"}
-            assert agent_cr["spec"] == {"serviceScrapeSelector": {"matchLabels": {"team": "a"}}}
+            assert agent_cr["spec"] == {
+                "serviceScrapeSelector": {"matchLabels": {"team": "a"}},
+                "remoteWrite": [WRITE],
+            }
             config = yaml.safe_load(config_text)
             assert [j["job_name"] for j in config["scrape_configs"]] == ["serviceScrape/monitoring/web/0"]
             assert config["global"]["external_labels"] == {"prometheus": "monitoring/main"}
@@ -116,7 +123,7 @@ def test_keywords_and_args_register_the_same_resources() -> None:
         fields: dict[str, Any] = {
             "namespace": "monitoring",
             "create_agent": True,
-            "agent": {"selectAllByDefault": True},
+            "agent": {"selectAllByDefault": True, "remoteWrite": [WRITE]},
             "scrapes": [_scrape_model("db", {"endpoints": [{"port": "m"}]})],
         }
 
@@ -151,6 +158,14 @@ def test_keywords_and_args_register_the_same_resources() -> None:
         (None, {"scrapes": [42]}, "scrapes[0]", "must be a VMServiceScrape component"),
         (OperatorVMAgentArgs(scrapes=[]), {"namespace": "x"}, "namespace", "either a OperatorVMAgentArgs"),
         ({"scrapes": []}, {}, "args", "must be a OperatorVMAgentArgs"),
+        # The API server refuses a VMAgent without remoteWrite: say so before registering anything.
+        (None, {"scrapes": [], "create_agent": True}, "agent.remoteWrite", "CRD requires spec.remoteWrite"),
+        (
+            None,
+            {"scrapes": [], "create_agent": True, "agent": {"remoteWrite": [{"url": ""}]}},
+            "agent.remoteWrite[0].url",
+            "needs a url",
+        ),
     ],
 )
 def test_bad_arguments_name_the_argument(

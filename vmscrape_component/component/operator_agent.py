@@ -15,7 +15,7 @@ from typing import Any
 import pulumi
 from pulumi_kubernetes.apiextensions import CustomResource
 
-from ..errors import VMScrapeError
+from ..errors import Problem, VMScrapeError
 from ..models import API_VERSION, VMAgentSpec
 from ..render import OperatorSettings, config_yaml, render_config
 from ..render.standalone import size_warning
@@ -60,6 +60,32 @@ class OperatorVMAgentArgs:
     """A cluster snapshot file (default: the stack setting ``vmscrape:snapshot``) for ``targets``."""
 
 
+def _check_creatable(spec: dict[str, Any]) -> None:
+    """What the API server requires of a VMAgent beyond the scrape fields the models check."""
+    remote_write = spec.get("remoteWrite")
+    if not isinstance(remote_write, list) or not remote_write:
+        raise VMScrapeError(
+            [
+                Problem(
+                    "",
+                    "agent.remoteWrite",
+                    "the VMAgent CRD requires spec.remoteWrite to create the agent (create_agent=True): "
+                    "a list of targets such as [{'url': 'http://vmsingle:8429/api/v1/write'}]",
+                    remote_write,
+                )
+            ]
+        )
+    for index, target in enumerate(remote_write):
+        if not isinstance(target, dict) or not isinstance(target.get("url"), str) or not target["url"]:
+            raise VMScrapeError(
+                [
+                    Problem(
+                        "", f"agent.remoteWrite[{index}].url", "every remoteWrite target needs a url", target
+                    )
+                ]
+            )
+
+
 class OperatorVMAgent(pulumi.ComponentResource):
     """A VMAgent the operator runs: its scrapes' custom resources, and the config the operator will build.
 
@@ -96,6 +122,8 @@ class OperatorVMAgent(pulumi.ComponentResource):
         try:
             args = resolve_args(OperatorVMAgentArgs, args, keywords)
             agent = agent_object(args.agent_name or name, args.namespace, args.agent)
+            if args.create_agent:
+                _check_creatable(agent.manifest()["spec"])
             components, models = split_scrapes(args.scrapes)
         except VMScrapeError as exc:
             raise exc.within(f"OperatorVMAgent {name}") from None
