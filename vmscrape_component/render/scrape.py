@@ -32,6 +32,7 @@ from ..models import (
 )
 from ..models.auth import EndpointAuth
 from .assets import Assets
+from .go_map import yaml_v2_sorted
 from .settings import AgentSettings
 
 __all__ = [
@@ -442,7 +443,8 @@ def render_oauth2(namespace: str, oauth: OAuth2 | None, assets: Assets) -> dict[
         out["scopes"] = list(oauth.scopes)
     if oauth.endpoint_params:
         params = oauth.endpoint_params
-        out["endpoint_params"] = {k: params[k] for k in sorted(params)}
+        # The one Go map the operator hands to yaml.v2 unsorted (it sorts the others with sort.Strings).
+        out["endpoint_params"] = yaml_v2_sorted(params)
     if oauth.token_url:
         out["token_url"] = oauth.token_url
     if oauth.proxy_url:
