@@ -16,13 +16,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p = commands.add_parser(
         "cluster", help="start/stop a local Kubernetes API server with the VictoriaMetrics operator"
     )
-    p.add_argument(
-        "--state-dir",
-        type=Path,
-        default=None,
-        help="where the cluster keeps its state (default: $VMSCRAPE_CLUSTER_DIR, else "
-        "vmscrape-cluster-<uid> in the temp directory)",
+    state_help = (
+        "where the cluster keeps its state (default: $VMSCRAPE_CLUSTER_DIR, else "
+        "vmscrape-cluster-<uid> in the temp directory)"
     )
+    p.add_argument("--state-dir", type=Path, default=None, help=state_help)
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
     up = actions.add_parser("up", help="start etcd, kube-apiserver and the operator (no-op if running)")
     up.add_argument(
@@ -32,9 +30,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="NAME=VALUE",
         help="environment variable for the operator (e.g. WATCH_NAMESPACE=apps); repeatable",
     )
-    actions.add_parser("down", help="stop every process by PID and delete the state directory")
+    down = actions.add_parser("down", help="stop every process by PID and delete the state directory")
     st = actions.add_parser("status", help="which processes run; exit 1 if any is not running")
     st.add_argument("--kubeconfig", action="store_true", help="print only the kubeconfig path")
+    for action in (up, down, st):  # also accepted after the action
+        action.add_argument("--state-dir", type=Path, default=argparse.SUPPRESS, help=state_help)
     p.set_defaults(run=run)
 
 
