@@ -84,7 +84,15 @@ def _known_difference(outcome: Any) -> str | None:
     """The :data:`KNOWN` key explaining every differing line of ``outcome``, or None."""
     import difflib
 
-    from vmscrape_component.render.scrape import duration_ms
+    from vmscrape_component.grammar import DurationError, duration_ms
+
+    def unparsed(text: str) -> bool:
+        try:
+            duration_ms(text)
+        except DurationError:
+            return True
+        return False
+
     from vmscrape_component.render.yaml_scalar import style_of, yaml_v2_reads_plain_as_string
 
     lines = list(
@@ -97,7 +105,7 @@ def _known_difference(outcome: Any) -> str | None:
     kinds = set()
     for t, o in zip(theirs, ours, strict=True):
         head, _, value = t.partition(": ") if ": " in t else t.rpartition("- ")
-        if o.strip().startswith("scrape_interval: ") and duration_ms(o.split(": ", 1)[1]) is None:
+        if o.strip().startswith("scrape_interval: ") and unparsed(o.split(": ", 1)[1]):
             kinds.add("known_interval_limit")
         elif (
             yaml_v2_reads_plain_as_string(value)
