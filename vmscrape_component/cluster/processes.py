@@ -72,9 +72,8 @@ def launch(
             start_new_session=True,
         )
     ticks = _start_ticks(proc.pid)
-    if ticks is None:
-        raise ClusterError(f"{name} exited at once; log: {log}\n{tail(log)}")
-    return ProcessRecord(name=name, pid=proc.pid, started=ticks, log=str(log))
+    # Exited already: recorded all the same (never alive), so the readiness wait reports it with its log.
+    return ProcessRecord(name=name, pid=proc.pid, started=-1 if ticks is None else ticks, log=str(log))
 
 
 def _reap(pid: int, *, block: bool = False) -> None:
