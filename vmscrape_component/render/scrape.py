@@ -168,7 +168,8 @@ def label_selector_string(selector: LabelSelector) -> str:
         requirements.append((key, f"{key}={value}"))
     for expr in selector.match_expressions or ():
         key = expr.key
-        values = ",".join(sorted(set(expr.values or ())))
+        # Sorted, duplicates kept: the operator writes values ['', ''] as "(,)" (seen on the real operator).
+        values = ",".join(sorted(expr.values or ()))
         text = {
             "In": f"{key} in ({values})",
             "NotIn": f"{key} notin ({values})",
