@@ -13,6 +13,7 @@ The tests never let vmagent contact a target anyway: every job scrapes through a
 from __future__ import annotations
 
 import re
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,6 +41,12 @@ def off_loopback(value: Any) -> Any:
 
 def _clean(obj: dict[str, Any]) -> dict[str, Any]:
     meta = {k: v for k, v in (obj.get("metadata") or {}).items() if k not in _SERVER_METADATA}
+    if meta.get("ownerReferences"):
+        # The API server wants an owner's uid; the owners (ReplicaSets...) are not created: a stable one.
+        meta["ownerReferences"] = [
+            {"uid": str(uuid.uuid5(uuid.NAMESPACE_URL, f"{o.get('kind')}/{o.get('name')}")), **o}
+            for o in meta["ownerReferences"]
+        ]
     return off_loopback({**obj, "metadata": meta})
 
 
