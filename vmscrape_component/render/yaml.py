@@ -17,8 +17,8 @@ containers are ``{}`` and ``[]``. Dict keys keep insertion order: the caller dec
 
 Scalars: strings are written in the style yaml.v2 picks (see :mod:`.yaml_scalar`): plain when that reads
 back as the same string, single-quoted when only the emitter's rules forbid plain, double-quoted (with
-yaml.v2's escapes) when plain would read as another type or the string holds non-printable characters;
-long values are folded at a space past column 80, as yaml.v2 does. Every string reads back unchanged
+yaml.v2's escapes) when plain would read as another type or the string holds non-printable characters,
+a literal block (``|-``) for a string with a newline; long values are folded at a space past column 80, as yaml.v2 does. Every string reads back unchanged
 under PyYAML's ``safe_load`` (YAML 1.1), a YAML 1.2 parser and yaml.v2 (what vmagent reads its
 configuration with). The output is a pure function of the input (no hashing, no sorting), so it does
 not depend on ``PYTHONHASHSEED``.
@@ -31,7 +31,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._gc import gc_paused
-from .yaml_scalar import BEST_WIDTH, MAX_SIMPLE_KEY_BYTES, style_of, write_scalar
+from .yaml_scalar import BEST_WIDTH, MAX_SIMPLE_KEY_BYTES, has_break, style_of, write_scalar
 
 __all__ = ["dump", "dump_all", "is_plain_safe", "scalar"]
 
@@ -56,6 +56,8 @@ def _str_text(s: str) -> str:
     text = _TEXT.get(s)
     if text is None:
         style = style_of(s)
+        if style == "literal":  # a block scalar needs its place in the document: one line here
+            style = "double"
         text = s if style == "plain" else write_scalar(s, style, column=0, indent=0, fold=False)
         _TEXT[s] = text
     return text
@@ -65,6 +67,8 @@ def _str_at(s: str, column: int, indent: int) -> str:
     """The text of ``s`` starting at ``column``, folded like yaml.v2 (continuation lines at ``indent``)."""
     if type(s) is not str:
         s = str.__str__(s)
+    if has_break(s):
+        return write_scalar(s, style_of(s), column=column, indent=indent)
     text = _str_text(s)
     # A fold happens only at a space seen past column 80.
     if " " not in text or column + len(text) <= BEST_WIDTH + 1:
@@ -120,10 +124,17 @@ _CACHED_KEY_MAX = 200
 
 def _line(s: str, column: int, indent: int) -> str:
     """``s`` and a newline, starting at ``column``; memoised when no column can change it."""
-    text = _str_at(s, column, indent) + "\n"
-    if type(s) is str and " " not in text:
+    text = _str_at(s, column, indent)
+    text += _line_end(text)
+    if type(s) is str and " " not in text and text.count("\n") == 1:
         _LINE[s] = text
     return text
+
+
+def _line_end(text: str) -> str:
+    """The newline after a scalar; none after a literal block that ends with a line break (yaml.v2 then
+    gives the next line only its indentation, even after LS or PS)."""
+    return "" if text.endswith(("\n", "\u2028", "\u2029")) else "\n"
 
 
 def _column_after(prefix: str, key_text: str) -> int:
@@ -136,10 +147,11 @@ def _key_text(key: Any, rest: str, tail: str) -> str:
     """``key`` then ``tail`` (``": "`` or ``":\n"``); a long key in the explicit ``? key`` form."""
     if not isinstance(key, str):
         return scalar(key) + tail
-    if len(key) * 4 > _MAX_SIMPLE_KEY and len(key.encode()) > _MAX_SIMPLE_KEY:
-        # Not a simple key: yaml.v2 writes "? key" (folded like a value), then ":" on the next line.
+    if (len(key) * 4 > _MAX_SIMPLE_KEY and len(key.encode()) > _MAX_SIMPLE_KEY) or has_break(key):
+        # Not a simple key: yaml.v2 writes "? key" (styled like a value), then ":" on the next line.
+        # A collection value starts on the ":" line (the caller places it after ": ").
         text = _str_at(key, len(rest) + 2, len(rest) + 2)
-        return f"? {text}\n{rest}{tail}"
+        return f"? {text}{_line_end(text)}{rest}: "
     text = _str_text(key)
     if len(text) <= _CACHED_KEY_MAX and type(key) is str:
         (_KEY if tail == ": " else _KEY_BLOCK)[key] = text + tail
@@ -253,8 +265,7 @@ class _Emitter:
                     key_text = _KEY_BLOCK.get(k) or _key_block(k, rest)
                     append(key_text)
                     if key_text.startswith("? "):
-                        # After an explicit key the sequence is indented (yaml.v2).
-                        self.sequence(v, inner, inner)
+                        self.sequence(v, "", inner)
                     # A sequence under a key is not indented: its items are at the key's level.
                     elif len(v) >= _SHARED_MIN_ITEMS and type(v[0]) is not str:
                         self.shared(v, rest)
@@ -272,8 +283,9 @@ class _Emitter:
                     append("[]\n")
             elif t is dict:
                 if v:
-                    append(_KEY_BLOCK.get(k) or _key_block(k, rest))
-                    self.mapping(v, inner, inner)
+                    key_text = _KEY_BLOCK.get(k) or _key_block(k, rest)
+                    append(key_text)
+                    self.mapping(v, "" if key_text.startswith("? ") else inner, inner)
                 else:
                     append(keys.get(k) or _key(k, rest))
                     append("{}\n")
@@ -334,9 +346,10 @@ class _Emitter:
             if other:
                 key_text = _KEY_BLOCK.get(k) or _key_block(k, rest)
                 self.append(key_text)
-                # A sequence is not indented, except after an explicit "? key".
-                indented = type(other) is dict or key_text.startswith("? ")
-                level = rest + "  " if indented else rest
+                if key_text.startswith("? "):  # after an explicit key, on the ":" line
+                    self.node(other, "", rest + "  ")
+                    return
+                level = rest + "  " if type(other) is dict else rest  # a sequence is not indented
                 self.node(other, level, level)
                 return
             self.append(_KEY.get(k) or _key(k, rest))

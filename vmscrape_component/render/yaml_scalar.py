@@ -2,21 +2,23 @@
 
 The rules, learned from yaml.v2's encoder and emitter:
 
-1. A string that yaml.v2 would read back as something else when plain (a bool, null, number, timestamp,
-   merge key, or a YAML 1.1 base-60 float) is **double-quoted**.
+1. A string that yaml.v2 would read back as something else when plain (a bool, null, number, timestamp
+   or a YAML 1.1 base-60 float) is **double-quoted**.
 2. Otherwise it is plain unless the emitter's scalar analysis forbids that in block context (leading or
-   trailing space, an indicator first, ``: `` or `` #`` inside, ``---``/``...`` first, a line break);
+   trailing space, an indicator first, ``: `` or `` #`` inside, ``---``/``...`` first, LS or PS);
    then it is **single-quoted**, unless a non-printable character (tab, C0/C1 control, DEL, BOM,
    U+FFFE/U+FFFF, any character outside the BMP) forces **double quotes** with escapes.
-3. Lines are folded at a space once the column passes 80 (yaml.v2 wraps by default), except in a simple
+3. A string with a newline is a **literal block** (``|``, ``|-``, ``|+``), unless a space ends one of its
+   lines or a non-printable character forces double quotes.
+4. Lines are folded at a space once the column passes 80 (yaml.v2 wraps by default), except in a simple
    key; the continuation is indented two spaces past the node's parent.
 
 Also yaml.v2's: a double-quoted string that starts with a BOM has every character escaped.
 
 Deliberate differences from yaml.v2: a string yaml.v2 writes plain is quoted anyway when a YAML 1.1
 reader (PyYAML) or a YAML 1.2 core-schema reader would read the plain text as something else (``=``,
-``.5_0``, ``0x_``, ``2024-13-45`` ...), so the output always reads back the same everywhere; and a string
-with a line break is written double-quoted on one line where yaml.v2 writes a literal block (``|-``).
+``<<``, ``.5_0``, ``0x_``, ``1e400``, ``2024-13-45`` ...), so the output always reads back the same
+everywhere.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import yaml
 
 __all__ = ["Style", "style_of", "write_scalar", "yaml_v2_reads_plain_as_string"]
 
-Style = Literal["plain", "single", "double"]
+Style = Literal["plain", "single", "double", "literal"]
 
 #: yaml.v2's ``best_width``: a space past this column may become a line break.
 BEST_WIDTH = 80
@@ -180,6 +182,8 @@ def _printable(c: str) -> bool:
 
 
 _BREAKS = frozenset("\r\n\x85\u2028\u2029")
+_SPACE_BREAK = re.compile("[ ][\r\n\x85\u2028\u2029]")
+_BREAK_SPACE = re.compile("[\r\n\x85\u2028\u2029][ ]")
 _FIRST_INDICATORS = frozenset("#,[]{}&*!|>'\"%@`")
 
 
@@ -204,18 +208,26 @@ def _block_plain_allowed(s: str) -> bool:
 
 
 def style_of(s: str) -> Style:
-    """The style yaml.v2 writes ``s`` in (block context, one line), with the differences the module
-    docstring lists."""
-    if not yaml_v2_reads_plain_as_string(s):
-        return "double"
+    """The style yaml.v2 writes ``s`` in as a block value, with the differences the module docstring lists."""
     special = not (s.isascii() and s.isprintable()) and any(not _printable(c) for c in s)
-    if special or _BREAKS.intersection(s):
+    if "\n" in s:
+        # yaml.v2 asks for a literal block; the emitter allows it unless a space ends a line or the text.
+        block_allowed = not special and not s.endswith(" ") and not _SPACE_BREAK.search(s)
+        return "literal" if block_allowed else "double"
+    if not yaml_v2_reads_plain_as_string(s) or special:
         return "double"
+    if _BREAKS.intersection(s):  # LS or PS (the other breaks are not printable): never plain
+        return "double" if _SPACE_BREAK.search(s) or _BREAK_SPACE.search(s) else "single"
     if not _block_plain_allowed(s):
         return "single"
     if not _other_readers_read_plain_as_string(s):
         return "double"
     return "plain"
+
+
+def has_break(s: str) -> bool:
+    """Whether ``s`` holds a line break (then yaml.v2 never writes it as a simple key)."""
+    return not _BREAKS.isdisjoint(s)
 
 
 # -- writing ---------------------------------------------------------------------------------------------
@@ -239,6 +251,30 @@ def _escape(c: str) -> str | None:
     if o <= 0xFFFF:
         return f"\\u{o:04X}"
     return f"\\U{o:08X}"
+
+
+def _literal(s: str, indent: int) -> str:
+    """A literal block scalar (``|``), as yaml.v2 writes it; it ends the line itself when ``s`` ends
+    with a line break."""
+    hint = "2" if s[0] == " " or s[0] in _BREAKS else ""  # the content's indentation, when not evident
+    if s[-1] not in _BREAKS:
+        chomp = "-"
+    elif len(s) == 1 or s[-2] in _BREAKS:
+        chomp = "+"
+    else:
+        chomp = ""
+    out = [f"|{hint}{chomp}\n"]
+    breaks = True
+    for c in s:
+        if c in _BREAKS:
+            out.append(c)
+            breaks = True
+        else:
+            if breaks:
+                out.append(" " * indent)
+            out.append(c)
+            breaks = False
+    return "".join(out)
 
 
 def _escape_always(c: str) -> str:
@@ -270,6 +306,8 @@ def write_scalar(s: str, style: Style, *, column: int, indent: int, fold: bool =
                 col += 1
                 spaces = False
         return "".join(out)
+    if style == "literal":
+        return _literal(s, indent)
     single = style == "single"
     quote = "'" if single else '"'
     if not single and s.startswith("\ufeff"):
@@ -277,8 +315,15 @@ def write_scalar(s: str, style: Style, *, column: int, indent: int, fold: bool =
         # starts with a BOM has every character escaped.
         return quote + "".join(_escape(c) or _escape_always(c) for c in s) + quote
     out.append(quote)
-    col, spaces = column + 1, False
+    col, spaces, breaks = column + 1, False, False
     for i, c in enumerate(s):
+        if single and c in _BREAKS:  # LS or PS in single quotes: written as is, then re-indented
+            out.append(c)
+            col, breaks = 0, True
+            continue
+        if breaks:
+            out.append(" " * indent)
+            col, breaks = indent, False
         if c == " ":
             # Single quotes fold only before a non-space; double quotes escape a space after the fold.
             if (
