@@ -1,16 +1,22 @@
 """Fixtures shared by the suites: the real tools the tests run against.
 
-With ``VMSCRAPE_REQUIRE_VMAGENT=1`` / ``VMSCRAPE_REQUIRE_PULUMI=1`` (as ``make test`` and CI set them) a
-missing tool fails the tests that need it; elsewhere they are skipped with the command that installs it.
+With ``VMSCRAPE_REQUIRE_VMAGENT=1`` / ``VMSCRAPE_REQUIRE_PULUMI=1`` / ``VMSCRAPE_REQUIRE_KUBE=1`` (as
+``make test`` and CI set them) a missing tool fails the tests that need it; elsewhere they are skipped
+with the command that installs it.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
 from tests.support.vmagent import find_vmagent
+
+if TYPE_CHECKING:
+    from vmscrape_component.cluster import LocalCluster
 
 
 def _require(env: str, what: str, install: str) -> None:
@@ -36,4 +42,37 @@ def pulumi_cli() -> str:
     binary = find_pulumi()
     if binary is None:
         _require("VMSCRAPE_REQUIRE_PULUMI", "the pulumi CLI", "scripts/install-pulumi")
+    return str(binary)
+
+
+@pytest.fixture(scope="session")
+def local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
+    """etcd + kube-apiserver + the operator on 127.0.0.1, started once per session (see
+    tests/support/cluster.py); stopped by PID at the end, its state directory removed."""
+    from vmscrape_component.cluster import ToolsMissing, find_tools, start, stop
+
+    try:
+        tools = find_tools()
+    except ToolsMissing as exc:
+        _require("VMSCRAPE_REQUIRE_KUBE", "the local control plane", f"scripts/install-kube ({exc})")
+    pytest.importorskip("kubernetes", reason="the live extra: pip install -e '.[live]'")
+    from tests.support.cluster import TEST_OPERATOR_ENV
+
+    state = tmp_path_factory.mktemp("cluster")
+    cluster = start(state, tools=tools, operator_env=TEST_OPERATOR_ENV)
+    print(f"\nlocal cluster up in {cluster.start_seconds:.1f} s ({cluster.server}, logs in {state / 'logs'})")
+    try:
+        yield cluster
+    finally:
+        stop(state)
+
+
+@pytest.fixture(scope="session")
+def yaml_v2_marshal() -> str:
+    """Path of ``yaml-v2-marshal`` (our program over gopkg.in/yaml.v2, built by scripts/install-kube)."""
+    from vmscrape_component.cluster.tools import cache_dir
+
+    binary = cache_dir() / "yaml-v2-marshal-v2.4.0" / "yaml-v2-marshal"
+    if not binary.is_file():
+        _require("VMSCRAPE_REQUIRE_KUBE", "yaml-v2-marshal", "scripts/install-kube")
     return str(binary)

@@ -213,3 +213,72 @@ def test_output_does_not_depend_on_hash_seed() -> None:
     )
     outputs = {python_code_with_hash_seed(code, seed) for seed in ("0", "1", "4242")}
     assert len(outputs) == 1
+
+
+# What gopkg.in/yaml.v2 v2.4.0 (the operator's marshaller) writes for `k: <value>`, taken from yaml.v2
+# itself: plain when it reads back as the string, single quotes when only the emitter's rules forbid
+# plain, double quotes when plain would be another type or a character needs an escape.
+YAML_V2_VALUES = [
+    ('{__name__=~"up|down"}', "'{__name__=~\"up|down\"}'"),
+    ("a: b", "'a: b'"),
+    ("it's: x", "'it''s: x'"),
+    ("- x", "'- x'"),
+    ("-x", "-x"),
+    (":x", ":x"),
+    ("x #y", "'x #y'"),
+    ("x#y", "x#y"),
+    ("#x", "'#x'"),
+    (" lead", "' lead'"),
+    ("tab\there", '"tab\\there"'),
+    ("yes", '"yes"'),
+    ("8080", '"8080"'),
+    ("1:20", '"1:20"'),
+    ("2024-1-2", '"2024-1-2"'),
+    ("2024-13-2", "2024-13-2"),
+    ("0x1F", '"0x1F"'),
+    ("0xZZ", "0xZZ"),
+    ("08", '"08"'),
+    ("Inf", "Inf"),
+    ("日本語 x: y", "'日本語 x: y'"),
+    ("emoji 😀", '"emoji \\U0001F600"'),
+    ("\ufeffa=", '"\\uFEFF\\x61\\x3D"'),
+    ("bell\x07 esc\x1b", '"bell\\a esc\\e"'),
+]
+
+
+@pytest.mark.parametrize(("value", "text"), YAML_V2_VALUES)
+def test_strings_are_written_as_yaml_v2_writes_them(value: str, text: str) -> None:
+    assert dump({"k": value}) == f"k: {text}\n"
+    assert dump([value]) == f"- {text}\n"
+    assert yaml.safe_load(dump({"k": value})) == {"k": value}
+
+
+def test_long_values_fold_past_column_80_like_yaml_v2() -> None:
+    words = " ".join(["word"] * 19)
+    selector = '{job="a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h i j k l m"}'
+    text = dump({"k": words, "list": [selector], "nested": [{"relabel_configs_key": selector}], selector: 1})
+    assert text == textwrap.dedent(
+        """\
+        k: word word word word word word word word word word word word word word word word
+          word word word
+        list:
+        - '{job="a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h i j k
+          l m"}'
+        nested:
+        - relabel_configs_key: '{job="a b c d e f g h i j k l m n o p q r s t u v w x y z
+            a b c d e f g h i j k l m"}'
+        '{job="a b c d e f g h i j k l m n o p q r s t u v w x y z a b c d e f g h i j k l m"}': 1
+        """
+    )
+    assert yaml.safe_load(text) == {
+        "k": words,
+        "list": [selector],
+        "nested": [{"relabel_configs_key": selector}],
+        selector: 1,
+    }
+
+
+def test_keys_past_128_bytes_use_the_explicit_form_like_yaml_v2() -> None:
+    key = "k" * 129
+    assert dump({key: "v", "short": ["a"]}) == f"? {key}\n: v\nshort:\n- a\n"
+    assert dump({"k" * 128: "v"}) == f"{'k' * 128}: v\n"

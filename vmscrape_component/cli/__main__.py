@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import VMScrapeError
-from . import diff, explain, render, select, stack, validate, verify
+from . import cluster, diff, explain, render, select, stack, validate, verify
 
 EXIT_INVALID = 2
 
@@ -29,6 +29,7 @@ def build_parser() -> argparse.ArgumentParser:
     select.add_parser(commands)
     stack.add_parser(commands)
     verify.add_parser(commands)
+    cluster.add_parser(commands)
     return parser
 
 

@@ -15,99 +15,66 @@ Mappings are indented by two spaces, a sequence under a key is not indented (``k
 mapping in a sequence starts on the dash line, a sequence in a sequence is written ``- - a``, empty
 containers are ``{}`` and ``[]``. Dict keys keep insertion order: the caller decides the order.
 
-Scalars: a string is written plain only when it reads back as the same string under all of PyYAML's
-``safe_load`` (YAML 1.1), a YAML 1.2 parser and Go's ``gopkg.in/yaml.v2`` (what vmagent reads its
-configuration with; YAML 1.1-ish, so ``yes``/``no``/``on``/``off``/``y``/``n`` are booleans there).
-Anything else is double-quoted, with escapes for ``"``, ``\\`` and every control, line-break or
-non-printable character, so that a scalar is always one line. Printable non-ASCII text is written as is.
-The output is a pure function of the input (no hashing, no sorting), so it does not depend on
-``PYTHONHASHSEED``.
+Scalars: strings are written in the style yaml.v2 picks (see :mod:`.yaml_scalar`): plain when that reads
+back as the same string, single-quoted when only the emitter's rules forbid plain, double-quoted (with
+yaml.v2's escapes) when plain would read as another type or the string holds non-printable characters,
+a literal block (``|-``) for a string with a newline; long values are folded at a space past column 80, as yaml.v2 does. Every string reads back unchanged
+under PyYAML's ``safe_load`` (YAML 1.1), a YAML 1.2 parser and yaml.v2 (what vmagent reads its
+configuration with). The output is a pure function of the input (no hashing, no sorting), so it does
+not depend on ``PYTHONHASHSEED``.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._gc import gc_paused
+from .yaml_scalar import BEST_WIDTH, MAX_SIMPLE_KEY_BYTES, has_break, style_of, write_scalar
 
 __all__ = ["dump", "dump_all", "is_plain_safe", "scalar"]
 
 # -- scalars ---------------------------------------------------------------------------------------------
 
-#: Characters a plain scalar may hold: printable, no tab, no line break (NEL, LS, PS), no BOM.
-_PLAIN_CHARS = re.compile(
-    "[\x20-\x7e\xa0-\u2027\u202a-\ud7ff\ue000-\ufefe\uff00-\ufffd\U00010000-\U0010ffff]*"
-)
-#: First characters that are YAML indicators (the scalar would start a collection, alias, tag, ...).
-_INDICATORS = frozenset("-?:,[]{}#&*!|>'\"%@`")
-#: Plain words some resolver (YAML 1.1, YAML 1.2 core, Go yaml.v2) reads as null / bool / merge / value;
-#: compared case-insensitively (quoting a few harmless spellings as well costs nothing).
-_KEYWORDS = frozenset(
-    ["", "~", "null", "true", "false", "yes", "no", "on", "off", "y", "n", "<<", "=", ".inf", ".nan"]
-)
-#: A superset of what any of the three resolvers reads as an int, float, inf/nan or timestamp: decimal,
-#: ``_`` separators, hex / octal / binary prefixes, exponents, YAML 1.1 sexagesimal (``1:20``), leading
-#: ``.`` floats and anything starting with a ``YYYY-M-D`` date.
-_NUMBERISH = re.compile(
-    r"""[-+]?(?:
-          [0-9][0-9_]*(?::[0-9_]+)*(?:\.[0-9_]*)?(?:[eE][-+]?[0-9_]*)?
-        | \.[0-9_]+(?:[eE][-+]?[0-9_]*)?
-        | 0[xX][0-9a-fA-F_]*
-        | 0[oO][0-7_]*
-        | 0[bB][01_]*
-        | \.(?:inf|nan)
-        )\Z
-      | [0-9]{4}-[0-9]{1,2}-[0-9]{1,2}
-    """,
-    re.VERBOSE | re.IGNORECASE,
-)
-_NUMBER_START = frozenset("+-.0123456789")
-#: Characters a double-quoted scalar must escape: quote, backslash, C0/C1 controls, DEL, line and paragraph
-#: separators, surrogates, BOM and the non-characters U+FFFE/U+FFFF.
-_NEEDS_ESCAPE = re.compile('[\x00-\x1f\x7f-\x9f"\\\\\u2028\u2029\ud800-\udfff\ufeff\ufffe\uffff]')
-_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\t": "\\t", "\r": "\\r", "\x00": "\\0"}
-#: Longest key (in UTF-8 bytes) written as an implicit ``key: value``; YAML parsers give up on simple
-#: keys past 1024 characters, longer ones are written in the explicit ``? key`` form.
-_MAX_SIMPLE_KEY = 1000
+#: Longest key (in UTF-8 bytes) written as an implicit ``key: value`` (yaml.v2's limit for a simple key);
+#: longer ones are written in the explicit ``? key`` form.
+_MAX_SIMPLE_KEY = MAX_SIMPLE_KEY_BYTES
+#: Exactly the strings whose text depends on where they start (a fold needs a space).
+_TEXT: dict[str, str] = {}  # string -> its unfolded text
 
 
 def is_plain_safe(s: str) -> bool:
-    """Whether ``s`` can be written as a plain (unquoted) scalar and read back as the same string."""
-    if s.lower() in _KEYWORDS or s != s.strip() or _PLAIN_CHARS.fullmatch(s) is None:
-        return False
-    first = s[0]
-    # "-x" is a plain scalar for every parser ("- x" is a sequence, "---" a document marker, "-1" a number).
-    if first in _INDICATORS and (first != "-" or len(s) == 1 or s[1] == " " or s.startswith("---")):
-        return False
-    if first in _NUMBER_START and (_NUMBERISH.match(s) is not None or s.startswith("...")):
-        return False
-    return ": " not in s and " #" not in s and not s.endswith(":")
-
-
-def _escape_char(m: re.Match[str]) -> str:
-    c = m.group()
-    esc = _ESCAPES.get(c)
-    if esc is not None:
-        return esc
-    code = ord(c)
-    if code < 0x100:
-        return f"\\x{code:02X}"
-    if code < 0x10000:
-        return f"\\u{code:04X}"
-    return f"\\U{code:08X}"  # pragma: no cover - every astral code point is printable
-
-
-def _quote(s: str) -> str:
-    return '"' + _NEEDS_ESCAPE.sub(_escape_char, s) + '"'
+    """Whether ``s`` is written as a plain (unquoted) scalar: it reads back as the same string."""
+    return style_of(s) == "plain"
 
 
 def _str_text(s: str) -> str:
+    """The one-line text of ``s`` (no folding), memoised."""
     if type(s) is not str:
         s = str.__str__(s)
-    return s if is_plain_safe(s) else _quote(s)
+    text = _TEXT.get(s)
+    if text is None:
+        style = style_of(s)
+        if style == "literal":  # a block scalar needs its place in the document: one line here
+            style = "double"
+        text = s if style == "plain" else write_scalar(s, style, column=0, indent=0, fold=False)
+        _TEXT[s] = text
+    return text
+
+
+def _str_at(s: str, column: int, indent: int) -> str:
+    """The text of ``s`` starting at ``column``, folded like yaml.v2 (continuation lines at ``indent``)."""
+    if type(s) is not str:
+        s = str.__str__(s)
+    if has_break(s):
+        return write_scalar(s, style_of(s), column=column, indent=indent)
+    text = _str_text(s)
+    # A fold happens only at a space seen past column 80.
+    if " " not in text or column + len(text) <= BEST_WIDTH + 1:
+        return text
+    style = style_of(s)
+    return write_scalar(s, style, column=column, indent=indent)
 
 
 def _float_text(f: float) -> str:
@@ -155,21 +122,38 @@ _SHARED_MIN_ITEMS = 2
 _CACHED_KEY_MAX = 200
 
 
-def _line(s: str) -> str:
-    text = _str_text(s) + "\n"
-    if type(s) is str:
+def _line(s: str, column: int, indent: int) -> str:
+    """``s`` and a newline, starting at ``column``; memoised when no column can change it."""
+    text = _str_at(s, column, indent)
+    text += _line_end(text)
+    if type(s) is str and " " not in text and text.count("\n") == 1:
         _LINE[s] = text
     return text
 
 
+def _line_end(text: str) -> str:
+    """The newline after a scalar; none after a literal block that ends with a line break (yaml.v2 then
+    gives the next line only its indentation, even after LS or PS)."""
+    return "" if text.endswith(("\n", "\u2028", "\u2029")) else "\n"
+
+
+def _column_after(prefix: str, key_text: str) -> int:
+    """The column after ``prefix`` then ``key_text`` (which may span lines: the ``? key`` form)."""
+    nl = key_text.rfind("\n")
+    return len(prefix) + len(key_text) if nl < 0 else len(key_text) - nl - 1
+
+
 def _key_text(key: Any, rest: str, tail: str) -> str:
-    """``key`` then ``tail`` (``": "`` or ``":\n"``); a very long key in the explicit ``? key`` form."""
-    text = _str_text(key) if isinstance(key, str) else scalar(key)
-    if len(text) > _CACHED_KEY_MAX:
-        if len(text.encode()) > _MAX_SIMPLE_KEY:
-            return f"? {text}\n{rest}{tail}"
-        return text + tail
-    if type(key) is str:
+    """``key`` then ``tail`` (``": "`` or ``":\n"``); a long key in the explicit ``? key`` form."""
+    if not isinstance(key, str):
+        return scalar(key) + tail
+    if (len(key) * 4 > _MAX_SIMPLE_KEY and len(key.encode()) > _MAX_SIMPLE_KEY) or has_break(key):
+        # Not a simple key: yaml.v2 writes "? key" (styled like a value), then ":" on the next line.
+        # A collection value starts on the ":" line (the caller places it after ": ").
+        text = _str_at(key, len(rest) + 2, len(rest) + 2)
+        return f"? {text}{_line_end(text)}{rest}: "
+    text = _str_text(key)
+    if len(text) <= _CACHED_KEY_MAX and type(key) is str:
         (_KEY if tail == ": " else _KEY_BLOCK)[key] = text + tail
     return text + tail
 
@@ -216,9 +200,10 @@ def _normalise(value: Any) -> Any:
     return list(value)
 
 
-def _scalar_line(value: Any) -> str:
+def _scalar_line(value: Any, column: int, indent: int) -> str:
+    """A scalar's text and a newline, the text starting at ``column``."""
     if isinstance(value, str):
-        return _LINE.get(value) or _line(value)
+        return _LINE.get(value) or _line(value, column, indent)
     return scalar(value) + "\n"
 
 
@@ -255,7 +240,7 @@ class _Emitter:
             other = _normalise(value)
             if other is value:
                 self.append(first)
-                self.append(_scalar_line(value))
+                self.append(_scalar_line(value, len(first), len(rest)))
             else:
                 self.keep.append(other)
                 self.node(other, first, rest)
@@ -272,19 +257,23 @@ class _Emitter:
             append(pre)
             pre = rest
             if t is str:
-                append(keys.get(k) or _key(k, rest))
-                append(lines.get(v) or _line(v))
+                key_text = keys.get(k) or _key(k, rest)
+                append(key_text)
+                append(lines.get(v) or _line(v, _column_after(rest, key_text), len(rest) + 2))
             elif t is list:
                 if v:
-                    append(_KEY_BLOCK.get(k) or _key_block(k, rest))
+                    key_text = _KEY_BLOCK.get(k) or _key_block(k, rest)
+                    append(key_text)
+                    if key_text.startswith("? "):
+                        self.sequence(v, "", inner)
                     # A sequence under a key is not indented: its items are at the key's level.
-                    if len(v) >= _SHARED_MIN_ITEMS and type(v[0]) is not str:
+                    elif len(v) >= _SHARED_MIN_ITEMS and type(v[0]) is not str:
                         self.shared(v, rest)
                     else:
                         for item in v:
                             if type(item) is str:
                                 append(dash)
-                                append(lines.get(item) or _line(item))
+                                append(lines.get(item) or _line(item, len(dash), len(inner)))
                             elif type(item) is dict and item:
                                 self.item(item, dash, inner)
                             else:
@@ -294,8 +283,9 @@ class _Emitter:
                     append("[]\n")
             elif t is dict:
                 if v:
-                    append(_KEY_BLOCK.get(k) or _key_block(k, rest))
-                    self.mapping(v, inner, inner)
+                    key_text = _KEY_BLOCK.get(k) or _key_block(k, rest)
+                    append(key_text)
+                    self.mapping(v, "" if key_text.startswith("? ") else inner, inner)
                 else:
                     append(keys.get(k) or _key(k, rest))
                     append("{}\n")
@@ -354,15 +344,20 @@ class _Emitter:
             self.keep.append(other)
         if type(other) is dict or type(other) is list or type(other) is tuple:
             if other:
-                self.append(_KEY_BLOCK.get(k) or _key_block(k, rest))
+                key_text = _KEY_BLOCK.get(k) or _key_block(k, rest)
+                self.append(key_text)
+                if key_text.startswith("? "):  # after an explicit key, on the ":" line
+                    self.node(other, "", rest + "  ")
+                    return
                 level = rest + "  " if type(other) is dict else rest  # a sequence is not indented
                 self.node(other, level, level)
                 return
             self.append(_KEY.get(k) or _key(k, rest))
             self.append("{}\n" if type(other) is dict else "[]\n")
         else:
-            self.append(_KEY.get(k) or _key(k, rest))
-            self.append(_scalar_line(other))
+            key_text = _KEY.get(k) or _key(k, rest)
+            self.append(key_text)
+            self.append(_scalar_line(other, _column_after(rest, key_text), len(rest) + 2))
 
     def sequence(self, seq: list[Any] | tuple[Any, ...], first: str, rest: str) -> None:
         append = self.append
@@ -375,7 +370,7 @@ class _Emitter:
             t = type(item)
             if t is str:
                 append(pre)
-                append(lines.get(item) or _line(item))
+                append(lines.get(item) or _line(item, len(pre), len(inner)))
             elif t is dict and item:
                 seen = items.get(id(item))
                 if seen is not None and seen[2] is not None and seen[0] == pre and seen[1] == inner:
@@ -388,7 +383,8 @@ class _Emitter:
 
 
 def _trim_caches() -> None:
-    if len(_LINE) > _CACHE_LIMIT or len(_KEY) > _CACHE_LIMIT or len(_KEY_BLOCK) > _CACHE_LIMIT:
+    if max(len(_LINE), len(_KEY), len(_KEY_BLOCK), len(_TEXT)) > _CACHE_LIMIT:
+        _TEXT.clear()
         _LINE.clear()
         _KEY.clear()
         _KEY_BLOCK.clear()

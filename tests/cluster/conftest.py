@@ -1,0 +1,26 @@
+"""The tests against the local control plane: what they compared, printed at the end of the run."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.cluster.prediction import DIFFERENCES, TALLY
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not TALLY and not DIFFERENCES:
+        return
+    terminalreporter.section("vmscrape vs the real operator (local control plane)")
+    terminalreporter.write_line(
+        f"operator Secret vs `vmscrape render`: {TALLY['configs']} configs "
+        f"({TALLY['scrapes']} VMServiceScrapes, {TALLY['jobs']} jobs, {TALLY['bytes']} bytes) "
+        f"compared byte for byte, {TALLY['differ']} differ"
+    )
+    for label in DIFFERENCES:
+        terminalreporter.write_line(f"  differs: {label}")
+    if TALLY["dry_run"]:
+        terminalreporter.write_line(
+            f"API server dry-run vs `vmscrape validate`: {TALLY['dry_run']} manifests, "
+            f"{TALLY['dry_run_mismatch']} verdicts differ "
+            f"({TALLY['dry_run_known']} of them known, see the test)"
+        )

@@ -1,0 +1,82 @@
+"""``vmscrape cluster up|down|status`` — the local control plane (etcd, kube-apiserver, the operator).
+
+``up`` prints the kubeconfig and its context; point ``KUBECONFIG`` there (or
+``pulumi config set vmscrape:kubeContext vmscrape-local`` with that ``KUBECONFIG``). Exit 1 when a
+part cannot start or a tool is missing (the message names the log or the install command).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+
+def add_parser(commands: argparse._SubParsersAction) -> None:
+    p = commands.add_parser(
+        "cluster", help="start/stop a local Kubernetes API server with the VictoriaMetrics operator"
+    )
+    p.add_argument(
+        "--state-dir",
+        type=Path,
+        default=None,
+        help="where the cluster keeps its state (default: $VMSCRAPE_CLUSTER_DIR, else "
+        "vmscrape-cluster-<uid> in the temp directory)",
+    )
+    actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
+    up = actions.add_parser("up", help="start etcd, kube-apiserver and the operator (no-op if running)")
+    up.add_argument(
+        "--operator-env",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="environment variable for the operator (e.g. WATCH_NAMESPACE=apps); repeatable",
+    )
+    actions.add_parser("down", help="stop every process by PID and delete the state directory")
+    st = actions.add_parser("status", help="which processes run; exit 1 if any is not running")
+    st.add_argument("--kubeconfig", action="store_true", help="print only the kubeconfig path")
+    p.set_defaults(run=run)
+
+
+def _parse_env(pairs: list[str]) -> dict[str, str]:
+    from ..errors import Problem, VMScrapeError
+
+    env: dict[str, str] = {}
+    for i, pair in enumerate(pairs):
+        name, sep, value = pair.partition("=")
+        if not sep or not name:
+            raise VMScrapeError([Problem("", f"--operator-env[{i}]", "expected NAME=VALUE", pair)])
+        env[name] = value
+    return env
+
+
+def run(args: argparse.Namespace) -> int:
+    from ..cluster import ClusterError, ToolsMissing, start, status, stop
+
+    try:
+        if args.action == "up":
+            cluster = start(args.state_dir, operator_env=_parse_env(args.operator_env))
+            print(f"cluster up in {cluster.start_seconds:.1f} s: {cluster.server}")
+            print(f"kubeconfig: {cluster.kubeconfig} (context {cluster.context})")
+            print(f"  export KUBECONFIG={cluster.kubeconfig}")
+            print(f"logs: {cluster.state_dir / 'logs'}")
+            return 0
+        if args.action == "down":
+            stopped = stop(args.state_dir)
+            print(f"stopped: {', '.join(stopped)}" if stopped else "nothing was running")
+            return 0
+        recorded = status(args.state_dir)
+        if recorded is None:
+            print("no local cluster recorded", file=sys.stderr)
+            return 1
+        if args.kubeconfig:
+            print(recorded.kubeconfig)
+            return 0
+        running = recorded.running()
+        print(f"{recorded.server} (context {recorded.context}, kubeconfig {recorded.kubeconfig})")
+        for name, alive in running.items():
+            print(f"  {name}: {'running' if alive else 'NOT running'}")
+        return 0 if all(running.values()) else 1
+    except (ClusterError, ToolsMissing) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1

@@ -1,0 +1,69 @@
+"""Where the parts of the local control plane are: etcd, kube-apiserver, the operator and its CRDs.
+
+``scripts/install-kube`` puts them in the vmscrape cache (``$VMSCRAPE_CACHE``, default
+``~/.cache/vmscrape``); an etcd or kube-apiserver on ``PATH`` is used first, as the script does.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+#: The versions ``scripts/install-kube`` pins (kept in step with it).
+KUBE_VERSION = "v1.37.2"
+OPERATOR_VERSION = "v0.74.1"
+INSTALL_COMMAND = "scripts/install-kube"
+
+
+class ToolsMissing(RuntimeError):
+    """A part of the control plane is not installed; the message says which and how to install it."""
+
+
+@dataclass(frozen=True)
+class ControlPlaneTools:
+    """Absolute paths of the binaries and the operator's CRD bundle."""
+
+    etcd: Path
+    kube_apiserver: Path
+    operator: Path
+    operator_crds: Path
+
+
+def cache_dir() -> Path:
+    """The shared tool cache of vmscrape's install scripts."""
+    return Path(os.environ.get("VMSCRAPE_CACHE") or Path.home() / ".cache" / "vmscrape")
+
+
+def _on_path(name: str) -> Path | None:
+    found = shutil.which(name)
+    return Path(found).resolve() if found else None
+
+
+def find_tools() -> ControlPlaneTools:
+    """The installed parts, or :class:`ToolsMissing` naming every missing one."""
+    cache = cache_dir()
+    operator_dir = cache / f"vm-operator-{OPERATOR_VERSION}"
+    candidates: dict[str, list[Path | None]] = {
+        "etcd": [_on_path("etcd"), cache / "bin" / "etcd"],
+        "kube-apiserver": [_on_path("kube-apiserver"), cache / "bin" / "kube-apiserver"],
+        "vm-operator": [operator_dir / "vm-operator"],
+        "the operator's CRD bundle": [operator_dir / "crds.yaml"],
+    }
+    found: dict[str, Path] = {}
+    missing: list[str] = []
+    for what, paths in candidates.items():
+        hit = next((p for p in paths if p is not None and p.is_file()), None)
+        if hit is None:
+            missing.append(what)
+        else:
+            found[what] = hit
+    if missing:
+        raise ToolsMissing(f"{', '.join(missing)} not installed in {cache}: run {INSTALL_COMMAND}")
+    return ControlPlaneTools(
+        etcd=found["etcd"],
+        kube_apiserver=found["kube-apiserver"],
+        operator=found["vm-operator"],
+        operator_crds=found["the operator's CRD bundle"],
+    )
