@@ -42,8 +42,8 @@ GROUP, VERSION = "operator.victoriametrics.com", "v1beta1"
 AGENT_NAMESPACE, AGENT_NAME = "vmscrape-verify", "verify"
 #: Seconds the operator may take to write or rewrite an agent's config (2 shared cores).
 OPERATOR_TIMEOUT = 120.0
-#: The example whose deployment is also drifted on purpose (credentials in its config: they must not
-#: show). One is enough: the operator takes over a minute to catch up after an unpause.
+#: The example whose deployment is also drifted on purpose: its config holds credentials, which must not
+#: show in verify's output (one example is enough for drift; every example is verified as predicted).
 DRIFT_EXAMPLE = "auth-tls"
 
 
