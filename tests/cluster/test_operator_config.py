@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 import yaml
-from hypothesis import given
+from hypothesis import Phase, given, settings
 
 from tests.cluster.prediction import cleanup, compare, diff
 from tests.fuzz.session import fuzz_settings
@@ -138,7 +138,8 @@ def _into_cluster(batch: Batch) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     return objects, agent
 
 
-@fuzz_settings(scale=0.15)
+# No shrinking: each example costs a deployment, and the failure message already names the difference.
+@settings(fuzz_settings(scale=0.15), phases=[Phase.explicit, Phase.generate])
 @given(batches(min_size=10, max_size=40))
 def test_fuzzed_scrapes_config_is_predicted_byte_for_byte(
     local_cluster: Any, tmp_path_factory: Any, batch: Batch

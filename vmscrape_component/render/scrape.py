@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .assets import Assets
+from .go_map import yaml_v2_sorted
 from .settings import AgentSettings
 
 Job = dict[str, Any]
@@ -100,7 +101,7 @@ def render_relabel_config(rc: Mapping[str, Any]) -> Rule:
     if rc.get("match"):
         rule["match"] = rc["match"]
     if rc.get("labels"):
-        rule["labels"] = {k: rc["labels"][k] for k in sorted(rc["labels"])}
+        rule["labels"] = yaml_v2_sorted(rc["labels"])  # Go maps: yaml.v2's key order
     return rule
 
 
@@ -457,7 +458,7 @@ def render_oauth2(namespace: str, oauth: Mapping[str, Any] | None, assets: Asset
         out["scopes"] = list(oauth["scopes"])
     if oauth.get("endpoint_params"):
         params = oauth["endpoint_params"]
-        out["endpoint_params"] = {k: params[k] for k in sorted(params)}
+        out["endpoint_params"] = yaml_v2_sorted(params)
     if oauth.get("token_url"):
         out["token_url"] = oauth["token_url"]
     if oauth.get("proxy_url"):
@@ -736,7 +737,7 @@ class _ScrapeJobs:
             job["follow_redirects"] = ep["follow_redirects"]
         if ep.get("params"):
             params = ep["params"]
-            job["params"] = {k: list(params[k]) for k in sorted(params)}
+            job["params"] = {k: list(v) for k, v in yaml_v2_sorted(params).items()}
         if ep.get("scheme"):
             job["scheme"] = ep["scheme"].lower()
         if ep.get("max_scrape_size"):
