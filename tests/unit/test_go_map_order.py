@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import pytest
 
-from vmscrape_component.render.agent import external_labels
 from vmscrape_component.render.go_map import yaml_v2_sorted
 
 
@@ -22,9 +21,25 @@ def test_keys_sort_as_yaml_v2_sorts_a_go_map(keys: list[str], order: list[str]) 
     assert list(yaml_v2_sorted(dict.fromkeys(keys, 0))) == order
 
 
-def test_external_labels_use_that_order() -> None:
-    agent = {
-        "metadata": {"name": "a", "namespace": "n"},
-        "spec": {"externalLabels": {"z10": "1", "z9": "2", "_c": "3"}},
+def test_oauth2_endpoint_params_use_that_order_and_params_do_not() -> None:
+    """The operator sorts ``params`` itself (code-point order) but not oauth2's ``endpoint_params``."""
+    from vmscrape_component.render import render_config
+
+    endpoint = {
+        "port": "http",
+        "params": {"z10": ["1"], "z9": ["2"], "A": ["3"], "_c": ["4"]},
+        "oauth2": {
+            "client_id": {"secret": {"name": "s", "key": "id"}},
+            "token_url": "http://t",
+            "endpoint_params": {"z10": "1", "z9": "2", "A": "3", "_c": "4"},
+        },
     }
-    assert list(external_labels(agent)) == ["_c", "prometheus", "z9", "z10"]
+    scrape = {
+        "apiVersion": "operator.victoriametrics.com/v1beta1",
+        "kind": "VMServiceScrape",
+        "metadata": {"name": "w", "namespace": "n"},
+        "spec": {"selector": {}, "endpoints": [endpoint]},
+    }
+    (job,) = render_config([scrape]).jobs
+    assert list(job["params"]) == ["A", "_c", "z10", "z9"]
+    assert list(job["oauth2"]["endpoint_params"]) == ["_c", "A", "z9", "z10"]

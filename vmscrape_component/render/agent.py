@@ -15,7 +15,6 @@ from typing import Any
 from ..select import select_service_scrapes
 from ._gc import gc_paused
 from .assets import Assets, MissingReference
-from .go_map import yaml_v2_sorted
 from .scrape import Job, Shared, render_scrape_jobs
 from .settings import AgentSettings, OperatorSettings
 
@@ -52,7 +51,7 @@ def external_labels(agent: Mapping[str, Any]) -> dict[str, str]:
     if name:
         labels[name] = f"{meta.get('namespace') or 'default'}/{meta.get('name') or ''}"
     labels.update(spec.get("externalLabels") or {})
-    return yaml_v2_sorted(labels)  # a Go map in the operator: yaml.v2's key order
+    return {k: labels[k] for k in sorted(labels)}
 
 
 def _global_relabel(rc: Mapping[str, Any]) -> dict[str, Any]:
@@ -70,7 +69,7 @@ def _global_relabel(rc: Mapping[str, Any]) -> dict[str, Any]:
         if value is not None and value != "" and value != 0 and value != []:
             out[key] = value[0] if isinstance(value, list) and len(value) == 1 else value
     if rc.get("labels"):
-        out["labels"] = yaml_v2_sorted(rc["labels"])
+        out["labels"] = {k: rc["labels"][k] for k in sorted(rc["labels"])}
     return out
 
 

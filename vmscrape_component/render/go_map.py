@@ -1,8 +1,8 @@
 """The order in which Go's ``gopkg.in/yaml.v2`` writes the keys of a Go map.
 
-The operator builds most of vmagent's config as ordered lists of items, but a few values are Go maps
-(``external_labels``, ``params``, ``endpoint_params``, a relabel rule's ``labels``); yaml.v2 sorts their
-keys its own way, which is not code-point order:
+The operator builds vmagent's config as ordered lists of items and sorts the keys of ``params``,
+``external_labels`` and a relabel rule's ``labels`` itself (Go's ``sort.Strings``: code-point order), but
+hands oauth2's ``endpoint_params`` to yaml.v2 as a Go map, whose keys yaml.v2 sorts its own way:
 
 - runes are compared one by one; at the first difference, two letters compare by code point;
 - a letter sorts after anything that is not a letter (``_x`` before ``A``);

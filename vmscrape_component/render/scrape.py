@@ -101,7 +101,7 @@ def render_relabel_config(rc: Mapping[str, Any]) -> Rule:
     if rc.get("match"):
         rule["match"] = rc["match"]
     if rc.get("labels"):
-        rule["labels"] = yaml_v2_sorted(rc["labels"])  # Go maps: yaml.v2's key order
+        rule["labels"] = {k: rc["labels"][k] for k in sorted(rc["labels"])}
     return rule
 
 
@@ -458,6 +458,7 @@ def render_oauth2(namespace: str, oauth: Mapping[str, Any] | None, assets: Asset
         out["scopes"] = list(oauth["scopes"])
     if oauth.get("endpoint_params"):
         params = oauth["endpoint_params"]
+        # The one Go map the operator hands to yaml.v2 unsorted (it sorts the others with sort.Strings).
         out["endpoint_params"] = yaml_v2_sorted(params)
     if oauth.get("token_url"):
         out["token_url"] = oauth["token_url"]
@@ -737,7 +738,7 @@ class _ScrapeJobs:
             job["follow_redirects"] = ep["follow_redirects"]
         if ep.get("params"):
             params = ep["params"]
-            job["params"] = {k: list(v) for k, v in yaml_v2_sorted(params).items()}
+            job["params"] = {k: list(params[k]) for k in sorted(params)}
         if ep.get("scheme"):
             job["scheme"] = ep["scheme"].lower()
         if ep.get("max_scrape_size"):
