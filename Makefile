@@ -8,7 +8,7 @@ CACHE  := $(HOME)/.cache/vmscrape
 ENGINE_ENV := PATH="$$PATH:$(CACHE)/bin" PULUMI_CONFIG_PASSPHRASE="$${PULUMI_CONFIG_PASSPHRASE-}" \
               PULUMI_SKIP_UPDATE_CHECK=true
 
-.PHONY: venv tools engine test fuzz-long bench lint render up preview destroy clean clean-state
+.PHONY: venv tools engine test fuzz-long bench lint render up preview destroy clean clean-state cluster cluster-down
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,10 @@ $(VENV)/.installed: $(PY) pyproject.toml constraints-ci.txt
 venv: $(VENV)/.installed
 
 # Real tools, cached in ~/.cache/vmscrape (built or unpacked once; later runs take seconds).
+# install-kube: etcd, kube-apiserver, the operator (the local control plane) and yaml-v2-marshal.
 tools:
 	@scripts/install-vmagent --version both >/dev/null
+	@scripts/install-kube >/dev/null
 engine:
 	@scripts/install-pulumi >/dev/null
 
@@ -34,7 +36,7 @@ lint: venv
 
 test: venv tools engine lint
 	$(ENGINE_ENV) VMAGENT="$$(scripts/install-vmagent)" VMSCRAPE_REQUIRE_VMAGENT=1 VMSCRAPE_REQUIRE_PULUMI=1 \
-		$(PY) -m pytest -q
+		VMSCRAPE_REQUIRE_KUBE=1 $(PY) -m pytest -q
 
 # The long fuzz profile (~54,000 scrapes through vmagent, ~16 min); CI runs the bounded one in `make test`.
 fuzz-long: venv tools
@@ -65,6 +67,14 @@ preview: venv engine
 
 destroy: venv engine
 	$(ENGINE_ENV) $(VENV)/bin/vmscrape destroy
+
+# A local Kubernetes API server with the VictoriaMetrics operator on 127.0.0.1 (README: "Local control plane").
+cluster: venv
+	@scripts/install-kube >/dev/null
+	$(VENV)/bin/vmscrape cluster up
+
+cluster-down: venv
+	$(VENV)/bin/vmscrape cluster down
 
 # Print the vmagent config of the real-world manifests (no engine needed).
 render: venv

@@ -1,12 +1,14 @@
 // yaml-v2-marshal: each line of stdin is a JSON document; it is written out with gopkg.in/yaml.v2's
-// Marshal (object keys kept in order), each output followed by a NUL byte. vmscrape's tests compare
-// its YAML emitter with this: the VictoriaMetrics operator writes vmagent's config with yaml.v2.
+// Marshal (object keys kept in order; with -maps, objects become Go maps, whose keys yaml.v2 sorts),
+// each output followed by a NUL byte. vmscrape's tests compare its YAML emitter with this: the
+// VictoriaMetrics operator writes vmagent's config with yaml.v2.
 package main
 
 import (
 	"bufio"
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"os"
 	"strconv"
@@ -58,6 +60,8 @@ func value(dec *json.Decoder) (interface{}, error) {
 }
 
 func main() {
+	maps := flag.Bool("maps", false, "decode JSON objects into Go maps (yaml.v2 sorts their keys)")
+	flag.Parse()
 	in := bufio.NewScanner(os.Stdin)
 	in.Buffer(make([]byte, 1<<20), 1<<28)
 	out := bufio.NewWriter(os.Stdout)
@@ -65,7 +69,13 @@ func main() {
 	for in.Scan() {
 		dec := json.NewDecoder(bytes.NewReader(in.Bytes()))
 		dec.UseNumber()
-		doc, err := value(dec)
+		var doc interface{}
+		var err error
+		if *maps {
+			err = dec.Decode(&doc)
+		} else {
+			doc, err = value(dec)
+		}
 		if err != nil {
 			fmt.Fprintln(os.Stderr, "yaml-v2-marshal:", err)
 			os.Exit(2)

@@ -19,6 +19,7 @@ import base64
 import gzip
 import itertools
 import json
+import re
 import time
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -70,6 +71,17 @@ def object_path(obj: Mapping[str, Any], *, with_name: bool = True) -> str:
     return path
 
 
+#: Characters a YAML reader refuses raw (an apply patch is read as YAML); escaped, they are fine.
+_YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff\ufffe\uffff]")
+
+
+def _yaml_safe_json(body: Any) -> bytes:
+    """``body`` as JSON that YAML reads alike: UTF-8 (a YAML reader refuses the surrogate-pair escapes
+    JSON uses for characters beyond the BMP) with the characters YAML refuses raw escaped."""
+    text = json.dumps(body, ensure_ascii=False)
+    return _YAML_UNSAFE.sub(lambda m: f"\\u{ord(m[0]):04x}", text).encode()
+
+
 def _call(api: Any, method: str, path: str, *, body: Any = None, query: list[tuple[str, str]] | None = None,
           content_type: str = "application/json") -> Any:  # fmt: skip
     """One request with the cluster's credentials; the decoded JSON answer, or :class:`ApiRefused`."""
@@ -78,7 +90,7 @@ def _call(api: Any, method: str, path: str, *, body: Any = None, query: list[tup
         path,
         query_params=query or [],
         header_params={"Content-Type": content_type, "Accept": "application/json"},
-        body=None if body is None else json.dumps(body),
+        body=None if body is None else _yaml_safe_json(body),
         auth_settings=["BearerToken"],
     )
     response = api.call_api(*request)

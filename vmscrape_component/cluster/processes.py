@@ -77,30 +77,32 @@ def launch(
     return ProcessRecord(name=name, pid=proc.pid, started=ticks, log=str(log))
 
 
-def _reap(pid: int) -> None:
-    # Our own child (started in this process): collect it so it does not linger as a zombie.
+def _reap(pid: int, *, block: bool = False) -> None:
+    # Our own child (started in this process): collect it so it does not linger as a zombie. A process
+    # started by another vmscrape process is not our child (ChildProcessError): its parent's init reaps it.
+    # Block only on a process that has ended (a zombie, or gone): never on a running one.
+    blocking = block and _start_ticks(pid) is None
     with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, os.WNOHANG)
+        os.waitpid(pid, 0 if blocking else os.WNOHANG)
 
 
 def stop(record: ProcessRecord, *, grace: float = 10.0) -> None:
     """SIGTERM, then SIGKILL after ``grace`` seconds; a process already gone is fine."""
     if not is_alive(record):
+        _reap(record.pid, block=True)
         return
     os.kill(record.pid, signal.SIGTERM)
     deadline = time.monotonic() + grace
-    while time.monotonic() < deadline:
-        _reap(record.pid)
-        if not is_alive(record):
-            return
+    while time.monotonic() < deadline and is_alive(record):
         time.sleep(0.05)
     if is_alive(record):
         os.kill(record.pid, signal.SIGKILL)
-    for _ in range(100):
-        _reap(record.pid)
-        if not is_alive(record):
-            return
-        time.sleep(0.05)
+        for _ in range(100):
+            if not is_alive(record):
+                break
+            time.sleep(0.05)
+    if not is_alive(record):  # dead (a zombie at most): waiting for it returns at once
+        _reap(record.pid, block=True)
 
 
 def tail(log: Path | str, lines: int = 15) -> str:

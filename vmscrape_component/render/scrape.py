@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from .assets import Assets
+from .go_map import yaml_v2_sorted
 from .settings import AgentSettings
 
 Job = dict[str, Any]
@@ -457,7 +458,8 @@ def render_oauth2(namespace: str, oauth: Mapping[str, Any] | None, assets: Asset
         out["scopes"] = list(oauth["scopes"])
     if oauth.get("endpoint_params"):
         params = oauth["endpoint_params"]
-        out["endpoint_params"] = {k: params[k] for k in sorted(params)}
+        # The one Go map the operator hands to yaml.v2 unsorted (it sorts the others with sort.Strings).
+        out["endpoint_params"] = yaml_v2_sorted(params)
     if oauth.get("token_url"):
         out["token_url"] = oauth["token_url"]
     if oauth.get("proxy_url"):

@@ -18,10 +18,10 @@ containers are ``{}`` and ``[]``. Dict keys keep insertion order: the caller dec
 Scalars: strings are written in the style yaml.v2 picks (see :mod:`.yaml_scalar`): plain when that reads
 back as the same string, single-quoted when only the emitter's rules forbid plain, double-quoted (with
 yaml.v2's escapes) when plain would read as another type or the string holds non-printable characters,
-a literal block (``|-``) for a string with a newline; long values are folded at a space past column 80, as yaml.v2 does. Every string reads back unchanged
-under PyYAML's ``safe_load`` (YAML 1.1), a YAML 1.2 parser and yaml.v2 (what vmagent reads its
-configuration with). The output is a pure function of the input (no hashing, no sorting), so it does
-not depend on ``PYTHONHASHSEED``.
+a literal block (``|-``) for a string with a newline; long values are folded at a space past column 80,
+as yaml.v2 does. Every string reads back unchanged under PyYAML's ``safe_load`` (YAML 1.1), a YAML 1.2
+parser and yaml.v2 (what vmagent reads its configuration with). The output is a pure function of the
+input (no hashing, no sorting), so it does not depend on ``PYTHONHASHSEED``.
 """
 
 from __future__ import annotations
