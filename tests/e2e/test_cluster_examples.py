@@ -4,8 +4,8 @@
 For each example: ``up`` (the Automation API, inline, ``vmscrape:kubeContext`` set to the local context)
 creates every object it registers; a second ``up`` changes nothing; a VMAgent that selects every scrape
 gets its config from the real operator, and ``vmscrape verify`` finds it as predicted (exit 0); with the
-agent paused, the operator's Secret edited by hand and then a scrape changed behind the operator's back
-are drift that ``verify`` names field by field (exit 1); unpaused, the operator catches up (exit 0);
+agent paused, the operator's Secret edited by hand is drift that ``verify`` names field by field (exit 1)
+without showing a credential; unpaused, the operator rewrites its config (exit 0 again);
 ``destroy`` leaves none of the example's objects in the API server.
 
 No kubelet or controller-manager runs: the cluster's ready marker reports the operator's Deployments as
@@ -256,16 +256,19 @@ def _verify_against_the_operator(
         (agent,) = report["agents"]
         assert agent["identical"] and agent["compared_jobs"] >= len(scrapes)
         if drift:
-            _drift(custom, core, verifier, scrapes)
+            _drift(custom, core, verifier)
     finally:
         custom.delete_namespaced_custom_object(GROUP, VERSION, AGENT_NAMESPACE, "vmagents", AGENT_NAME)
         _wait_gone(custom)
         api.close()
 
 
-def _drift(custom: Any, core: Any, verifier: Verifier, scrapes: list[dict[str, Any]]) -> None:
-    """Drift made on purpose must be named: a hand edit of the operator's Secret, then a scrape changed
-    while the operator is paused; unpaused, the operator catches up."""
+def _drift(custom: Any, core: Any, verifier: Verifier) -> None:
+    """Drift made on purpose must be named: a hand edit of the operator's Secret while the agent is
+    paused; unpaused, the operator rewrites its config and verify finds it as predicted again.
+
+    (A scrape changed while the agent is paused is not used: the operator sometimes regenerates the
+    config for it anyway, so whether that is drift depends on timing.)"""
     # Paused, the operator leaves its Secret alone: a hand edit there is drift, named.
     _pause(custom, True)
     config, write = _operator_secret(core)
@@ -280,36 +283,14 @@ def _drift(custom: Any, core: Any, verifier: Verifier, scrapes: list[dict[str, A
         line.strip().startswith("scrape_interval: ") and line.endswith("99s") for line in out.splitlines()
     )
 
-    # A scrape changed in the cluster while the operator does not follow: the prediction moves on.
-    scrape = scrapes[0]
-    live = custom.get_namespaced_custom_object(
-        GROUP, VERSION, scrape["namespace"], "vmservicescrapes", scrape["name"]
-    )
-    custom.patch_namespaced_custom_object(
-        GROUP,
-        VERSION,
-        scrape["namespace"],
-        "vmservicescrapes",
-        scrape["name"],
-        {
-            "spec": {
-                "endpoints": [
-                    {**live["spec"]["endpoints"][0], "interval": "17s"},
-                    *live["spec"]["endpoints"][1:],
-                ]
-            }
-        },
-    )
     code, report_text, _ = verifier.run("-o", "json")
     assert code == 1
     changed = json.loads(report_text)["agents"][0]["diff"]["jobs"]["changed"]
-    moved = changed[f"serviceScrape/{scrape['namespace']}/{scrape['name']}/0"]
-    # Predicted (old side) 17s; the operator's Secret still has what it wrote before (or nothing).
-    assert [c["old"] for c in moved if c["path"] == "scrape_interval"] == ["17s"]
+    assert [c["new"] for c in changed[job["job_name"]] if c["path"] == "scrape_interval"] == ["99s"]
     # The examples' default credentials are in the operator's config, never in verify's output.
-    assert "change-me" not in report_text
+    assert "change-me" not in out + report_text
 
-    # Unpaused, the operator writes the new config again: as predicted.
+    # Unpaused, the operator writes its config again: as predicted.
     _pause(custom, False)
     verifier.until(0, "the operator catching up after unpausing")
 
