@@ -8,7 +8,7 @@ CACHE  := $(HOME)/.cache/vmscrape
 ENGINE_ENV := PATH="$$PATH:$(CACHE)/bin" PULUMI_CONFIG_PASSPHRASE="$${PULUMI_CONFIG_PASSPHRASE-}" \
               PULUMI_SKIP_UPDATE_CHECK=true
 
-.PHONY: venv tools engine test fuzz-long bench lint render up preview destroy clean clean-state cluster cluster-down
+.PHONY: venv tools engine test fuzz-long bench lint render up preview destroy cancel clean clean-state cluster cluster-down
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -50,10 +50,12 @@ bench: venv tools engine
 	$(PY) benchmarks/simulate_scale.py
 
 # The quick start on the local default: `pulumi up` when a Python language host is installed, else
-# the same program, stack and state through the Automation API (`vmscrape up`).
+# the same program, stack and state through the Automation API (`vmscrape up`). Either way an
+# interrupted earlier run is cleaned up first (`vmscrape up` does it itself).
 up: venv engine
 	@if $(ENGINE_ENV) sh -c 'command -v pulumi-language-python' >/dev/null 2>&1; then \
 		echo "make up: Python language host found: pulumi up"; \
+		$(ENGINE_ENV) $(VENV)/bin/vmscrape cancel && \
 		$(ENGINE_ENV) pulumi stack select --create dev --secrets-provider passphrase && \
 		$(ENGINE_ENV) pulumi up --yes --stack dev; \
 	else \
@@ -75,6 +77,10 @@ cluster: venv
 
 cluster-down: venv
 	$(VENV)/bin/vmscrape cluster down
+
+# After an interrupted up/preview/destroy: stale lock, orphaned plugins, pending operations.
+cancel: venv engine
+	$(ENGINE_ENV) $(VENV)/bin/vmscrape cancel
 
 # Print the vmagent config of the real-world manifests (no engine needed).
 render: venv

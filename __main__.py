@@ -1,5 +1,10 @@
-"""The root Pulumi program (`pulumi up` here, or `vmscrape up`): the quick start, rendered into rendered/."""
+"""The root Pulumi program (`pulumi up` here, `make up`, or `vmscrape up`): the quick start, rendered into
+rendered/. The program itself is examples/quickstart/__main__.py; it runs here with this project's
+settings (Pulumi.yaml: local state in .pulumi-state/, render mode)."""
 
-from vmscrape_component.quickstart import program
+import runpy
+from pathlib import Path
 
-program()
+runpy.run_path(
+    str(Path(__file__).resolve().parent / "examples" / "quickstart" / "__main__.py"), run_name="__main__"
+)

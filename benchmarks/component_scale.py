@@ -84,14 +84,14 @@ def _child_mocks(kind: str, n: int) -> float:
 
 
 def _child_preview(kind: str, n: int) -> float:
-    from vmscrape_component.cli.stack import stack
+    from vmscrape_component.component.runner import open_stack
 
     with tempfile.TemporaryDirectory() as tmp:
         project = Path(tmp) / "p"
         project.mkdir()
         (project / "Pulumi.yaml").write_text("name: bench\nruntime: python\n")
         os.chdir(project)
-        st = stack(
+        st = open_stack(
             project,
             "bench",
             _program(kind, n),
@@ -126,7 +126,7 @@ def main() -> None:
         print(json.dumps({"seconds": seconds}))
         return
 
-    from vmscrape_component.cli.stack import find_pulumi
+    from vmscrape_component.component.runner import find_pulumi
 
     modes = [m for m in args.modes.split(",") if m]
     if "preview" in modes and find_pulumi() is None:

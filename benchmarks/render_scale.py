@@ -77,13 +77,13 @@ def measure(n: int, repeat: int, input_file: Path) -> dict[str, Any]:
     """
     from benchmarks.workload import manifests
     from vmscrape_component.manifests import load_manifests
-    from vmscrape_component.models import VMServiceScrape
+    from vmscrape_component.models import VMServiceScrapeModel
     from vmscrape_component.render import config_yaml, dump_yaml, render_config
     from vmscrape_component.render._gc import gc_paused
 
     with gc_paused():  # set-up only, as load_manifests does it
         docs = manifests(n)
-        scrapes = [VMServiceScrape.from_manifest(doc) for doc in docs]
+        scrapes = [VMServiceScrapeModel.from_manifest(doc) for doc in docs]
 
     def render() -> str:
         return config_yaml(render_config(scrapes))

@@ -1,5 +1,7 @@
 """Fixtures shared by the suites: the real tools the tests run against.
 
+``--update-golden`` rewrites golden files (:mod:`tests.support.golden`) instead of comparing with them.
+
 With ``VMSCRAPE_REQUIRE_VMAGENT=1`` / ``VMSCRAPE_REQUIRE_PULUMI=1`` / ``VMSCRAPE_REQUIRE_KUBE=1`` (as
 ``make test`` and CI set them) a missing tool fails the tests that need it; elsewhere they are skipped
 with the command that installs it.
@@ -13,10 +15,38 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.golden import Golden
 from tests.support.vmagent import find_vmagent
 
 if TYPE_CHECKING:
     from vmscrape_component.cluster import LocalCluster
+_GOLDEN = pytest.StashKey[Golden]()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite golden files from the current output (never done otherwise); review the git diff",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.stash[_GOLDEN] = Golden(update=bool(config.getoption("--update-golden")))
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter, config: pytest.Config) -> None:
+    golden = config.stash.get(_GOLDEN, None)
+    if golden is not None and golden.rewritten:
+        terminalreporter.section("golden files rewritten (--update-golden): review them with git diff")
+        for path in golden.rewritten:
+            terminalreporter.line(str(path))
+
+
+@pytest.fixture
+def golden(request: pytest.FixtureRequest) -> Golden:
+    """Compares output with a golden file (see :mod:`tests.support.golden`)."""
+    return request.config.stash[_GOLDEN]
 
 
 def _require(env: str, what: str, install: str) -> None:
@@ -37,7 +67,7 @@ def vmagent() -> str:
 @pytest.fixture(scope="session")
 def pulumi_cli() -> str:
     """Path of the ``pulumi`` CLI (on PATH, or built by ``scripts/install-pulumi``)."""
-    from vmscrape_component.cli.stack import find_pulumi
+    from vmscrape_component.component.runner import find_pulumi
 
     binary = find_pulumi()
     if binary is None:

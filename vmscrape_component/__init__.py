@@ -1,7 +1,9 @@
 """vmscrape: VictoriaMetrics VMServiceScrape for Pulumi — typed models, operator-faithful vmagent configs.
 
-The models and the renderer are plain Python; the Pulumi component (``VMServiceScrape``) is imported
-lazily, so that the CLI and pure uses never load the Pulumi SDK.
+The models and the renderer are plain Python; the Pulumi components (``VMServiceScrape``,
+``OperatorVMAgent``, ``StandaloneVMAgent`` and their ``…Args``) are imported lazily, so that the CLI and
+pure uses never load the Pulumi SDK. A kind's bare name is its Pulumi component; the pydantic model of a
+whole object is ``…Model`` (``VMServiceScrapeModel``, ``VMAgentModel``), of its spec ``…Spec``.
 """
 
 from __future__ import annotations
@@ -15,15 +17,33 @@ from .models import (
     NamespaceSelector,
     RelabelConfig,
     SecretValue,
+    VMAgentModel,
     VMAgentSpec,
+    VMServiceScrapeModel,
     VMServiceScrapeSpec,
 )
 from .render import AgentSettings, Assets, OperatorSettings, config_yaml, render_config
 
 if TYPE_CHECKING:
-    from .component import StandaloneDeployment, VMAgentConfig, VMServiceScrape
+    from .component import (
+        OperatorVMAgent,
+        OperatorVMAgentArgs,
+        StandaloneDeployment,
+        StandaloneVMAgent,
+        StandaloneVMAgentArgs,
+        VMServiceScrape,
+        VMServiceScrapeArgs,
+    )
 
-_COMPONENTS = ("StandaloneDeployment", "VMAgentConfig", "VMServiceScrape")
+_COMPONENTS = (
+    "OperatorVMAgent",
+    "OperatorVMAgentArgs",
+    "StandaloneDeployment",
+    "StandaloneVMAgent",
+    "StandaloneVMAgentArgs",
+    "VMServiceScrape",
+    "VMServiceScrapeArgs",
+)
 
 __all__ = [
     "AgentSettings",
@@ -32,14 +52,20 @@ __all__ = [
     "LabelSelector",
     "NamespaceSelector",
     "OperatorSettings",
+    "OperatorVMAgent",
+    "OperatorVMAgentArgs",
     "Problem",
     "RelabelConfig",
     "SecretValue",
     "StandaloneDeployment",
-    "VMAgentConfig",
+    "StandaloneVMAgent",
+    "StandaloneVMAgentArgs",
+    "VMAgentModel",
     "VMAgentSpec",
     "VMScrapeError",
     "VMServiceScrape",
+    "VMServiceScrapeArgs",
+    "VMServiceScrapeModel",
     "VMServiceScrapeSpec",
     "config_yaml",
     "render_config",

@@ -18,12 +18,25 @@ from typing import Any, Literal, Union
 import pydantic
 from pydantic_core import PydanticCustomError
 
-__all__ = ["Problem", "VMScrapeError", "from_pydantic", "invalid"]
+__all__ = ["Problem", "VMScrapeError", "from_pydantic", "invalid", "one_line"]
 
 #: The error type of vmscrape's own validators (see :func:`invalid`).
 ERROR_TYPE = "vmscrape"
 _MAX_VALUE_CHARS = 80
 _SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+#: What a terminal or a log reader could take for a line break or a command: C0/C1 controls, DEL,
+#: Unicode line/paragraph separators, and lone surrogates (undecodable bytes of a file name).
+_UNSAFE_CHARS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029\ud800-\udfff]")
+
+
+def one_line(text: str) -> str:
+    """``text`` with every control character written as an escape (``\\n``, ``\\x1b``), so that a name or a
+    value from the input can never start a line of its own or drive the terminal."""
+    return _UNSAFE_CHARS.sub(_escape_char, text)
+
+
+def _escape_char(match: re.Match[str]) -> str:
+    return repr(match.group())[1:-1]
 
 
 @dataclass(frozen=True)
@@ -49,7 +62,8 @@ class VMScrapeError(ValueError):
 
     @staticmethod
     def format_problem(problem: Problem) -> str:
-        """``<object>: <path>: <message> (got <value>)``, leaving out the parts that are empty."""
+        """``<object>: <path>: <message> (got <value>)``, leaving out the parts that are empty; always one
+        line (control characters from the input are escaped, see :func:`one_line`)."""
         parts = [p for p in (problem.object, problem.path) if p]
         text = ": ".join([*parts, problem.message])
         if problem.value is not None:
@@ -57,7 +71,7 @@ class VMScrapeError(ValueError):
             if len(shown) > _MAX_VALUE_CHARS:
                 shown = shown[: _MAX_VALUE_CHARS - 3] + "..."
             text += f" (got {shown})"
-        return text
+        return one_line(text)
 
     def __str__(self) -> str:
         return "\n".join(self.format_problem(p) for p in self.problems)

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
+
 from .errors import Problem, VMScrapeError
 
 __all__ = ["Cluster", "connect"]
@@ -131,13 +133,26 @@ def connect(context: str | None = None, kubeconfig: str | None = None) -> Cluste
 
     if kubeconfig and not Path(kubeconfig).is_file():
         raise fail("cannot read the kubeconfig: no such file")
+    if kubeconfig:
+        from . import shapes
+        from .manifests import parse_documents, read_text
+
+        # Read once as every other input is (UTF-8, bounded depth, YAML): the client's own reader fails
+        # on those with a traceback.
+        for document in parse_documents(kubeconfig, read_text(kubeconfig)):
+            shapes.check(document, shapes.KUBECONFIG, object=kubeconfig)
     configuration = client.Configuration()
     try:
         config.load_kube_config(
             config_file=kubeconfig, context=context, client_configuration=configuration, persist_config=False
         )
-    except ConfigException as exc:
+    except (ConfigException, ValueError, yaml.YAMLError) as exc:  # ValueError: not UTF-8, not a mapping
         raise fail(f"cannot use the kubeconfig: {exc}") from None
+    except (TypeError, AttributeError, KeyError) as exc:  # $KUBECONFIG or ~/.kube/config (checked above
+        # when given as --kubeconfig) of the wrong shape: the client has no error of its own for it
+        raise fail(f"cannot use the kubeconfig: wrong type of value ({exc})") from None
+    except RecursionError:  # the same, nested too deep for the client's reader
+        raise fail("cannot use the kubeconfig: nested too deep") from None
     except OSError as exc:
         raise fail(f"cannot read the kubeconfig: {exc.strerror or exc}") from None
     # One try per request: an unreachable server is reported at once, not after urllib3's retries.

@@ -8,6 +8,7 @@ namespace labels); every other kind is reported in :attr:`Manifests.ignored`.
 
 from __future__ import annotations
 
+import json
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -18,8 +19,9 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .errors import Problem, VMScrapeError
-from .models import VMAgent, VMServiceScrape
+from .models import VMAgentModel, VMServiceScrapeModel
 from .render._gc import gc_paused
+from .shapes import check_object, describe
 
 _ASSET_KINDS = ("Secret", "ConfigMap")
 
@@ -35,23 +37,64 @@ _SCALAR_TAGS = frozenset(
 )
 
 
+#: The deepest nesting of mappings and lists read from any file (a container port in a ``List`` of Pods is
+#: 8 levels deep). Deeper input is refused where it is read, so nothing that walks the data later
+#: (validation, comparison, output) can run out of stack.
+MAX_DEPTH = 100
+
+
+class _TooDeep(yaml.MarkedYAMLError):
+    """Input nested deeper than :data:`MAX_DEPTH`."""
+
+
+def _too_deep(node: Any) -> _TooDeep:
+    return _TooDeep(
+        problem=f"nested deeper than {MAX_DEPTH} levels of mappings and lists (or an alias refers to itself)",
+        problem_mark=node.start_mark,
+    )
+
+
 class _NotPlain(Exception):
     """A document uses something the quick constructor leaves to PyYAML's own (tags, merges, aliases)."""
+
+
+def _duplicate_key(key: Any, first: Any, second: Any) -> yaml.YAMLError:
+    """The error for a key written twice in one mapping (the API server's strict decoding refuses it)."""
+    return yaml.constructor.ConstructorError(
+        None,
+        None,
+        f"duplicate key {key!r} (lines {first.start_mark.line + 1} and {second.start_mark.line + 1}): "
+        "kubectl and the API server refuse a key written twice in one mapping; keep one of them",
+        second.start_mark,
+    )
 
 
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """PyYAML's safe loader (libyaml's parser when present): same documents, same values, same errors.
 
-    Two shortcuts, both exact: a plain scalar's implicit tag is looked up once per distinct text (the
-    safe resolver has no path resolvers, so the tag depends on the text alone), and a document made only
-    of maps, sequences and the safe scalar tags is built by one direct walk instead of the generic
-    constructor. Any other document (explicit collection tags, ``<<`` merges, ``=`` keys, a collection
-    reached twice through an alias, a collection as a key) goes through PyYAML's constructor unchanged.
+    One addition: a key written twice in one mapping is an error naming both lines, as kubectl's strict
+    decoding refuses it (PyYAML would silently keep the last value). Two shortcuts, both exact: a plain
+    scalar's implicit tag is looked up once per distinct text (the safe resolver has no path resolvers,
+    so the tag depends on the text alone), and a document made only of maps, sequences and the safe
+    scalar tags is built by one direct walk instead of the generic constructor. Any other document
+    (explicit collection tags, ``<<`` merges, ``=`` keys, a collection reached twice through an alias, a
+    collection as a key) goes through PyYAML's constructor unchanged.
     """
 
     def __init__(self, stream: Any) -> None:
         super().__init__(stream)
         self._plain_tags: dict[str, str] = {}
+        self._depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        # Only PyYAML's pure-Python parser composes here (it recurses per level); libyaml stops at 1000.
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _too_deep(self.peek_event())
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
         if kind is ScalarNode and implicit[0]:
@@ -61,13 +104,24 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
             return tag
         return super().resolve(kind, value, implicit)
 
+    def construct_mapping(self, node: Any, deep: bool = False) -> Any:
+        # Before PyYAML flattens `<<` merges, whose keys may be overridden on purpose.
+        seen: dict[Any, Any] = {}
+        for key_node, _ in node.value:
+            if key_node.__class__ is ScalarNode and key_node.tag != "tag:yaml.org,2002:merge":
+                first = seen.setdefault((key_node.tag, key_node.value), key_node)
+                if first is not key_node:
+                    raise _duplicate_key(key_node.value, first, key_node)
+        return super().construct_mapping(node, deep)
+
     def construct_document(self, node: Any) -> Any:
         try:
-            return self._build(node, set())
+            return self._build(node, set(), 1)
         except _NotPlain:
+            _check_depth(node, 1, {})
             return super().construct_document(node)
 
-    def _build(self, node: Any, seen: set[int]) -> Any:
+    def _build(self, node: Any, seen: set[int], depth: int) -> Any:
         cls, tag = node.__class__, node.tag
         if cls is ScalarNode:
             if tag == _STR:
@@ -75,6 +129,8 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
             if tag not in _SCALAR_TAGS:
                 raise _NotPlain
             return self.yaml_constructors[tag](self, node)
+        if depth > MAX_DEPTH:
+            raise _too_deep(node)
         if id(node) in seen:
             raise _NotPlain
         seen.add(id(node))
@@ -83,19 +139,38 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
             for key_node, value_node in node.value:
                 if key_node.__class__ is not ScalarNode or key_node.tag not in _SCALAR_TAGS:
                     raise _NotPlain
-                data[self._build(key_node, seen)] = self._build(value_node, seen)
+                key = self._build(key_node, seen, depth + 1)
+                if key in data:
+                    first = next(k for k, _ in node.value if self._build(k, seen, depth + 1) == key)
+                    raise _duplicate_key(key, first, key_node)
+                data[key] = self._build(value_node, seen, depth + 1)
             return data
         if cls is SequenceNode and tag == _SEQ:
-            return [self._build(item, seen) for item in node.value]
+            return [self._build(item, seen, depth + 1) for item in node.value]
         raise _NotPlain
+
+
+def _check_depth(node: Any, depth: int, deepest: dict[int, int]) -> None:
+    """Refuse a node tree deeper than :data:`MAX_DEPTH` (aliases included: a node reached again is walked
+    again only when reached deeper, so alias bombs stay cheap and self-references end as "too deep")."""
+    if node.__class__ is ScalarNode:
+        return
+    if depth > MAX_DEPTH:
+        raise _too_deep(node)
+    if deepest.get(id(node), 0) >= depth:
+        return
+    deepest[id(node)] = depth
+    children = node.value if node.__class__ is SequenceNode else [n for pair in node.value for n in pair]
+    for child in children:
+        _check_depth(child, depth + 1, deepest)
 
 
 @dataclass
 class Manifests:
     """What a set of YAML files contained, sorted by kind."""
 
-    scrapes: list[VMServiceScrape] = field(default_factory=list)
-    agents: list[VMAgent] = field(default_factory=list)
+    scrapes: list[VMServiceScrapeModel] = field(default_factory=list)
+    agents: list[VMAgentModel] = field(default_factory=list)
     assets: list[dict[str, Any]] = field(default_factory=list)
     namespaces: dict[str, Mapping[str, str]] = field(default_factory=dict)
     #: "file: Kind ns/name" of every document of another kind.
@@ -103,24 +178,55 @@ class Manifests:
 
 
 def read_text(path: str | Path) -> str:
-    """The text of ``path`` (``-`` is standard input); :class:`VMScrapeError` if it cannot be read."""
+    """The text of ``path`` (``-`` is standard input); :class:`VMScrapeError` if it cannot be read or is
+    not UTF-8 (naming the byte offset of the first bad byte)."""
     try:
-        return sys.stdin.read() if str(path) == "-" else Path(path).read_text(encoding="utf-8")
+        data = _read_stdin() if str(path) == "-" else Path(path).read_bytes()
     except OSError as exc:
         raise VMScrapeError(
             [Problem(object=str(path), path="", message=f"cannot read: {exc.strerror}")]
         ) from None
+    if isinstance(data, str):  # a text stream that was handed in already decoded
+        return data
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        bad = data[exc.start : exc.start + 1].hex()
+        message = (
+            f"not UTF-8 text: byte 0x{bad} at offset {exc.start} (line {line}); YAML input must be UTF-8"
+        )
+        raise VMScrapeError([Problem(object=str(path), path="", message=message)]) from None
+
+
+def _read_stdin() -> bytes | str:
+    # The bytes, so that undecodable input is reported like a file's instead of failing in the decoder.
+    buffer = getattr(sys.stdin, "buffer", None)
+    return buffer.read() if buffer is not None else sys.stdin.read()
 
 
 def parse_documents(path: str | Path, text: str) -> list[Any]:
-    """The YAML documents of ``text``; :class:`VMScrapeError` naming ``path:line:column`` if not YAML."""
+    """The YAML documents of ``text``; :class:`VMScrapeError` naming ``path:line:column`` if not YAML or
+    nested deeper than :data:`MAX_DEPTH`."""
     try:
         return list(yaml.load_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
-        raise VMScrapeError([Problem(object=where, path="", message=f"not valid YAML: {problem}")]) from None
+        message = problem if isinstance(exc, _TooDeep) else f"not valid YAML: {problem}"
+        raise VMScrapeError([Problem(object=where, path="", message=message)]) from None
+
+
+def parse_json(path: str | Path, text: str) -> Any:
+    """The JSON value of ``text``; :class:`VMScrapeError` naming ``path`` if not JSON or nested too deep."""
+    try:
+        return json.loads(text)
+    except ValueError as exc:
+        raise VMScrapeError([Problem(object=str(path), path="", message=f"not valid JSON: {exc}")]) from None
+    except RecursionError:
+        message = "nested too deep to read (a cluster object is never nested that deep)"
+        raise VMScrapeError([Problem(object=str(path), path="", message=message)]) from None
 
 
 def _documents(path: Path, text: str) -> Iterator[tuple[str, Any]]:
@@ -137,12 +243,6 @@ def _documents(path: Path, text: str) -> Iterator[tuple[str, Any]]:
                 yield f"{where}.items[{j}]", item
         else:
             yield where, doc
-
-
-def _describe(doc: Mapping[str, Any]) -> str:
-    meta = doc.get("metadata") or {}
-    ns = meta.get("namespace")
-    return f"{doc.get('kind')} {ns + '/' if ns else ''}{meta.get('name', '?')}"
 
 
 def load_manifests(paths: Iterable[str | Path], *, default_namespace: str = "default") -> Manifests:
@@ -177,20 +277,23 @@ def _load(paths: Iterable[str | Path], default_namespace: str) -> Manifests:
                 continue
             kind = doc.get("kind")
             try:
+                if kind not in ("VMServiceScrape", "VMAgent"):  # those two are checked by their models
+                    check_object(doc, where=describe(doc))
                 if kind == "VMServiceScrape":
                     result.scrapes.append(
-                        VMServiceScrape.from_manifest(doc, default_namespace=default_namespace)
+                        VMServiceScrapeModel.from_manifest(doc, default_namespace=default_namespace)
                     )
                 elif kind == "VMAgent":
-                    result.agents.append(VMAgent.from_manifest(doc, default_namespace=default_namespace))
+                    result.agents.append(VMAgentModel.from_manifest(doc, default_namespace=default_namespace))
                 elif kind in _ASSET_KINDS:
-                    doc.setdefault("metadata", {}).setdefault("namespace", default_namespace)
+                    meta = doc["metadata"] = dict(doc.get("metadata") or {})  # null: absent
+                    meta["namespace"] = meta.get("namespace") or default_namespace
                     result.assets.append(doc)
                 elif kind == "Namespace":
                     meta = doc.get("metadata") or {}
-                    result.namespaces[meta.get("name", "")] = meta.get("labels") or {}
+                    result.namespaces[meta.get("name") or ""] = meta.get("labels") or {}
                 else:
-                    result.ignored.append(f"{where}: {_describe(doc)}")
+                    result.ignored.append(f"{where}: {describe(doc)}")
             except VMScrapeError as exc:
                 problems.extend(
                     Problem(

@@ -19,6 +19,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from .grammar import object_key
 from .render.settings import OperatorSettings
 
 
@@ -121,9 +122,9 @@ def explain_selection(
     ``namespaces`` maps namespace names to their labels (needed only for label-based namespace selectors).
     """
     operator = operator or OperatorSettings()
-    agent_key = f"{_meta(agent, 'namespace', 'default')}/{_meta(agent, 'name')}"
+    agent_key = object_key(agent)
     scrape_ns = _meta(scrape, "namespace", "default")
-    scrape_key = f"{scrape_ns}/{_meta(scrape, 'name')}"
+    scrape_key = object_key(scrape)
     spec = agent.get("spec") or {}
     if spec.get("daemonSetMode"):
         return Selection(
@@ -157,7 +158,7 @@ def select_service_scrapes(
 ) -> list[Mapping[str, Any]]:
     """The scrapes ``agent`` selects, in the operator's order (sorted by ``namespace/name``)."""
     chosen = [s for s in scrapes if explain_selection(agent, s, namespaces, operator).selected]
-    return sorted(chosen, key=lambda s: f"{_meta(s, 'namespace', 'default')}/{_meta(s, 'name')}")
+    return sorted(chosen, key=object_key)
 
 
 def namespace_labels(objects: Sequence[Mapping[str, Any]]) -> dict[str, Mapping[str, str]]:
@@ -176,15 +177,28 @@ class SelectionReport:
     duplicated: dict[str, list[str]]
 
     def warnings(self) -> list[str]:
-        out = [
-            f"VMServiceScrape {s} is selected by no VMAgent: it will not be scraped" for s in self.unselected
-        ]
-        out += [
-            f"VMServiceScrape {s} is selected by {len(agents)} VMAgents ({', '.join(agents)}): "
-            "its targets are scraped once per agent"
-            for s, agents in self.duplicated.items()
-        ]
+        """What a reviewer must hear, one line each (the wording every command and component uses)."""
+        out = [unselected_warning(s) for s in self.unselected]
+        out += [duplicated_warning(s, agents) for s, agents in self.duplicated.items()]
         return out
+
+
+def unselected_warning(scrape: str) -> str:
+    """The warning for a scrape (``namespace/name``) that no given VMAgent selects."""
+    return f"VMServiceScrape {scrape} is selected by no VMAgent: it will not be scraped"
+
+
+def duplicated_warning(scrape: str, agents: Sequence[str]) -> str:
+    """The warning for a scrape that several VMAgents (``namespace/name`` each) select."""
+    return (
+        f"VMServiceScrape {scrape} is selected by {len(agents)} VMAgents ({', '.join(agents)}): "
+        "its targets are scraped once per agent"
+    )
+
+
+def not_selected_warning(scrape: str, agent: str, reason: str) -> str:
+    """The warning for a scrape one VMAgent (``namespace/name``) leaves out, with the reason."""
+    return f"VMServiceScrape {scrape} is not selected by VMAgent {agent}: {reason}"
 
 
 def selection_report(

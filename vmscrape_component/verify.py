@@ -30,7 +30,8 @@ import yaml
 
 from .diff import Change, ConfigDiff, diff_configs
 from .errors import Problem, VMScrapeError
-from .models import VMAgent, VMServiceScrape
+from .models import VMAgentModel as VMAgent
+from .models import VMServiceScrapeModel as VMServiceScrape
 from .render import Assets, OperatorSettings, config_yaml, render_config
 
 __all__ = [

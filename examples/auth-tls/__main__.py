@@ -11,7 +11,7 @@ the VMServiceScrape only refers to the Secret's keys. Set them with:
 import pulumi
 import pulumi_kubernetes as k8s
 
-from vmscrape_component import Endpoint, VMServiceScrape, VMServiceScrapeSpec
+from vmscrape_component import Endpoint, VMServiceScrape, VMServiceScrapeArgs, VMServiceScrapeSpec
 from vmscrape_component.component import provider_options
 
 config = pulumi.Config()
@@ -30,23 +30,25 @@ credentials = k8s.core.v1.Secret(
 
 billing = VMServiceScrape(
     "billing",
-    namespace=namespace,
-    spec=VMServiceScrapeSpec(
-        selector={"match_labels": {"app": "billing"}},
-        endpoints=[
-            Endpoint(
-                port="https-metrics",
-                scheme="https",
-                basic_auth={
-                    "username": {"name": "billing-scrape-credentials", "key": "username"},
-                    "password": {"name": "billing-scrape-credentials", "key": "password"},
-                },
-                tls_config={
-                    "ca": {"secret": {"name": "billing-scrape-credentials", "key": "ca.crt"}},
-                    "server_name": "billing.billing.svc",
-                },
-            ),
-        ],
+    VMServiceScrapeArgs(
+        namespace=namespace,
+        spec=VMServiceScrapeSpec(
+            selector={"match_labels": {"app": "billing"}},
+            endpoints=[
+                Endpoint(
+                    port="https-metrics",
+                    scheme="https",
+                    basic_auth={
+                        "username": {"name": "billing-scrape-credentials", "key": "username"},
+                        "password": {"name": "billing-scrape-credentials", "key": "password"},
+                    },
+                    tls_config={
+                        "ca": {"secret": {"name": "billing-scrape-credentials", "key": "ca.crt"}},
+                        "server_name": "billing.billing.svc",
+                    },
+                ),
+            ],
+        ),
     ),
     opts=provider_options(depends_on=[credentials]),
 )

@@ -2,15 +2,17 @@
 
 import pulumi
 
-from vmscrape_component import Endpoint, VMServiceScrape, VMServiceScrapeSpec
+from vmscrape_component import Endpoint, VMServiceScrape, VMServiceScrapeArgs, VMServiceScrapeSpec
 from vmscrape_component.component import provider_options
 
 web = VMServiceScrape(
     "web",
-    namespace="apps",
-    spec=VMServiceScrapeSpec(
-        selector={"match_labels": {"app": "web"}},
-        endpoints=[Endpoint(port="http", path="/metrics", interval="30s")],
+    VMServiceScrapeArgs(
+        namespace="apps",
+        spec=VMServiceScrapeSpec(
+            selector={"match_labels": {"app": "web"}},
+            endpoints=[Endpoint(port="http", path="/metrics", interval="30s")],
+        ),
     ),
     opts=provider_options(),
 )

@@ -7,29 +7,37 @@ Set the image or the remote-write URL with ``pulumi config set image ...`` / ``r
 
 import pulumi
 
-from vmscrape_component import StandaloneDeployment, VMAgentConfig, VMServiceScrape
+from vmscrape_component import (
+    StandaloneDeployment,
+    StandaloneVMAgent,
+    StandaloneVMAgentArgs,
+    VMServiceScrape,
+    VMServiceScrapeArgs,
+    VMServiceScrapeModel,
+)
 from vmscrape_component.component import provider_options
-from vmscrape_component.models import VMServiceScrape as ScrapeSpec
 
 config = pulumi.Config()
 
 # A component: owns the Secret with its bearer token (a Pulumi secret), in its own namespace.
 checkout = VMServiceScrape(
     "checkout",
-    namespace="shop",
-    labels={"vmagent": "edge"},
-    secrets={"checkout-metrics-token": {"token": config.get_secret("checkoutToken") or "change-me"}},
-    spec={
-        "selector": {"matchLabels": {"app": "checkout"}},
-        "endpoints": [
-            {"port": "http", "bearerTokenSecret": {"name": "checkout-metrics-token", "key": "token"}}
-        ],
-    },
+    VMServiceScrapeArgs(
+        namespace="shop",
+        labels={"vmagent": "edge"},
+        secrets={"checkout-metrics-token": {"token": config.get_secret("checkoutToken") or "change-me"}},
+        spec={
+            "selector": {"matchLabels": {"app": "checkout"}},
+            "endpoints": [
+                {"port": "http", "bearerTokenSecret": {"name": "checkout-metrics-token", "key": "token"}}
+            ],
+        },
+    ),
     opts=provider_options(),
 )
 
 # Plain specs: rendered into the agent's config, no custom resource (there is no operator to read it).
-cart = ScrapeSpec.from_manifest(
+cart = VMServiceScrapeModel.from_manifest(
     {
         "apiVersion": "operator.victoriametrics.com/v1beta1",
         "kind": "VMServiceScrape",
@@ -41,7 +49,7 @@ cart = ScrapeSpec.from_manifest(
         },
     }
 )
-postgres = ScrapeSpec.from_manifest(
+postgres = VMServiceScrapeModel.from_manifest(
     {
         "apiVersion": "operator.victoriametrics.com/v1beta1",
         "kind": "VMServiceScrape",
@@ -54,19 +62,20 @@ postgres = ScrapeSpec.from_manifest(
     }
 )
 
-edge = VMAgentConfig(
+edge = StandaloneVMAgent(
     "edge",
-    namespace="monitoring",
-    mode="standalone",
-    agent={
-        "serviceScrapeSelector": {"matchLabels": {"vmagent": "edge"}},
-        "serviceScrapeNamespaceSelector": {},
-    },
-    scrapes=[checkout, cart, postgres],
-    deployment=StandaloneDeployment(
-        remote_write_url=config.get("remoteWriteUrl")
-        or "http://vminsert.monitoring:8480/insert/0/prometheus/api/v1/write",
-        image=config.get("image") or "victoriametrics/vmagent:v1.150.0",
+    StandaloneVMAgentArgs(
+        namespace="monitoring",
+        agent={
+            "serviceScrapeSelector": {"matchLabels": {"vmagent": "edge"}},
+            "serviceScrapeNamespaceSelector": {},
+        },
+        scrapes=[checkout, cart, postgres],
+        deployment=StandaloneDeployment(
+            remote_write_url=config.get("remoteWriteUrl")
+            or "http://vminsert.monitoring:8480/insert/0/prometheus/api/v1/write",
+            image=config.get("image") or "victoriametrics/vmagent:v1.150.0",
+        ),
     ),
     opts=provider_options(),
 )

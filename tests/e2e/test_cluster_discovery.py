@@ -25,13 +25,21 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.e2e.test_explain_vs_vmagent import CASES, PROXY, ROOT, SNAPSHOTS, STANDALONE_MOUNT, _run_vmagent
+from tests.e2e.test_explain_vs_vmagent import (
+    CASES,
+    PROXY,
+    ROOT,
+    SNAPSHOTS,
+    STANDALONE_MOUNT,
+    _load,
+    _run_vmagent,
+)
 from tests.support import kube_objects
 from tests.support.pulumi_programs import run_program, scrape_manifests
 from vmscrape_component.cli.__main__ import main
 from vmscrape_component.manifests import load_manifests
 from vmscrape_component.render import Assets, dump_yaml, render_config
-from vmscrape_component.simulate import explain_jobs, load_snapshot
+from vmscrape_component.simulate import explain_jobs
 
 pytestmark = [pytest.mark.vmagent, pytest.mark.kube]
 
@@ -76,6 +84,7 @@ INPUTS: dict[str, Inputs | None] = {
     "example-cross-namespace": _example("cross-namespace"),
     "example-endpointslices": _example("endpointslices"),
     "example-auth-tls": _example("auth-tls"),
+    "example-quickstart": _example("quickstart"),
     "example-standalone-vmagent": None,  # renders its own config: see _standalone_config
     "web-and-db": _fixture("web-and-db"),
     "sidecars": _fixture("sidecars"),
@@ -102,7 +111,7 @@ def _key(job: str, url: str, labels: dict[str, str]) -> tuple[str, str, tuple[tu
 def test_real_vmagent_on_the_real_api_server_finds_what_explain_context_predicts(
     case: Any, local_cluster: Any, vmagent: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    snapshot = load_snapshot(SNAPSHOTS / case.snapshot)
+    snapshot = _load(case.snapshot)
     kubeconfig, context = str(local_cluster.kubeconfig), local_cluster.context
     api = local_cluster.api_client()
     placed = kube_objects.place(api, snapshot)

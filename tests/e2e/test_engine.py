@@ -18,7 +18,7 @@ import pytest
 import yaml
 
 from vmscrape_component.cli.__main__ import main as cli
-from vmscrape_component.cli.stack import stack
+from vmscrape_component.component.runner import open_stack
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +44,7 @@ class Project:
 
     def stack(self, program: Callable[[], None]) -> Any:
         os.chdir(self.dir)
-        return stack(
+        return open_stack(
             self.dir,
             self.name,
             program,
@@ -66,8 +66,10 @@ def project(tmp_path: Path) -> Any:
 
 
 def _quickstart() -> None:
-    from vmscrape_component.quickstart import program
+    """What `make up` / `vmscrape up` run: the root project, whose __main__.py runs examples/quickstart."""
+    from vmscrape_component.component.runner import load_project
 
+    _, _, program = load_project(None)
     program()
 
 
@@ -220,15 +222,15 @@ def test_the_standalone_example_keeps_its_token_in_secrets_only(tmp_path: Path) 
 
     import pulumi.automation as auto
 
-    from vmscrape_component.cli.stack import _project
+    from vmscrape_component.component.runner import load_project
 
     example = tmp_path / "standalone-vmagent"
     shutil.copytree(Path(__file__).resolve().parents[2] / "examples" / "standalone-vmagent", example)
-    project_dir, name, program = _project(example)
+    project_dir, name, program = load_project(example)
     cwd = os.getcwd()
     os.chdir(project_dir)
     try:
-        st = stack(
+        st = open_stack(
             project_dir,
             name,
             program,
@@ -258,3 +260,59 @@ def test_the_standalone_example_keeps_its_token_in_secrets_only(tmp_path: Path) 
         st.destroy()
     finally:
         os.chdir(cwd)
+
+
+def _former_agent_config_program() -> None:
+    """The shape a stack made by the former ``VMAgentConfig(mode="standalone")`` has: that component type,
+    with the agent's service account as a child (inputs as the new component makes it)."""
+    import pulumi_kubernetes as k8s
+
+    from vmscrape_component.component import provider_options
+
+    former = pulumi.ComponentResource("vmscrape:index:VMAgentConfig", "edge", None, provider_options())
+    k8s.core.v1.ServiceAccount(
+        "edge",
+        metadata={"name": "edge", "namespace": "monitoring"},
+        opts=pulumi.ResourceOptions(parent=former),
+    )
+
+
+def _standalone_agent_program() -> None:
+    from vmscrape_component import StandaloneVMAgent, StandaloneVMAgentArgs
+    from vmscrape_component.component import provider_options
+
+    StandaloneVMAgent(
+        "edge",
+        StandaloneVMAgentArgs(
+            namespace="monitoring",
+            agent={"selectAllByDefault": True},
+            scrapes=[
+                {
+                    "apiVersion": "operator.victoriametrics.com/v1beta1",
+                    "kind": "VMServiceScrape",
+                    "metadata": {"name": "web", "namespace": "apps"},
+                    "spec": {"endpoints": [{"port": "http"}]},
+                }
+            ],
+        ),
+        opts=provider_options(),
+    )
+
+
+def test_a_stack_made_by_the_former_vmagent_config_upgrades_without_replacing_its_resources(
+    project: Project,
+) -> None:
+    project.stack(_former_agent_config_program).up()
+    events: list[Any] = []
+    project.stack(_standalone_agent_program).preview(on_event=events.append)
+    steps = {
+        (e.resource_pre_event.metadata.type, e.resource_pre_event.metadata.op.value)
+        for e in events
+        if e.resource_pre_event
+    }
+    # The component and its service account are the same resources under the new type: nothing deleted
+    # (without the alias, both would be created anew and the old ones deleted).
+    assert ("vmscrape:index:StandaloneVMAgent", "same") in steps, steps
+    assert ("kubernetes:core/v1:ServiceAccount", "same") in steps, steps
+    assert not {op for _, op in steps} & {"delete", "replace", "create-replacement", "delete-replaced"}, steps
+    assert ("kubernetes:core/v1:ConfigMap", "create") in steps, steps  # not in the former shape

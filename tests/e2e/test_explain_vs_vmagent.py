@@ -42,9 +42,16 @@ import yaml
 
 from tests.e2e.fake_apiserver import FakeAPIServer
 from tests.support.pulumi_programs import run_program, scrape_manifests
-from vmscrape_component.manifests import load_manifests
+from vmscrape_component.manifests import load_manifests, parse_documents
 from vmscrape_component.render import Assets, dump_yaml, render_config
-from vmscrape_component.simulate import JobExplanation, Snapshot, explain, explain_jobs, load_snapshot
+from vmscrape_component.simulate import (
+    JobExplanation,
+    Snapshot,
+    explain,
+    explain_jobs,
+    load_snapshot,
+    snapshot_from_objects,
+)
 
 pytestmark = pytest.mark.vmagent
 
@@ -69,7 +76,8 @@ class Prepared:
 @dataclass(frozen=True)
 class Case:
     id: str
-    snapshot: str
+    #: A snapshot file, or several read as one cluster.
+    snapshot: str | tuple[str, ...]
     prepare: Callable[[Snapshot, Path], Prepared]
 
 
@@ -131,6 +139,11 @@ CASES = [
     Case("example-endpointslices", "shop-endpointslices.yaml", _example("endpointslices")),
     Case("example-auth-tls", "billing-tls.yaml", _example("auth-tls")),
     Case("example-standalone-vmagent", "standalone-shop.yaml", _standalone),
+    Case(
+        "example-quickstart",
+        ("web-and-db.yaml", "cross-namespace.yaml", "payments-endpointslices.yaml"),
+        _example("quickstart"),
+    ),
     Case("web-and-db", "web-and-db.yaml", _fixture("web-and-db")),
     Case("sidecars", "sidecars.yaml", _fixture("sidecars")),
     Case("namespaces", "namespaces.yaml", _fixture("namespaces")),
@@ -227,9 +240,16 @@ def _loopback_only(snapshot: Snapshot) -> None:
     assert [ip for ip in ips if ipaddress.ip_address(ip) not in loopback] == []
 
 
+def _load(snapshot: str | tuple[str, ...]) -> Snapshot:
+    if isinstance(snapshot, str):
+        return load_snapshot(SNAPSHOTS / snapshot)
+    paths = [SNAPSHOTS / name for name in snapshot]
+    return snapshot_from_objects(doc for p in paths for doc in parse_documents(p, p.read_text()))
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_real_vmagent_finds_the_predicted_targets(case: Case, tmp_path: Path, vmagent: str) -> None:
-    snapshot = load_snapshot(SNAPSHOTS / case.snapshot)
+    snapshot = _load(case.snapshot)
     _loopback_only(snapshot)
     prepared = case.prepare(snapshot, tmp_path)
     predicted_active_count = sum(len(j.active) for j in prepared.jobs)

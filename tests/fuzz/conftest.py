@@ -29,8 +29,19 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             f"valid: {COUNTS['scrapes']} VMServiceScrapes ({COUNTS['jobs']} jobs) in {COUNTS['batches']} "
             f"configs checked by vmagent -dryRun ({COUNTS['agent_batches']} of them rendered for a VMAgent)"
         )
+    if COUNTS["edge_values"]:
+        terminalreporter.write_line(
+            f"edges: {COUNTS['edge_values']} edge values ({COUNTS['edge_accepted']} accepted by the "
+            f"models, all loaded by vmagent; {COUNTS['edge_refused_checked']} refused ones each refused by "
+            f"vmagent too) in {COUNTS['edge_vmagent_runs']} vmagent runs"
+        )
     if COUNTS["mutations"] or COUNTS["subprocess_mutations"]:
         terminalreporter.write_line(
             f"invalid: {COUNTS['mutations']} mutated manifests refused by `vmscrape validate` and "
             f"`vmscrape render` (in-process), {COUNTS['subprocess_mutations']} more by a `vmscrape` process"
+        )
+    if COUNTS["robust_cases"]:
+        terminalreporter.write_line(
+            f"hostile: {COUNTS['robust_cases']} mutated inputs through every command, no traceback "
+            f"(exit 0: {COUNTS['robust_exit_0']}, 1: {COUNTS['robust_exit_1']}, 2: {COUNTS['robust_exit_2']})"
         )

@@ -21,7 +21,7 @@ from tests.fuzz.session import BATCH_SIZE, COUNTS, fuzz_settings
 from tests.fuzz.strategies import Batch, batches
 from tests.support.vmagent import dry_run
 from vmscrape_component.errors import VMScrapeError
-from vmscrape_component.models import VMAgent, VMServiceScrape
+from vmscrape_component.models import VMAgentModel, VMServiceScrapeModel
 from vmscrape_component.render import Assets, config_yaml, dump_yaml, render_config
 
 pytestmark = pytest.mark.vmagent
@@ -33,16 +33,16 @@ _LINE = re.compile(r"\bline (\d+)\b")
 _QUOTED = re.compile(r'="([^"]{3,})"|`([^`]{3,})`')
 
 
-def _models(batch: Batch) -> tuple[list[VMServiceScrape], VMAgent | None]:
+def _models(batch: Batch) -> tuple[list[VMServiceScrapeModel], VMAgentModel | None]:
     scrapes = []
     for manifest in batch.scrapes:
         try:
-            scrapes.append(VMServiceScrape.from_manifest(manifest))
+            scrapes.append(VMServiceScrapeModel.from_manifest(manifest))
         except VMScrapeError as exc:
             pytest.fail(
                 f"the models refuse a valid manifest:\n{exc}\n--- manifest ---\n{dump_yaml(manifest)}"
             )
-    agent = VMAgent.from_manifest(batch.agent) if batch.agent is not None else None
+    agent = VMAgentModel.from_manifest(batch.agent) if batch.agent is not None else None
     return scrapes, agent
 
 

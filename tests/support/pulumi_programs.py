@@ -71,3 +71,34 @@ def scrape_manifests(mocks: RecordingMocks) -> list[dict[str, Any]]:
         }
         for r in mocks.of_type(CR_TYPE)
     ]
+
+
+def inputs_of(mocks: RecordingMocks, typ: str) -> list[dict[str, Any]]:
+    """The inputs of every resource of type ``typ`` the program registered, in registration order."""
+    return [r.inputs for r in mocks.of_type(typ)]
+
+
+#: How Pulumi marks a secret value on the wire.
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+
+
+def secret_value(value: Any) -> Any:
+    """The value inside a Pulumi secret; fails if ``value`` was not sent as a secret."""
+    assert isinstance(value, dict) and SECRET_SIG in value, f"not a secret: {value!r}"
+    return value["value"]
+
+
+def run_and_check(program: Callable[[], tuple[pulumi.Output[Any], Callable[[Any], None]]]) -> None:
+    """Run ``program`` (returns ``(output, check)``) to the end, then ``check`` the output's value.
+
+    Checking after the run means every resource registration has reached the mocks.
+    """
+    checks: list[Callable[[Any], None]] = []
+
+    def output() -> pulumi.Output[Any]:
+        value, check = program()
+        checks.append(check)
+        return value
+
+    value = run_to_completion(output)
+    checks[0](value)

@@ -187,3 +187,29 @@ spec:
     err = capsys.readouterr().err
     assert "warning: job serviceScrape/apps/api/0: vmagent will refuse it" in err  # ...vmagent does not
     assert "`basic_auth`, `bearer_token` together" in err
+
+
+def test_a_key_written_twice_is_an_error_naming_both_lines(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # kubectl's strict decoding refuses duplicate keys; PyYAML alone would keep the last one silently
+    text = SCRAPE.replace("    path: /metrics\n", "    path: /metrics\n    port: web\n")
+    path = _write(tmp_path, text)
+    assert main(["validate", path]) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    (line,) = err.strip().splitlines()
+    assert line.startswith(f"error: {path}:12:5: not valid YAML: ")
+    assert "duplicate key 'port' (lines 10 and 12)" in line
+
+
+def test_a_key_written_twice_is_found_in_documents_with_anchors_too(tmp_path: Path) -> None:
+    from vmscrape_component.errors import VMScrapeError
+    from vmscrape_component.manifests import parse_documents
+
+    # `<<` merges may override keys on purpose; a key written twice by hand may not
+    assert parse_documents("f", "a: &x {b: 1}\nc:\n  <<: *x\n  b: 2\n") == [{"a": {"b": 1}, "c": {"b": 2}}]
+    with pytest.raises(VMScrapeError) as err:
+        parse_documents("f", "a: &x {b: 1}\nc:\n  <<: *x\n  d: 2\n  d: 3\n")
+    (problem,) = err.value.problems
+    assert problem.object == "f:5:3" and "duplicate key 'd' (lines 4 and 5)" in problem.message

@@ -18,10 +18,13 @@ import pytest
 import yaml
 
 from tests.support.reference import CRDS
-from vmscrape_component.models import API_VERSION, VMAgent, VMAgentSpec, VMServiceScrape, VMServiceScrapeSpec
-
-# Required by the CRD, optional in the model: the operator's own fixtures leave it out (read as []).
-OPTIONAL_ON_PURPOSE = {"spec.endpoints"}
+from vmscrape_component.models import (
+    API_VERSION,
+    VMAgentModel,
+    VMAgentSpec,
+    VMServiceScrapeModel,
+    VMServiceScrapeSpec,
+)
 
 
 @cache
@@ -105,11 +108,7 @@ def _missing(schema: dict[str, Any], annotation: Any, path: str) -> list[str]:
                 missing.append(f"{path}.{prop}")
                 continue
             missing += _missing(sub, field.annotation, f"{path}.{prop}")
-            if (
-                prop in schema.get("required", ())
-                and not field.is_required()
-                and f"{path}.{prop}" not in (OPTIONAL_ON_PURPOSE)
-            ):
+            if prop in schema.get("required", ()) and not field.is_required():
                 missing.append(f"{path}.{prop} (required in the CRD, optional in the model)")
         return missing
     if schema.get("type") == "array":
@@ -172,10 +171,25 @@ def test_no_vmservicescrape_model_field_is_missing_from_the_crd() -> None:
     assert invented == [], "model fields the CRD does not have:\n" + "\n".join(invented)
 
 
+def test_what_the_crd_requires_of_the_whole_object_the_model_requires() -> None:
+    required = set(_schema("vmservicescrapes.yaml").get("required", ()))
+    assert required == {"spec"}
+    assert VMServiceScrapeModel.model_fields["spec"].is_required()
+
+
+def test_the_walk_finds_a_required_property_the_model_leaves_optional() -> None:
+    # The check above must be able to fail: a CRD that requires `selector` is not what the model says.
+    schema = _spec_schema("vmservicescrapes.yaml")
+    stricter = {**schema, "required": [*schema.get("required", ()), "selector"]}
+    assert _missing(stricter, VMServiceScrapeSpec, "spec") == [
+        "spec.selector (required in the CRD, optional in the model)"
+    ]
+
+
 def test_vmservicescrape_object_fields_are_metadata_and_spec_but_not_status() -> None:
     # status is the operator's to write; a manifest's status is read past, never kept.
     assert "status" in _schema("vmservicescrapes.yaml")["properties"]
-    assert set(VMServiceScrape.model_fields) == {"name", "namespace", "labels", "annotations", "spec"}
+    assert set(VMServiceScrapeModel.model_fields) == {"name", "namespace", "labels", "annotations", "spec"}
 
 
 def test_status_of_a_manifest_is_ignored() -> None:
@@ -186,7 +200,7 @@ def test_status_of_a_manifest_is_ignored() -> None:
         "spec": {"endpoints": [{"port": "http"}]},
         "status": {"updateStatus": "operational", "observedGeneration": 3},
     }
-    assert "status" not in VMServiceScrape.from_manifest(manifest).manifest()
+    assert "status" not in VMServiceScrapeModel.from_manifest(manifest).manifest()
 
 
 def test_modelled_vmagent_fields_cover_their_crd_properties() -> None:
@@ -204,8 +218,23 @@ def test_no_vmagent_model_field_is_missing_from_the_crd() -> None:
     assert invented == [], "model fields the CRD does not have:\n" + "\n".join(invented)
 
 
+#: VMAgent spec properties the CRD requires that the models do not enforce, because they do not model
+#: them: VMAgentSpec is the scrape-related part of an agent (other keys are kept as given), used as the
+#: agent's settings; the operator's own cases leave `remoteWrite` out of 34 of their 37 VMAgents.
+UNMODELLED_REQUIRED = {"remoteWrite"}
+
+
+def test_required_vmagent_properties_are_enforced_or_listed_as_unmodelled() -> None:
+    schema = _spec_schema("vmagents.yaml")
+    modelled = {_spellings(f).pop() if _spellings(f) else n for n, f in VMAgentSpec.model_fields.items()}
+    required = set(schema.get("required", ()))
+    assert required - modelled == UNMODELLED_REQUIRED
+    for prop in required & modelled:
+        assert _field_for(VMAgentSpec, prop).is_required(), f"spec.{prop} is required by the CRD"
+
+
 def test_vmagent_object_fields_are_metadata_and_spec() -> None:
-    assert set(VMAgent.model_fields) == {"name", "namespace", "labels", "annotations", "spec"}
+    assert set(VMAgentModel.model_fields) == {"name", "namespace", "labels", "annotations", "spec"}
 
 
 @pytest.mark.parametrize("crd", ["vmservicescrapes.yaml", "vmagents.yaml"])

@@ -30,7 +30,7 @@ from tests.fuzz.strategies import Batch, batches
 from tests.support.processes import run_with_hash_seed
 from tests.support.reference import CRD_REJECTS_CASE, REAL_SCRAPES, REJECTED_REAL_SCRAPES, SERVICE_CASES
 from vmscrape_component.manifests import load_manifests
-from vmscrape_component.models import API_VERSION, VMAgent, VMServiceScrape
+from vmscrape_component.models import API_VERSION, VMAgentModel, VMServiceScrapeModel
 from vmscrape_component.render import Assets, config_yaml, render_config
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -96,8 +96,8 @@ def _units() -> list[dict[str, Any]]:
 
 def render_unit(unit: dict[str, Any]) -> str:
     """One unit's config YAML, plus the scrapes left out and why (part of the output, so compared too)."""
-    scrapes = [VMServiceScrape.from_manifest(s) for s in unit["scrapes"]]
-    agent = VMAgent.from_manifest(unit["agent"]) if unit["agent"] is not None else None
+    scrapes = [VMServiceScrapeModel.from_manifest(s) for s in unit["scrapes"]]
+    agent = VMAgentModel.from_manifest(unit["agent"]) if unit["agent"] is not None else None
     assets = Assets(unit["objects"], reveal=True)
     config = render_config(scrapes, agent, assets=assets, preselected=unit["preselected"])
     skipped = "".join(f"# skipped {key}: {why}\n" for key, why in config.skipped.items())
@@ -202,7 +202,7 @@ def _scrape(namespace: str, name: str, **spec: Any) -> dict[str, Any]:
 
 
 def _job_names(scrapes: list[dict[str, Any]]) -> list[str]:
-    models = [VMServiceScrape.from_manifest(s) for s in scrapes]
+    models = [VMServiceScrapeModel.from_manifest(s) for s in scrapes]
     return [job["job_name"] for job in render_config(models).jobs]
 
 
@@ -218,7 +218,7 @@ def test_scrapes_are_ordered_by_the_namespace_slash_name_string() -> None:
 
 
 def _render_one(scrape: dict[str, Any], objects: list[dict[str, Any]] | None = None) -> str:
-    model = VMServiceScrape.from_manifest(scrape)
+    model = VMServiceScrapeModel.from_manifest(scrape)
     return config_yaml(render_config([model], assets=Assets(objects or [], reveal=True)))
 
 
@@ -289,10 +289,10 @@ def test_external_label_order_changes_nothing() -> None:
         }
 
     labels = {"cluster": "c1", "region": "eu", "env": "prod"}
-    scrape = VMServiceScrape.from_manifest(_scrape("apps", "web"))
-    one = config_yaml(render_config([scrape], VMAgent.from_manifest(agent(labels)), preselected=True))
+    scrape = VMServiceScrapeModel.from_manifest(_scrape("apps", "web"))
+    one = config_yaml(render_config([scrape], VMAgentModel.from_manifest(agent(labels)), preselected=True))
     two = config_yaml(
-        render_config([scrape], VMAgent.from_manifest(agent(_reversed_keys(labels))), preselected=True)
+        render_config([scrape], VMAgentModel.from_manifest(agent(_reversed_keys(labels))), preselected=True)
     )
     assert one == two
     assert list(yaml.safe_load(one)["global"]["external_labels"]) == [

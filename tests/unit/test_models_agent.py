@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 
 from vmscrape_component.errors import VMScrapeError
-from vmscrape_component.models import LabelSelector, VMAgent, VMAgentSpec
+from vmscrape_component.models import LabelSelector, VMAgentModel, VMAgentSpec
 
 
 def _agent(spec: dict[str, Any]) -> dict[str, Any]:
@@ -27,13 +27,13 @@ def _spec_problem(spec: dict[str, Any]) -> tuple[str, str]:
 
 
 def test_an_absent_selector_stays_absent() -> None:
-    agent = VMAgent.from_manifest(_agent({"serviceScrapeNamespaceSelector": {}}))
+    agent = VMAgentModel.from_manifest(_agent({"serviceScrapeNamespaceSelector": {}}))
     assert agent.spec.service_scrape_selector is None
     assert "serviceScrapeSelector" not in agent.manifest()["spec"]
 
 
 def test_an_empty_selector_stays_empty() -> None:
-    agent = VMAgent.from_manifest(_agent({"serviceScrapeSelector": {}}))
+    agent = VMAgentModel.from_manifest(_agent({"serviceScrapeSelector": {}}))
     assert agent.spec.service_scrape_selector == LabelSelector()
     assert agent.manifest()["spec"] == {"serviceScrapeSelector": {}}
 
@@ -45,7 +45,7 @@ def test_unmodelled_spec_keys_are_kept_as_given() -> None:
         "globalScrapeRelabelConfigs": [{"source_labels": ["a"], "target_label": "b"}],
         "selectAllByDefault": True,
     }
-    agent = VMAgent.from_manifest(_agent(spec))
+    agent = VMAgentModel.from_manifest(_agent(spec))
     assert agent.spec.select_all_by_default is True
     assert agent.manifest()["spec"] == spec
 
@@ -140,6 +140,6 @@ def test_a_misplaced_object_holding_a_token_is_not_echoed() -> None:
 
 def test_agent_problems_name_the_agent() -> None:
     with pytest.raises(VMScrapeError) as err:
-        VMAgent.from_manifest(_agent({"scrapeInterval": "soon"}))
+        VMAgentModel.from_manifest(_agent({"scrapeInterval": "soon"}))
     (problem,) = err.value.problems
     assert (problem.object, problem.path) == ("VMAgent monitoring/main", "spec.scrapeInterval")

@@ -13,14 +13,15 @@ from vmscrape_component.models import (
     Endpoint,
     NamespaceSelector,
     RelabelConfig,
-    VMServiceScrape,
+    VMServiceScrapeModel,
     VMServiceScrapeSpec,
 )
 
 
 def _problems(spec: dict[str, Any]) -> list[Problem]:
+    """The problems of ``spec``; one that does not set the (required) ``endpoints`` gets ``[]``."""
     with pytest.raises(VMScrapeError) as err:
-        VMServiceScrapeSpec.parse(spec)
+        VMServiceScrapeSpec.parse({"endpoints": [], **spec})
     return list(err.value.problems)
 
 
@@ -149,7 +150,7 @@ def test_graphite_label_names_are_checked() -> None:
 
 @pytest.mark.parametrize("key", ["app", "app.kubernetes.io/name", "example.com/team_a"])
 def test_job_label_is_a_kubernetes_label_key(key: str) -> None:
-    assert VMServiceScrapeSpec(job_label=key).job_label == key
+    assert VMServiceScrapeSpec(job_label=key, endpoints=[]).job_label == key
 
 
 @pytest.mark.parametrize(
@@ -441,7 +442,7 @@ def test_object_problems_name_the_object_and_start_at_the_manifest_root() -> Non
         "spec": {"endpoints": [{"port": 80}]},
     }
     with pytest.raises(VMScrapeError) as err:
-        VMServiceScrape.from_manifest(manifest)
+        VMServiceScrapeModel.from_manifest(manifest)
     assert [(p.object, p.path) for p in err.value.problems] == [
         ("VMServiceScrape apps/Web_App", "metadata.name"),
         ("VMServiceScrape apps/Web_App", "spec.endpoints[0].port"),
@@ -456,11 +457,11 @@ def test_another_api_version_or_kind_is_rejected(key: str, value: str) -> None:
         "apiVersion": "operator.victoriametrics.com/v1beta1",
         "kind": "VMServiceScrape",
         "metadata": {"name": "web"},
-        "spec": {},
+        "spec": {"endpoints": []},
         key: value,
     }
     with pytest.raises(VMScrapeError) as err:
-        VMServiceScrape.from_manifest(manifest)
+        VMServiceScrapeModel.from_manifest(manifest)
     assert [(p.path, p.value) for p in err.value.problems] == [(key, value)]
 
 
@@ -471,5 +472,89 @@ def test_a_manifest_without_spec_says_spec_is_required() -> None:
         "metadata": {"name": "web"},
     }
     with pytest.raises(VMScrapeError) as err:
-        VMServiceScrape.from_manifest(manifest)
+        VMServiceScrapeModel.from_manifest(manifest)
     assert [(p.path, p.message) for p in err.value.problems] == [("spec", "required field 'spec' is missing")]
+
+
+# --- what vmagent refuses though the CRD allows it (issue 12, item 1) -----------------------------------
+# Each case was checked against the real vmagent v1.150.0 (tests/conformance/test_validation_vs_vmagent.py
+# repeats them through vmagent -dryRun).
+
+
+@pytest.mark.parametrize("field", ["sampleLimit", "seriesLimit"])
+def test_spec_level_limits_beyond_int64_are_rejected(field: str) -> None:
+    # vmagent: cannot unmarshal !!int `9223372036854775808` into int (the whole config is refused)
+    problem = _problem({field: 2**63, "endpoints": []})
+    assert (problem.path, problem.value) == (f"spec.{field}", 2**63)
+    assert "9223372036854775807 or less" in problem.message
+    assert VMServiceScrapeSpec.parse({field: 2**63 - 1, "endpoints": []})
+
+
+def test_hashmod_modulus_beyond_uint64_is_rejected() -> None:
+    rule = {"action": "hashmod", "sourceLabels": ["a"], "targetLabel": "b"}
+    problem = _problem(_rule(**rule, modulus=2**64 + 4096))
+    assert problem.path == "spec.endpoints[0].relabelConfigs[0].modulus"
+    assert "18446744073709551615 or less" in problem.message
+    assert RelabelConfig.parse({**rule, "modulus": 2**64 - 1}).modulus == 2**64 - 1
+
+
+@pytest.mark.parametrize(
+    ("field", "spelling", "why"),
+    [
+        ("regex", "null", "YAML null"),
+        ("regex", "~", "YAML null"),
+        ("if", "null", "YAML null"),
+        ("if", "~", "not a series selector"),  # not even MetricsQL
+    ],
+)
+def test_yaml_null_spellings_are_rejected_where_vmagent_reads_them_as_null(
+    field: str, spelling: str, why: str
+) -> None:
+    # yaml.v2 reads a quoted `null`/`~` as null before vmagent's own unmarshaler: the whole config fails
+    rule = {"action": "drop", "sourceLabels": ["a"], field: spelling}
+    problem = _problem(_rule(**rule))
+    assert (problem.path, problem.value) == (f"spec.endpoints[0].relabelConfigs[0].{field}", spelling)
+    assert why in problem.message
+    one_item = _problem(_rule(**{**rule, field: [spelling]}))
+    assert one_item.path == f"spec.endpoints[0].relabelConfigs[0].{field}[0]"
+
+
+@pytest.mark.parametrize("spelling", ["Null", "NULL", "nil", "(null)"])
+def test_other_null_like_spellings_are_plain_strings_for_vmagent(spelling: str) -> None:
+    assert RelabelConfig.parse({"action": "keep", "sourceLabels": ["a"], "regex": spelling}).regex == spelling
+    assert RelabelConfig.parse({"action": "keep", "sourceLabels": ["a"], "regex": ["a", "null"]})
+
+
+@pytest.mark.parametrize("selector", ["{a='\\\"'}", '{a="\\\'"}', '{a="\\400"}'])
+def test_if_strings_metricsql_cannot_unquote_are_rejected(selector: str) -> None:
+    # metricsql turns '...' into "..." by escaping every " (so '\"' ends as "\\"") and unquotes with Go
+    problem = _problem(_rule(action="drop", **{"if": selector}))
+    assert problem.path == "spec.endpoints[0].relabelConfigs[0].if"
+    assert problem.message.startswith("not a series selector")
+
+
+@pytest.mark.parametrize("field", ["regex", "if"])
+def test_the_any_byte_escape_is_rejected(field: str) -> None:
+    # C++ RE2 knows \C, vmagent's Go regexp does not: it would skip the job (or refuse the config, in `if`)
+    value = "a\\Cb" if field == "regex" else '{a=~"a\\\\Cb"}'
+    problem = _problem(_rule(action="drop", sourceLabels=["a"], **{field: value}))
+    assert problem.path == f"spec.endpoints[0].relabelConfigs[0].{field}"
+    assert "\\C" in problem.message
+    assert RelabelConfig.parse({"action": "keep", "sourceLabels": ["a"], "regex": "a\\\\Cb|\\Q\\C\\E"})
+
+
+@pytest.mark.parametrize("selector", ["+up", "(up)", '+(+{job="a"})'])
+def test_if_accepts_the_unary_plus_and_parentheses_metricsql_drops(selector: str) -> None:
+    assert RelabelConfig.parse({"action": "drop", "if": selector}).if_ == selector
+
+
+# --- what the API server refuses (issue 12, item 2) ------------------------------------------------------
+
+
+def test_endpoints_are_required_as_the_crd_requires_them() -> None:
+    with pytest.raises(VMScrapeError) as err:
+        VMServiceScrapeSpec.parse({"selector": {}})
+    (problem,) = err.value.problems
+    assert problem.path == "spec.endpoints"
+    assert "required" in problem.message
+    assert VMServiceScrapeSpec.parse({"endpoints": []}).endpoints == []

@@ -127,18 +127,18 @@ def test_if_list_metric_name_form_and_missing_labels() -> None:
     # IfExpression.Match: any item; `metric{...}` filters __name__; {missing=""} and {missing=~"x|"} match
     # entries without the label (equalValue / matchRegexp special cases).
     expr = parse_if_expression(['up{job="a"}', '{missing=""}'])
-    assert expr.matches([["__name__", "up"], ["job", "a"]])
-    assert expr.matches([["job", "b"]])
-    assert not expr.matches([["job", "b"], ["missing", "x"]])
-    assert parse_if_expression('{missing=~"x|"}').matches([["a", "b"]])
-    assert not parse_if_expression('{missing=~"x"}').matches([["a", "b"]])
+    assert expr.matches({"__name__": "up", "job": "a"})
+    assert expr.matches({"job": "b"})
+    assert not expr.matches({"job": "b", "missing": "x"})
+    assert parse_if_expression('{missing=~"x|"}').matches({"a": "b"})
+    assert not parse_if_expression('{missing=~"x"}').matches({"a": "b"})
 
 
 def test_if_or_groups_inside_braces() -> None:
     # MetricsQL `or` inside the selector makes filter groups; any group may match.
     expr = parse_if_expression('{a="1" or b!="2"}')
-    assert expr.matches([["a", "0"], ["b", "3"]])
-    assert not expr.matches([["a", "0"], ["b", "2"]])
+    assert expr.matches({"a": "0", "b": "3"})
+    assert not expr.matches({"a": "0", "b": "2"})
 
 
 def test_drop_reports_the_rule_that_dropped() -> None:

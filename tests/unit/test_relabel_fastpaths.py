@@ -1,10 +1,11 @@
-"""The fast paths of relabeling and discovery give exactly what the general paths give.
+"""The fast paths of relabeling and discovery give exactly what the reference gives.
 
 - A regex of plain literals (``web``, ``web|api``) or a literal prefix and ``(.*)`` (``Pod;(.*)``) is
   matched by comparing strings: same answer, and same ``$1`` expansion, as RE2 on any string.
-- Label sets with unique names run on a dict; the reference is the general path (a list of pairs, RE2
-  for every match, vmagent's label slices), which ``apply_rules`` itself falls back to for repeated
-  names: same labels in the same order, same dropping rule, same trace.
+- Label sets with unique names run on a dict. The reference is the same actions run over vmagent's label
+  slice (``_LabelSlice``: pairs in order, names may repeat) with every regex matched by RE2, which is what
+  ``apply_rules`` itself runs for repeated names: same labels in the same order, same dropping rule,
+  same trace.
 - Discovery reads a per-snapshot index by namespace: same objects in the same order as sorting every key
   and filtering by namespace.
 """
@@ -12,6 +13,7 @@
 from __future__ import annotations
 
 import string
+from dataclasses import replace
 
 import re2
 from hypothesis import HealthCheck, given, settings
@@ -22,6 +24,9 @@ from vmscrape_component.simulate.discovery import Snapshot, _View, discover
 from vmscrape_component.simulate.relabel import (
     _OPTIONS,
     ACTIONS,
+    IfExpression,
+    Rule,
+    _LabelSlice,
     _literal_alternatives,
     _literal_fullmatch,
     _literal_prefix,
@@ -213,9 +218,24 @@ def rule_lists(draw):
     return rules
 
 
+def _re2_only(expr: IfExpression | None) -> IfExpression | None:
+    """``expr`` with every regex filter matched by RE2 (no literal fast path)."""
+    if expr is None:
+        return None
+    selectors = tuple(
+        tuple(tuple(replace(f, literals=None) for f in group) for group in selector)
+        for selector in expr.selectors
+    )
+    return replace(expr, selectors=selectors)
+
+
+def _reference_rule(rule: Rule) -> Rule:
+    return replace(rule, regex_literals=None, regex_prefix=None, if_expr=_re2_only(rule.if_expr))
+
+
 def _reference(rules, pairs: list[tuple[str, str]]):
-    """The general path alone: a list of pairs, RE2 for every match (vmagent's label slices)."""
-    return _run(rules, None, [[name, value] for name, value in pairs], True)
+    """The reference: vmagent's label slice, RE2 for every match."""
+    return _run([_reference_rule(rule) for rule in rules], _LabelSlice(pairs), True)
 
 
 def _outcome(result) -> tuple:
@@ -228,7 +248,7 @@ def _outcome(result) -> tuple:
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rule_lists(), label_sets)
-def test_dict_path_gives_what_the_general_path_gives(rules, labels: dict[str, str]) -> None:
+def test_dict_path_gives_what_the_reference_gives(rules, labels: dict[str, str]) -> None:
     try:
         expected = _outcome(_reference(rules, list(labels.items())))
     except Exception as exc:  # the same error either way
@@ -236,7 +256,7 @@ def test_dict_path_gives_what_the_general_path_gives(rules, labels: dict[str, st
             apply_rules(rules, labels, trace=True)
         except type(exc):
             return
-        raise AssertionError(f"the general path raised {exc!r}, the dict path did not") from None
+        raise AssertionError(f"the reference raised {exc!r}, the dict path did not") from None
     assert _outcome(apply_rules(rules, labels, trace=True)) == expected
     assert _outcome(apply_rules(rules, list(labels.items()), trace=True)) == expected
     assert _outcome(apply_rules(rules, labels))[:2] == expected[:2]  # without a trace too
@@ -244,11 +264,11 @@ def test_dict_path_gives_what_the_general_path_gives(rules, labels: dict[str, st
 
 @SETTINGS
 @given(rule_lists(), st.lists(st.tuples(names, st.sampled_from(_VALUES)), max_size=6))
-def test_repeated_names_take_the_general_path(rules, pairs: list[tuple[str, str]]) -> None:
+def test_repeated_names_run_on_a_slice_as_the_reference(rules, pairs: list[tuple[str, str]]) -> None:
     assert _outcome(apply_rules(rules, pairs, trace=True)) == _outcome(_reference(rules, pairs))
 
 
-def test_labelmap_all_that_makes_two_names_equal_continues_on_the_general_path() -> None:
+def test_labelmap_all_that_makes_two_names_equal_continues_on_a_slice() -> None:
     rules = [
         parse_rule({"action": "labelmap_all", "regex": "^[xy]_", "replacement": ""}, 0),
         parse_rule({"action": "replace", "source_labels": ["n"], "target_label": "m"}, 1),
@@ -278,9 +298,19 @@ def test_input_is_not_changed() -> None:
 
 @SETTINGS
 @given(st.sampled_from(_IFS[1:]), label_sets)
-def test_if_on_a_dict_matches_as_on_pairs(text: str, labels: dict[str, str]) -> None:
+def test_if_on_a_dict_matches_as_the_reference(text: str, labels: dict[str, str]) -> None:
     expr = parse_if_expression(text)
-    assert expr._matches_unique(labels) == expr.matches([[n, v] for n, v in labels.items()])
+    assert expr.matches(labels) == _re2_only(expr).matches(_LabelSlice(labels.items()))
+
+
+def test_if_on_repeated_names_matches_any_label_of_the_name() -> None:
+    # lib/promrelabel/if_expression.go: a filter walks every label; any label with the name may match
+    pairs = _LabelSlice([("a", "y"), ("a", "x")])
+    assert parse_if_expression('{a="x"}').matches(pairs)
+    assert not parse_if_expression('{a!="x"}').matches(pairs)
+    assert parse_if_expression('{a=~"y"}').matches(pairs)
+    assert not parse_if_expression('{a!~"y"}').matches(pairs)
+    assert parse_if_expression('{b=""}').matches(pairs)
 
 
 # -- discovery: the namespace index ------------------------------------------------------------------------

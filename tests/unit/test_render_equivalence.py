@@ -24,9 +24,9 @@ from benchmarks.workload import manifests as workload
 from tests.support.processes import python_code_with_hash_seed
 from tests.support.reference import OPERATOR_CASES, REAL_SCRAPES, REJECTED_REAL_SCRAPES, SERVICE_CASES
 from vmscrape_component.errors import VMScrapeError
+from vmscrape_component.grammar import YAML_NULLS, regex_problem
 from vmscrape_component.manifests import load_manifests
-from vmscrape_component.models import VMServiceScrape
-from vmscrape_component.models._checks import regex_problem
+from vmscrape_component.models import VMServiceScrapeModel
 from vmscrape_component.render import (
     AgentConfig,
     AgentSettings,
@@ -186,14 +186,14 @@ def test_real_manifests_all_at_once() -> None:
 
 
 def test_the_benchmark_workload() -> None:
-    scrapes = [VMServiceScrape.from_manifest(doc) for doc in workload(120)]
+    scrapes = [VMServiceScrapeModel.from_manifest(doc) for doc in workload(120)]
     config = render_config(scrapes)
     assert len(config.jobs) == 240
     _check(config, _reference(config, _manifests(scrapes), AgentSettings(), Assets()))
 
 
 def _tricky_scrape(i: int, value: str, port: str) -> dict[str, Any]:
-    regex = value if regex_problem(value) is None else "x"
+    regex = value if regex_problem(value) is None and value not in YAML_NULLS else "x"
     return {
         "apiVersion": "operator.victoriametrics.com/v1beta1",
         "kind": "VMServiceScrape",
@@ -227,7 +227,7 @@ def _tricky_scrape(i: int, value: str, port: str) -> dict[str, Any]:
 
 def test_strings_that_need_quoting_read_back_unchanged() -> None:
     scrapes = [_tricky_scrape(i, value, TRICKY[-i]) for i, value in enumerate(TRICKY)]
-    models = [VMServiceScrape.from_manifest(s) for s in scrapes]
+    models = [VMServiceScrapeModel.from_manifest(s) for s in scrapes]
     config = render_config(models)
     text = _check(config, _reference(config, _manifests(models), AgentSettings(), Assets()))
     paths = {job["metrics_path"] for job in yaml.safe_load(text)["scrape_configs"] if "metrics_path" in job}
@@ -274,7 +274,7 @@ specs = st.fixed_dictionaries(
 def test_fuzzed_scrapes(spec_list: list[dict[str, Any]]) -> None:
     try:
         models = [
-            VMServiceScrape.from_manifest(
+            VMServiceScrapeModel.from_manifest(
                 {
                     "apiVersion": "operator.victoriametrics.com/v1beta1",
                     "kind": "VMServiceScrape",

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from vmscrape_component.render import AgentSettings, Assets, OperatorSettings, render_endpoint_job
-from vmscrape_component.render.scrape import duration_ms, label_selector_string, resolve_namespaces
+from vmscrape_component.render.scrape import label_selector_string
 
 
 def scrape(spec: dict[str, Any], *, name: str = "s", namespace: str = "ns") -> dict[str, Any]:
@@ -135,16 +135,29 @@ def test_min_and_max_scrape_interval_clamp(
     assert job["scrape_interval"] == expected
 
 
+@pytest.mark.parametrize(
+    ("interval", "lo", "hi", "expected"),
+    [
+        ("1e3", None, "5m", "5m"),  # 1e3 is 1000 seconds (metricsql.DurationValue reads Go floats)
+        ("1e3", "20m", None, "20m"),
+        ("1h-5m", "1h", None, "1h"),  # 55m
+        ("1h-5m10s", None, "55m", "1h-5m10s"),  # 54m50s: after a negative part, 10s counts negative too
+        ("90", "1m30s", None, "1m30s"),  # equal to the minimum: the operator writes the minimum
+    ],
+)
+def test_interval_limits_read_durations_as_the_operator_does(
+    interval: str, lo: str | None, hi: str | None, expected: str
+) -> None:
+    # The operator's setScrapeIntervalToWithLimit parses all three with metricsql.DurationValue; an
+    # interval the model accepts must never silently skip the clamping.
+    agent = AgentSettings(min_scrape_interval=lo, max_scrape_interval=hi)
+    job = render_endpoint_job(scrape({"endpoints": [{"interval": interval}]}), 0, agent)
+    assert job["scrape_interval"] == expected
+
+
 def test_scrape_interval_field_wins_over_interval() -> None:
     job = render_endpoint_job(scrape({"endpoints": [{"interval": "1m", "scrape_interval": "15s"}]}), 0)
     assert job["scrape_interval"] == "15s"
-
-
-def test_durations_parse_like_victoriametrics() -> None:
-    assert duration_ms("1m30s") == 90_000
-    assert duration_ms("1.5h") == 5_400_000
-    assert duration_ms("500ms") == 500
-    assert duration_ms("soon") is None
 
 
 def test_honor_overrides() -> None:
@@ -175,14 +188,6 @@ def test_enforced_namespace_label_is_last_and_drops_conflicting_metric_rules() -
     assert job["metric_relabel_configs"] == [
         {"source_labels": ["__name__"], "regex": "go_.*", "action": "drop"}
     ]
-
-
-def test_namespace_selector_resolution() -> None:
-    assert resolve_namespaces({}, "own") == ["own"]
-    assert resolve_namespaces(None, "own") == ["own"]
-    assert resolve_namespaces({"any": True, "matchNames": ["x"]}, "own") == []
-    assert resolve_namespaces({"matchNames": ["a", "b"]}, "own") == ["a", "b"]
-    assert resolve_namespaces({"any": True}, "own", ignore_selectors=True) == ["own"]
 
 
 def test_watch_namespace_mode_ignores_namespace_selectors() -> None:

@@ -9,7 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from ..errors import VMScrapeError
+from ..errors import Problem, VMScrapeError
 from . import cluster, diff, explain, render, select, stack, validate, verify
 
 EXIT_INVALID = 2
@@ -33,10 +33,33 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+#: Arguments that name local files: they may hold any bytes the file system allows. Every other value
+#: can end up in the output, which is UTF-8 text.
+_PATH_ARGUMENTS = frozenset({"files", "old", "new", "snapshot", "kubeconfig", "program", "state_dir"})
+
+
+def _check_text_arguments(args: argparse.Namespace) -> None:
+    """Refuse option values that are not UTF-8 (the OS hands them over as lone surrogates)."""
+    problems = []
+    for name, value in sorted(vars(args).items()):
+        values = value if isinstance(value, list) else [value]
+        if name in _PATH_ARGUMENTS or not all(isinstance(v, str) for v in values):
+            continue
+        for text in values:
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                message = f"not UTF-8 text (undecodable byte at character {exc.start})"
+                problems.append(Problem("--" + name.replace("_", "-"), "", message, text))
+    if problems:
+        raise VMScrapeError(problems)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
+        _check_text_arguments(args)
         return int(args.run(args))
     except VMScrapeError as exc:
         for problem in exc.problems:

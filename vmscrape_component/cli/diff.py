@@ -19,17 +19,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from .. import shapes
 from ..diff import ConfigDiff, diff_configs, diff_targets, target_text
 from ..errors import Problem, VMScrapeError
-from ..manifests import load_manifests
+from ..manifests import load_manifests, parse_documents, read_text
 from ..render import Assets, OperatorSettings, render_config
 from ..simulate import Snapshot, explain_jobs
 from .explain import add_cluster_arguments, load_cluster_input
@@ -68,35 +68,46 @@ def _git_files(spec: str, into: Path) -> list[Path] | None:
     )
     if ok.returncode != 0:
         return None
+    # -z: names exactly as stored (no quoting of unusual characters), undecodable bytes kept as escapes.
     listed = subprocess.run(
-        ["git", "ls-tree", "-r", "--name-only", "--full-tree", rev, "--", path or "."],
+        ["git", "ls-tree", "-r", "-z", "--name-only", "--full-tree", rev, "--", path or "."],
         capture_output=True,
-        text=True,
         check=False,
     )
-    names = [n for n in listed.stdout.splitlines() if n.endswith((".yaml", ".yml"))]
+    names = [n for n in os.fsdecode(listed.stdout).split("\0") if n.endswith((".yaml", ".yml"))]
     if listed.returncode != 0 or not names:
         raise _problem(spec, f"no YAML files at {path or '.'!r} in git revision {rev!r}")
     files = []
     for i, name in enumerate(names):
-        blob = subprocess.run(["git", "show", f"{rev}:{name}"], capture_output=True, check=True).stdout
+        blob = subprocess.run(["git", "show", f"{rev}:{name}"], capture_output=True, check=False)
+        if blob.returncode != 0:
+            raise _problem(f"{rev}:{name}", "git cannot show it: " + os.fsdecode(blob.stderr).strip())
         target = into / f"{i:05d}-{Path(name).name}"
-        target.write_bytes(blob)
+        target.write_bytes(blob.stdout)
         files.append(target)
     return files
 
 
-def _as_config(data: Any) -> dict[str, Any] | None:
-    """``data`` as a rendered config, or the config inside stack outputs; ``None`` if it is neither."""
+def _as_config(spec: str, data: Any) -> dict[str, Any] | None:
+    """``data`` as a rendered config, or the config inside stack outputs; ``None`` if it is neither.
+    :class:`VMScrapeError` if it is a config but not one vmagent could read."""
     if isinstance(data, dict) and ("scrape_configs" in data or set(data) == {"global"}):
-        return data
+        return _checked(spec, data)
     if isinstance(data, dict):
-        for value in data.values():
+        for key, value in data.items():
             if isinstance(value, str) and "scrape_configs" in value:
-                parsed = yaml.safe_load(value)
+                docs = parse_documents(f"{spec} output {key}", value)
+                parsed = docs[0] if len(docs) == 1 else None
                 if isinstance(parsed, dict) and "scrape_configs" in parsed:
-                    return parsed
+                    return _checked(f"{spec} output {key}", parsed)
     return None
+
+
+def _checked(where: str, config: dict[str, Any]) -> dict[str, Any]:
+    # The comparison and the target simulation read these fields as these types; all of it is JSON data.
+    shapes.check(config, shapes.JSON, object=where)
+    shapes.check(config, shapes.CONFIG, object=where)
+    return config
 
 
 def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -112,11 +123,8 @@ def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
                 if not files:
                     raise _problem(spec, "the directory holds no *.yaml / *.yml files")
             else:
-                try:
-                    docs = list(yaml.safe_load_all(path.read_text(encoding="utf-8")))
-                except yaml.YAMLError as exc:
-                    raise _problem(spec, f"not YAML: {exc}") from None
-                if len(docs) == 1 and (config := _as_config(docs[0])) is not None:
+                docs = parse_documents(spec, read_text(path))
+                if len(docs) == 1 and (config := _as_config(spec, docs[0])) is not None:
                     return config
                 files = [path]
         found = load_manifests([str(f) for f in files], default_namespace=args.namespace)

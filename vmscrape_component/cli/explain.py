@@ -41,7 +41,7 @@ from typing import Any
 
 import orjson
 
-from ..errors import Problem, VMScrapeError
+from ..errors import Problem, VMScrapeError, one_line
 from ..manifests import load_manifests
 from ..render import Assets, OperatorSettings, render_config
 from ..simulate import Explanation, Snapshot, Target, duplicate_targets, explain, load_snapshot
@@ -290,9 +290,10 @@ def print_text(result: Explanation, notes: list[str] | None = None) -> None:
         who = ", ".join(
             f"{t['job_name']} (service {t['labels'].get('service', '?')})" for t in dup["targets"]
         )
-        print(f"warning: {dup['scrape_url']} is scraped {len(dup['targets'])} times: {who}", file=sys.stderr)
+        warning = f"warning: {dup['scrape_url']} is scraped {len(dup['targets'])} times: {who}"
+        print(one_line(warning), file=sys.stderr)
     for note in notes or ():
-        print(f"note: {note}", file=sys.stderr)
+        print(one_line(f"note: {note}"), file=sys.stderr)
 
 
 def _escape(text: str) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..errors import Problem, VMScrapeError
+from ..errors import Problem, VMScrapeError, one_line
 from ..lint import refusal_warnings
 from ..manifests import load_manifests
 from ..render import OPERATOR_TLS_MOUNT_DIR, Assets, OperatorSettings, config_yaml, render_config
@@ -92,7 +92,7 @@ def operator_settings(args: argparse.Namespace) -> OperatorSettings:
 def run(args: argparse.Namespace) -> int:
     found = load_manifests(args.files, default_namespace=args.namespace)
     for note in found.ignored:
-        print(f"note: ignored {note} (vmscrape renders VMServiceScrape objects)", file=sys.stderr)
+        print(one_line(f"note: ignored {note} (vmscrape renders VMServiceScrape objects)"), file=sys.stderr)
     agent = None
     if args.agent:
         matches = [a for a in found.agents if f"{a.namespace}/{a.name}" == args.agent]
@@ -131,9 +131,12 @@ def run(args: argparse.Namespace) -> int:
         found.scrapes, agent, assets=assets, operator=operator, namespaces=found.namespaces
     )
     for key, why in config.skipped.items():
-        print(f"warning: VMServiceScrape {key} left out, as the operator would: {why}", file=sys.stderr)
+        print(
+            one_line(f"warning: VMServiceScrape {key} left out, as the operator would: {why}"),
+            file=sys.stderr,
+        )
     for warning in refusal_warnings(config.jobs):
-        print(f"warning: {warning}", file=sys.stderr)
+        print(one_line(f"warning: {warning}"), file=sys.stderr)
     text = config_yaml(config)
     # In slices: writing 30+ MB at once would hold a second, encoded copy of it.
     for start in range(0, len(text), _CHUNK):

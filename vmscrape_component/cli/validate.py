@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from ..errors import one_line
 from ..lint import refusal_warnings
 from ..manifests import load_manifests
 from ..render import Assets, render_config
@@ -31,12 +32,12 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     found = load_manifests(args.files, default_namespace=args.namespace)
     for note in found.ignored:
-        print(f"note: ignored {note}", file=sys.stderr)
+        print(one_line(f"note: ignored {note}"), file=sys.stderr)
     agent = found.agents[0] if len(found.agents) == 1 else None
     config = render_config(
         found.scrapes, agent, assets=Assets(found.assets), namespaces=found.namespaces, preselected=True
     )
     for warning in refusal_warnings(config.jobs):
-        print(f"warning: {warning}", file=sys.stderr)
+        print(one_line(f"warning: {warning}"), file=sys.stderr)
     print(f"ok: {len(found.scrapes)} VMServiceScrape(s), {len(found.agents)} VMAgent(s) valid")
     return 0

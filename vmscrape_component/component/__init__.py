@@ -1,4 +1,9 @@
-"""The Pulumi components. The only part of vmscrape that imports ``pulumi``."""
+"""The Pulumi components. The only part of vmscrape that imports ``pulumi``.
+
+Each component takes ``(name, args, opts)`` with a typed ``…Args`` object (or the same fields as
+keywords): :class:`VMServiceScrape` (one scrape), :class:`OperatorVMAgent` (an agent the operator runs)
+and :class:`StandaloneVMAgent` (a plain vmagent, no operator).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +13,18 @@ import pulumi
 import pulumi_kubernetes as k8s
 from pulumi.runtime.settings import get_monitor
 
-from .agent_config import StandaloneDeployment, VMAgentConfig
-from .service_scrape import VMServiceScrape
+from .operator_agent import OperatorVMAgent, OperatorVMAgentArgs
+from .service_scrape import VMServiceScrape, VMServiceScrapeArgs
+from .standalone_agent import StandaloneDeployment, StandaloneVMAgent, StandaloneVMAgentArgs
 
 __all__ = [
+    "OperatorVMAgent",
+    "OperatorVMAgentArgs",
     "StandaloneDeployment",
-    "VMAgentConfig",
+    "StandaloneVMAgent",
+    "StandaloneVMAgentArgs",
     "VMServiceScrape",
+    "VMServiceScrapeArgs",
     "kube_context",
     "provider_options",
     "render_dir",

@@ -1,15 +1,17 @@
 """``VMServiceScrape`` — the Pulumi face of one VMServiceScrape: the custom resource plus what it will scrape.
 
-The spec is validated when the component is constructed, before any resource is registered: bad input
-raises :class:`~vmscrape_component.errors.VMScrapeError` and nothing reaches the engine. ``Output``
-values (a namespace from another resource, labels) are resolved at this boundary and handed to the pure
-renderer as plain data.
+The arguments (:class:`VMServiceScrapeArgs`) are validated when the component is constructed, before any
+resource is registered: bad input raises :class:`~vmscrape_component.errors.VMScrapeError` and nothing
+reaches the engine. ``Output`` values (a namespace from another resource, labels) are resolved at this
+boundary into one :class:`~vmscrape_component.models.VMServiceScrapeModel`, the single source of the
+custom resource's metadata, the ``manifest`` output and what the pure renderer reads.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import pulumi
@@ -18,16 +20,21 @@ from pulumi_kubernetes.apiextensions import CustomResource
 from pydantic import BaseModel
 
 from ..errors import Problem, VMScrapeError
+from ..grammar import API_VERSION, dns_subdomain_problem, object_key
 from ..lint import refusal_warnings
-from ..models import SecretKeySelector, VMAgentSpec, VMServiceScrapeSpec
-from ..models import VMAgent as VMAgentModel
-from ..models._checks import dns_subdomain_problem
+from ..models import (
+    NamespaceSelector,
+    SecretKeySelector,
+    VMAgentModel,
+    VMAgentSpec,
+    VMServiceScrapeModel,
+    VMServiceScrapeSpec,
+)
 from ..render import AgentSettings, Assets, OperatorSettings, dump_yaml, render_scrape_jobs
-from ..render.scrape import resolve_namespaces
 from ..select import selection_report
+from ._args import resolve_args
 from ._preview import predicted_targets, snapshot_path
 
-API_VERSION = "operator.victoriametrics.com/v1beta1"
 KIND = "VMServiceScrape"
 TYPE_TOKEN = "vmscrape:index:VMServiceScrape"
 
@@ -83,13 +90,8 @@ def _agent_manifest(agent: Any, index: int) -> dict[str, Any]:
         except VMScrapeError as exc:
             raise exc.within(f"agents[{index}]") from None
     raise VMScrapeError(
-        [Problem("", f"agents[{index}]", "must be a VMAgent manifest or models.VMAgent", None)]
+        [Problem("", f"agents[{index}]", "must be a VMAgent manifest or a VMAgentModel", None)]
     )
-
-
-def _key(manifest: Mapping[str, Any]) -> str:
-    meta = manifest.get("metadata") or {}
-    return f"{meta.get('namespace') or 'default'}/{meta.get('name') or ''}"
 
 
 def _render_dir() -> str | None:
@@ -116,12 +118,13 @@ def _pending(node: Any, path: tuple[str, ...]) -> Iterator[tuple[tuple[str, ...]
 
 
 def _store_secret_values(
-    model: BaseModel, manifest: dict[str, Any], secret: str, secrets: Mapping[str, Mapping[str, Any]]
-) -> dict[str, dict[str, Any]]:
-    """Point every SecretValue's selector in ``manifest`` at ``secret``; ``secrets`` plus those values."""
+    spec: VMServiceScrapeSpec, secret: str, secrets: Mapping[str, Mapping[str, Any]]
+) -> tuple[VMServiceScrapeSpec, dict[str, dict[str, Any]]]:
+    """``spec`` with every SecretValue's selector pointing at ``secret``; ``secrets`` plus those values."""
     values: dict[str, Any] = {}
     problems = []
-    for path, selector in _pending(model, ()):
+    manifest = spec.manifest_dict()
+    for path, selector in _pending(spec, ()):
         pending = selector.pending_value
         assert pending is not None
         key = pending.key or "-".join(path)
@@ -141,36 +144,66 @@ def _store_secret_values(
     if problems:
         raise VMScrapeError(problems)
     out = {name: dict(data) for name, data in secrets.items()}
-    if values:
-        out[secret] = values
-    return out
+    if not values:
+        return spec, out
+    out[secret] = values
+    # Read back from the rewritten manifest: a new model, the caller's spec (maybe shared) stays as given.
+    return VMServiceScrapeSpec.parse(manifest), out
 
 
-def _is_plain_mapping(value: Any) -> bool:
-    return isinstance(value, Mapping) and all(isinstance(v, str) for v in value.values())
+def _is_plain(value: Any) -> bool:
+    """Whether ``value`` (a namespace, labels, annotations) is known now: no Output anywhere in it."""
+    if isinstance(value, Mapping):
+        return all(isinstance(k, str) and isinstance(v, str) for k, v in value.items())
+    return value is None or isinstance(value, str)
+
+
+@dataclass(kw_only=True)
+class VMServiceScrapeArgs:
+    """The arguments of a :class:`VMServiceScrape` component."""
+
+    spec: VMServiceScrapeSpec | Mapping[str, Any]
+    """What to scrape: a :class:`~vmscrape_component.models.VMServiceScrapeSpec`, or a mapping in Python
+    (snake_case) or CRD (camelCase) spelling."""
+    namespace: pulumi.Input[str] | None = None
+    """The scrape's namespace (``default`` when unset); also where the operator looks up its Secrets."""
+    labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
+    """``metadata.labels``: what VMAgents' ``serviceScrapeSelector`` match."""
+    annotations: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
+    """``metadata.annotations``."""
+    resource_name: str | None = None
+    """``metadata.name``, when it differs from the Pulumi resource name."""
+    agent: VMAgentSpec | Mapping[str, Any] | None = None
+    """The spec of the VMAgent that will pick the scrape up: its scrape classes, interval limits, relabel
+    template and overrides shape the rendered jobs. Not created."""
+    operator: OperatorSettings | None = None
+    """The operator's own settings that change its output (``WATCH_NAMESPACE``...)."""
+    secrets: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None
+    """``{secret name: {key: value}}``: Secrets this component owns, in the scrape's namespace, values kept
+    as Pulumi secrets; refer to them from the spec with ``{"name": ..., "key": ...}`` selectors."""
+    agents: Sequence[VMAgentModel | Mapping[str, Any]] | None = None
+    """VMAgents (manifests or models) that may pick this scrape up: output ``selection`` says which do
+    and why; a warning is logged when none or several do."""
+    snapshot: str | None = None
+    """A cluster snapshot file (default: the stack setting ``vmscrape:snapshot``) for the ``targets``
+    output."""
 
 
 class VMServiceScrape(pulumi.ComponentResource):
     """A VictoriaMetrics ``VMServiceScrape`` and the vmagent jobs the operator will generate for it.
 
-    ``name`` is both the Pulumi resource name and ``metadata.name`` of the custom resource (no random
-    suffix); pass ``resource_name`` to use a different ``metadata.name``. ``spec`` is a
-    :class:`VMServiceScrapeSpec` or a mapping in Python or CRD (camelCase) spelling. ``agent``, optional,
-    is the VMAgent spec whose settings (scrape classes, interval limits, relabel template, overrides)
-    shape the rendered jobs; it is not created. ``secrets``: ``{secret name: {key: value}}`` — Secrets
-    this component owns, created in the scrape's namespace with the values as Pulumi secrets; refer to them
-    from the spec with ``{"name": <secret name>, "key": <key>}`` selectors. Or put a
-    :class:`~vmscrape_component.models.SecretValue` (``SecretValue(config.require_secret("token"))``)
-    where the spec wants a Secret key: the value goes into the Secret ``<name>-credentials`` this
-    component owns, and the CR gets the selector. ``agents``: VMAgent manifests
-    (or models) that may pick this scrape up: output ``selection`` says which do and why, and a warning is
-    logged when none or several do. ``snapshot``: a cluster snapshot file (default: the stack setting
-    ``vmscrape:snapshot``): output ``targets`` predicts, per job, the targets kept and dropped.
+    ``VMServiceScrape(name, VMServiceScrapeArgs(spec=..., namespace=...), opts)``, or the same fields as
+    keywords: ``VMServiceScrape(name, spec=..., namespace=..., opts=opts)``. ``name`` is both the Pulumi
+    resource name and ``metadata.name`` of the custom resource (no random suffix) unless
+    ``resource_name`` is given. Put a :class:`~vmscrape_component.models.SecretValue`
+    (``SecretValue(config.require_secret("token"))``) where the spec wants a Secret key: the value goes
+    into the Secret ``<metadata.name>-credentials`` this component owns, and the CR gets the selector.
 
-    Outputs: ``manifest`` (the custom resource as applied), ``scrape_config_yaml`` (the jobs as vmagent
-    YAML, secret values replaced by placeholders), ``job_names``, ``discovery_namespaces`` (the namespaces
-    the jobs discover in; ``["*"]`` for all), ``namespace_mode`` (``own``, ``any`` or ``names``) and
-    ``custom_resource`` (the child resource).
+    Outputs: ``manifest`` (the custom resource as applied: metadata with labels and annotations, spec),
+    ``scrape_config_yaml`` (the jobs as vmagent YAML, secret values replaced by placeholders),
+    ``job_names``, ``discovery_namespaces`` (the namespaces the jobs discover in; ``["*"]`` for all),
+    ``namespace_mode`` (``own``, ``any`` or ``names``), ``selection`` (with ``agents``), ``targets``
+    (with a snapshot) and ``custom_resource`` (the child resource).
     """
 
     manifest: pulumi.Output[dict[str, Any]]
@@ -178,51 +211,61 @@ class VMServiceScrape(pulumi.ComponentResource):
     job_names: pulumi.Output[list[str]]
     discovery_namespaces: pulumi.Output[list[str]]
     namespace_mode: str
+    selection: pulumi.Output[dict[str, dict[str, Any]]]
+    targets: pulumi.Output[dict[str, dict[str, Any]]]
 
     def __init__(
         self,
         name: str,
-        spec: VMServiceScrapeSpec | Mapping[str, Any],
-        *,
-        namespace: pulumi.Input[str] | None = None,
-        labels: pulumi.Input[Mapping[str, str]] | None = None,
-        annotations: pulumi.Input[Mapping[str, str]] | None = None,
-        resource_name: str | None = None,
-        agent: VMAgentSpec | Mapping[str, Any] | None = None,
-        operator: OperatorSettings | None = None,
-        secrets: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None,
-        agents: Sequence[VMAgentModel | Mapping[str, Any]] | None = None,
-        snapshot: str | None = None,
+        args: VMServiceScrapeArgs | None = None,
         opts: pulumi.ResourceOptions | None = None,
+        **keywords: Any,
     ) -> None:
         # Validate everything before registering anything: a bad spec must never half-apply.
-        metadata_name = resource_name or name
         try:
-            model = _spec(spec)
-            agent_spec = _agent(agent)
-            spec_manifest = model.model_dump(by_alias=True, exclude_none=True)
+            args = resolve_args(VMServiceScrapeArgs, args, keywords)
+            metadata_name = args.resource_name or name
             # Values given as SecretValue go into one Secret this component owns.
-            secrets = _store_secret_values(
-                model, spec_manifest, f"{metadata_name}-credentials", secrets or {}
+            spec, secrets = _store_secret_values(
+                _spec(args.spec), f"{metadata_name}-credentials", args.secrets or {}
             )
             _check_secrets(secrets)
-            agent_manifests = [_agent_manifest(a, i) for i, a in enumerate(agents or ())]
+            agent_spec = _agent(args.agent)
+            agent_manifests = [_agent_manifest(a, i) for i, a in enumerate(args.agents or ())]
+            namespace = args.namespace or "default"
+
+            def scrape_object(ns: str, labels: Any, annotations: Any) -> VMServiceScrapeModel:
+                """The one place the whole object is built: CR metadata, ``manifest`` and render read it."""
+                return VMServiceScrapeModel(
+                    name=metadata_name,
+                    namespace=ns,
+                    labels=None if labels is None else dict(labels),
+                    annotations=None if annotations is None else dict(annotations),
+                    spec=spec,
+                )
+
+            #: The object as plain data when namespace, labels and annotations are plain values (else
+            #: ``None``): lets an agent component render synchronously, before registering anything.
+            self.plain_object: VMServiceScrapeModel | None = None
+            if all(_is_plain(v) for v in (namespace, args.labels, args.annotations)):
+                self.plain_object = scrape_object(namespace, args.labels, args.annotations)  # type: ignore[arg-type]
         except VMScrapeError as exc:
             raise exc.within(f"VMServiceScrape {name}") from None
         super().__init__(TYPE_TOKEN, name, None, opts)
 
-        self.namespace_mode = model.namespace_selector_mode
-        namespace_out = pulumi.Output.from_input(namespace or "default")
-        metadata: dict[str, Any] = {"name": metadata_name, "namespace": namespace_out}
-        if labels is not None:
-            metadata["labels"] = labels
-        if annotations is not None:
-            metadata["annotations"] = annotations
-
+        settings_operator = args.operator or OperatorSettings()
+        # One namespace rule for both outputs: under WATCH_NAMESPACE the operator may ignore the selector.
+        ignore_selectors = AgentSettings.from_spec(
+            agent_spec, operator=settings_operator
+        ).ignore_namespace_selectors
+        selector = spec.namespace_selector or NamespaceSelector.own()
+        self.spec = spec
+        self.namespace_mode = selector.effective_mode(ignore_selectors=ignore_selectors)
+        namespace_out = pulumi.Output.from_input(namespace)
         #: Secret name -> key -> value (a Pulumi secret), for the Secrets this component owns.
         self.secret_values: dict[str, dict[str, pulumi.Output[str]]] = {
             secret: {key: pulumi.Output.secret(value) for key, value in data.items()}
-            for secret, data in (secrets or {}).items()
+            for secret, data in secrets.items()
         }
         if self.secret_values and _render_dir():
             pulumi.log.warn(
@@ -241,6 +284,25 @@ class VMServiceScrape(pulumi.ComponentResource):
             )
             for secret, values in self.secret_values.items()
         ]
+
+        #: The object (the model) and its manifest, once namespace, labels and annotations are known.
+        scrape_out: pulumi.Output[tuple[VMServiceScrapeModel, dict[str, Any]]]
+        if self.plain_object is not None:
+            # Known now: one dump serves the resource's inputs and the output, and a preview shows them.
+            plain_object, plain = self.plain_object, self.plain_object.manifest()
+            scrape_out = namespace_out.apply(lambda _: (plain_object, plain))
+            metadata: Any = plain["metadata"]
+            spec_manifest = plain["spec"]
+        else:
+
+            def resolve(values: list[Any]) -> tuple[VMServiceScrapeModel, dict[str, Any]]:
+                scrape = scrape_object(*values)
+                return scrape, scrape.manifest()
+
+            scrape_out = pulumi.Output.all(namespace_out, args.labels, args.annotations).apply(resolve)
+            metadata = scrape_out.apply(lambda pair: pair[1]["metadata"])
+            spec_manifest = spec.manifest_dict()
+        self.manifest = scrape_out.apply(lambda pair: pair[1])
         self.custom_resource = CustomResource(
             name,
             api_version=API_VERSION,
@@ -249,51 +311,22 @@ class VMServiceScrape(pulumi.ComponentResource):
             spec=spec_manifest,
             opts=pulumi.ResourceOptions(parent=self, depends_on=list(self.secrets)),
         )
-        #: The manifest as plain data when namespace and labels were plain values (else ``None``): lets
-        #: :class:`VMAgentConfig` render synchronously.
-        self.plain_manifest: dict[str, Any] | None = None
-        if isinstance(namespace or "default", str) and (labels is None or _is_plain_mapping(labels)):
-            plain_meta: dict[str, Any] = {"name": metadata_name, "namespace": namespace or "default"}
-            if labels:
-                plain_meta["labels"] = dict(labels)  # type: ignore[arg-type]
-            self.plain_manifest = {
-                "apiVersion": API_VERSION,
-                "kind": KIND,
-                "metadata": plain_meta,
-                "spec": spec_manifest,
-            }
-        self.spec = model
 
-        settings_operator = operator or OperatorSettings()
+        snapshot = args.snapshot
 
-        def _render(args: list[Any]) -> dict[str, Any]:
-            ns, resolved_labels = args
-            meta: dict[str, Any] = {"name": metadata_name, "namespace": ns}
-            if resolved_labels:
-                meta["labels"] = dict(resolved_labels)
-            scrape = {"apiVersion": API_VERSION, "kind": KIND, "metadata": meta, "spec": spec_manifest}
+        def _render(pair: tuple[VMServiceScrapeModel, dict[str, Any]]) -> dict[str, Any]:
+            scrape, manifest = pair
+            ns = scrape.namespace or "default"
             settings = AgentSettings.from_spec(agent_spec, namespace=ns, operator=settings_operator)
-            jobs = render_scrape_jobs(scrape, settings, Assets())
-            resolved = resolve_namespaces(
-                spec_manifest.get("namespaceSelector"), ns, settings.ignore_namespace_selectors
-            )
+            jobs = render_scrape_jobs(manifest, settings, Assets())
+            resolved = selector.resolve(ns, ignore_selectors=ignore_selectors)
             for warning in refusal_warnings(jobs):
                 pulumi.log.warn(warning, resource=self)
             preview: dict[str, Any] = {}
             if agent_manifests:
-                report = selection_report(agent_manifests, [scrape], None, settings_operator)
-                if report.unselected:
-                    pulumi.log.warn(
-                        f"VMServiceScrape {ns}/{metadata_name} is selected by none of the given "
-                        "VMAgents: it will not be scraped",
-                        resource=self,
-                    )
-                for agents in report.duplicated.values():
-                    pulumi.log.warn(
-                        f"VMServiceScrape {ns}/{metadata_name} is selected by {len(agents)} VMAgents "
-                        f"({', '.join(agents)}): its targets are scraped once per agent",
-                        resource=self,
-                    )
+                report = selection_report(agent_manifests, [manifest], None, settings_operator)
+                for warning in report.warnings():
+                    pulumi.log.warn(warning, resource=self)
                 preview["selection"] = {
                     p.agent: {"selected": p.selected, "reason": p.reason} for p in report.pairs
                 }
@@ -301,18 +334,16 @@ class VMServiceScrape(pulumi.ComponentResource):
             if path:
                 # With the first selecting agent's settings, as that agent would scrape it.
                 decided = preview.get("selection", {})
-                first = next((a for a in agent_manifests if decided[_key(a)]["selected"]), None)
-                preview["targets"] = predicted_targets([scrape], path, first, settings_operator)
+                first = next((a for a in agent_manifests if decided[object_key(a)]["selected"]), None)
+                preview["targets"] = predicted_targets([manifest], path, first, settings_operator)
             return {
                 **preview,
-                "manifest": scrape,
                 "yaml": dump_yaml(jobs),
                 "job_names": [j["job_name"] for j in jobs],
-                "namespaces": resolved or ["*"],
+                "namespaces": ["*"] if resolved is None else resolved,
             }
 
-        rendered = pulumi.Output.all(namespace_out, labels or {}).apply(_render)
-        self.manifest = rendered.apply(lambda r: r["manifest"])
+        rendered = scrape_out.apply(_render)
         self.scrape_config_yaml = rendered.apply(lambda r: r["yaml"])
         self.job_names = rendered.apply(lambda r: r["job_names"])
         self.discovery_namespaces = rendered.apply(lambda r: r["namespaces"])

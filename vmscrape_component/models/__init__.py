@@ -3,16 +3,19 @@
 Python names are snake_case; the CRD's own names are the aliases, and both are accepted as input.
 ``model_dump(by_alias=True, exclude_none=True)`` is the manifest. Invalid input raises
 :class:`~vmscrape_component.errors.VMScrapeError`.
+
+A whole object (metadata + spec) is a ``…Model`` (:class:`VMServiceScrapeModel`, :class:`VMAgentModel`):
+the bare kind name, ``vmscrape_component.VMServiceScrape``, is the Pulumi component that registers one.
 """
 
 from ._base import API_VERSION, KubernetesObject, VMModel
-from .agent import APIServerConfig, ArbitraryFSAccessThroughSMsConfig, ScrapeClass, VMAgent, VMAgentSpec
+from .agent import APIServerConfig, ArbitraryFSAccessThroughSMsConfig, ScrapeClass, VMAgentModel, VMAgentSpec
 from .auth import Authorization, BasicAuth, OAuth2, ProxyClientConfig
 from .endpoint import AttachMetadata, Endpoint, VMScrapeParams
 from .relabel import RELABEL_ACTIONS, RelabelConfig, StringOrList
 from .secrets import ConfigMapKeySelector, SecretKeySelector, SecretOrConfigMap, SecretValue
 from .selectors import LabelSelector, LabelSelectorRequirement, NamespaceSelector
-from .service_scrape import DiscoveryRole, VMServiceScrape, VMServiceScrapeSpec
+from .service_scrape import DiscoveryRole, VMServiceScrapeModel, VMServiceScrapeSpec
 from .tls import TLSConfig
 
 __all__ = [
@@ -39,10 +42,10 @@ __all__ = [
     "SecretOrConfigMap",
     "StringOrList",
     "TLSConfig",
-    "VMAgent",
+    "VMAgentModel",
     "VMAgentSpec",
     "VMModel",
     "VMScrapeParams",
-    "VMServiceScrape",
+    "VMServiceScrapeModel",
     "VMServiceScrapeSpec",
 ]

@@ -13,12 +13,15 @@ from typing import Annotated, Any, ClassVar, Self
 import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
 
+from .. import grammar
 from ..errors import Problem, VMScrapeError, from_pydantic, invalid
+from ..grammar import API_VERSION
 from . import _checks
 
-API_VERSION = "operator.victoriametrics.com/v1beta1"
 #: vmagent reads limits into Go ints: larger values make it refuse the whole config.
 INT64_MAX = 2**63 - 1
+#: The operator and vmagent read ``modulus`` into a Go uint64.
+UINT64_MAX = 2**64 - 1
 
 
 class VMModel(BaseModel):
@@ -81,10 +84,10 @@ def _checked(check: Callable[[str], str | None]) -> Callable[[str], str]:
 
 
 #: A VictoriaMetrics duration: ``30s``, ``1m30s``, ``1.5m``, ``500ms``, ``2d``...
-Duration = Annotated[StrictStr, AfterValidator(_checked(_checks.duration_problem))]
+Duration = Annotated[StrictStr, AfterValidator(_checked(grammar.duration_problem))]
 #: A duration, or ``""`` for a field the operator reads ``""`` as unset (Helm templates often write it).
 DurationOrUnset = Annotated[
-    StrictStr, AfterValidator(_checked(lambda v: None if v == "" else _checks.duration_problem(v)))
+    StrictStr, AfterValidator(_checked(lambda v: None if v == "" else grammar.duration_problem(v)))
 ]
 #: A size in bytes: ``16MiB``, ``100KB``, ``1048576``.
 ByteSize = Annotated[StrictStr, AfterValidator(_checked(_checks.byte_size_problem))]
@@ -95,19 +98,19 @@ ByteSizeOrUnset = Annotated[
 #: A proxy URL vmagent accepts: ``http://``, ``https://``, ``socks5://`` or ``tls+socks5://``.
 ProxyURL = Annotated[StrictStr, AfterValidator(_checked(_checks.proxy_url_problem))]
 #: A Prometheus label name: ``[a-zA-Z_][a-zA-Z0-9_]*``.
-LabelName = Annotated[StrictStr, AfterValidator(_checked(_checks.label_name_problem))]
+LabelName = Annotated[StrictStr, AfterValidator(_checked(grammar.label_name_problem))]
 #: A Kubernetes label key: ``name`` or ``prefix/name`` (``app.kubernetes.io/name``).
-LabelKey = Annotated[StrictStr, AfterValidator(_checked(_checks.label_key_problem))]
+LabelKey = Annotated[StrictStr, AfterValidator(_checked(grammar.label_key_problem))]
 #: A label key, or ``""`` where the operator reads ``""`` as unset (``jobLabel``).
 LabelKeyOrUnset = Annotated[
-    StrictStr, AfterValidator(_checked(lambda v: None if v == "" else _checks.label_key_problem(v)))
+    StrictStr, AfterValidator(_checked(lambda v: None if v == "" else grammar.label_key_problem(v)))
 ]
 #: A Kubernetes label value.
-LabelValue = Annotated[StrictStr, AfterValidator(_checked(_checks.label_value_problem))]
+LabelValue = Annotated[StrictStr, AfterValidator(_checked(grammar.label_value_problem))]
 #: A namespace name (DNS-1123 label).
-NamespaceName = Annotated[StrictStr, AfterValidator(_checked(_checks.dns_label_problem))]
+NamespaceName = Annotated[StrictStr, AfterValidator(_checked(grammar.dns_label_problem))]
 #: An object name (DNS-1123 subdomain).
-ObjectName = Annotated[StrictStr, AfterValidator(_checked(_checks.dns_subdomain_problem))]
+ObjectName = Annotated[StrictStr, AfterValidator(_checked(grammar.dns_subdomain_problem))]
 
 
 def secret_field(default: Any = None, **kwargs: Any) -> Any:

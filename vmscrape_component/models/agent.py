@@ -13,8 +13,8 @@ from typing import ClassVar, Self
 
 from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator, model_validator
 
+from .. import grammar
 from ..errors import invalid
-from . import _checks
 from ._base import INT64_MAX, Duration, KubernetesObject, LabelName, VMModel, secret_field
 from .auth import Authorization, BasicAuth, EndpointAuth
 from .endpoint import AttachMetadata
@@ -22,7 +22,13 @@ from .relabel import RelabelConfig
 from .selectors import LabelSelector
 from .tls import TLSConfig
 
-__all__ = ["APIServerConfig", "ArbitraryFSAccessThroughSMsConfig", "ScrapeClass", "VMAgent", "VMAgentSpec"]
+__all__ = [
+    "APIServerConfig",
+    "ArbitraryFSAccessThroughSMsConfig",
+    "ScrapeClass",
+    "VMAgentModel",
+    "VMAgentSpec",
+]
 
 
 class ArbitraryFSAccessThroughSMsConfig(VMModel):
@@ -151,7 +157,7 @@ class VMAgentSpec(VMModel):
     @classmethod
     def _label_name_or_empty(cls, value: str | None) -> str | None:
         if value:  # "" turns the label off
-            problem = _checks.label_name_problem(value)
+            problem = grammar.label_name_problem(value)
             if problem:
                 raise invalid(problem + ' (or "" for none)', value=value)
         return value
@@ -188,8 +194,8 @@ class VMAgentSpec(VMModel):
         )
 
 
-class VMAgent(KubernetesObject):
-    """A whole ``VMAgent`` object: metadata plus :class:`VMAgentSpec` (unmodelled spec keys kept)."""
+class VMAgentModel(KubernetesObject):
+    """A whole ``VMAgent`` object as data: metadata plus :class:`VMAgentSpec` (unmodelled spec keys kept)."""
 
     _kind: ClassVar[str] = "VMAgent"
 

@@ -6,7 +6,7 @@ what each action needs, what it cannot take, and that regexes and ``if`` selecto
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Self
 
 from pydantic import (
@@ -19,9 +19,9 @@ from pydantic import (
     model_validator,
 )
 
+from .. import grammar
 from ..errors import invalid
-from . import _checks
-from ._base import LabelName, VMModel
+from ._base import UINT64_MAX, LabelName, VMModel
 
 __all__ = ["RELABEL_ACTIONS", "RelabelConfig", "StringOrList"]
 
@@ -89,7 +89,7 @@ class RelabelConfig(VMModel):
     regex: StringOrList | None = None
     """Regular expression (RE2) matched against the joined values, anchored at both ends; ``(.*)`` when
     unset. A list is joined with ``|``."""
-    modulus: StrictInt | None = Field(None, ge=0)
+    modulus: StrictInt | None = Field(None, ge=0, le=UINT64_MAX)
     """Modulus of the hash for ``hashmod``."""
     replacement: StrictStr | None = None
     """What a match is replaced with; capture groups are available; ``$1`` when unset."""
@@ -120,7 +120,7 @@ class RelabelConfig(VMModel):
     @classmethod
     def _target_is_a_label(cls, value: str | None) -> str | None:
         if value:
-            problem = _checks.label_name_problem(value, templates=True)
+            problem = grammar.label_name_problem(value, templates=True)
             if problem:
                 raise invalid(problem, value=value)
         return value
@@ -128,21 +128,13 @@ class RelabelConfig(VMModel):
     @field_validator("regex")
     @classmethod
     def _regex_compiles(cls, value: str | list[str] | None) -> str | list[str] | None:
-        items = [(None, value)] if isinstance(value, str) else enumerate(value or ())
-        for index, item in items:
-            problem = _checks.regex_problem(item)
-            if problem:
-                raise invalid(problem, field=None if index is None else f"[{index}]", value=item)
+        _check_items(value, grammar.regex_problem, instead="'(null)' (the same match)")
         return value
 
     @field_validator("if_")
     @classmethod
     def _if_is_a_selector(cls, value: str | list[str] | None) -> str | list[str] | None:
-        items = [(None, value)] if isinstance(value, str) else enumerate(value or ())
-        for index, item in items:
-            problem = _checks.series_selector_problem(item)
-            if problem:
-                raise invalid(problem, field=None if index is None else f"[{index}]", value=item)
+        _check_items(value, grammar.series_selector_problem, instead="'{__name__=\"null\"}'")
         return value
 
     @model_validator(mode="after")
@@ -157,6 +149,20 @@ class RelabelConfig(VMModel):
     def effective_action(self) -> str:
         """The action as vmagent sees it: lowercased, ``replace`` when unset."""
         return (self.action or "replace").lower()
+
+
+def _check_items(
+    value: str | list[str] | None, problem_of: Callable[[str], str | None], *, instead: str
+) -> None:
+    """Check a string-or-list field item by item, and the scalar the operator writes for it (a string,
+    or the only item of a one-item list) against YAML's null spellings."""
+    items = [(None, value)] if isinstance(value, str) else list(enumerate(value or ()))
+    for index, item in items:
+        problem = problem_of(item)
+        if problem is None and len(items) == 1:
+            problem = grammar.yaml_null_problem(item, instead=instead)
+        if problem:
+            raise invalid(problem, field=None if index is None else f"[{index}]", value=item)
 
 
 def _action_problem(rc: RelabelConfig) -> tuple[str, str | None, Any] | None:

@@ -7,11 +7,10 @@ from typing import Literal, Self
 from pydantic import Field, StrictBool, model_validator
 
 from ..errors import Problem, VMScrapeError, invalid
+from ..grammar.namespaces import NamespaceMode, discovery_namespaces, namespace_mode
 from ._base import LabelKey, LabelValue, NamespaceName, VMModel
 
-__all__ = ["LabelSelector", "LabelSelectorRequirement", "NamespaceSelector"]
-
-NamespaceMode = Literal["own", "any", "names"]
+__all__ = ["LabelSelector", "LabelSelectorRequirement", "NamespaceMode", "NamespaceSelector"]
 
 
 class LabelSelectorRequirement(VMModel):
@@ -105,17 +104,18 @@ class NamespaceSelector(VMModel):
     @property
     def mode(self) -> NamespaceMode:
         """``"own"`` (the scrape's namespace), ``"any"`` (every namespace) or ``"names"`` (``matchNames``)."""
-        if self.any_:
-            return "any"
-        if self.match_names:
-            return "names"
-        return "own"
+        return namespace_mode(self.any_, self.match_names)
 
-    def resolve(self, own_namespace: str) -> list[str] | None:
-        """The namespaces discovered for a scrape living in ``own_namespace``; ``None`` means all."""
-        mode = self.mode
-        if mode == "any":
-            return None
-        if mode == "names":
-            return list(self.match_names or ())
-        return [own_namespace]
+    def effective_mode(self, *, ignore_selectors: bool = False) -> NamespaceMode:
+        """:attr:`mode` as the operator applies it: ``"own"`` when it ignores namespace selectors."""
+        return namespace_mode(self.any_, self.match_names, ignore_selectors=ignore_selectors)
+
+    def resolve(self, own_namespace: str, *, ignore_selectors: bool = False) -> list[str] | None:
+        """The namespaces discovered for a scrape living in ``own_namespace``; ``None`` means all.
+
+        ``ignore_selectors``: the operator ignores namespace selectors (it watches specific namespaces
+        and the agent owns its service account), so the scrape's own namespace is the answer.
+        """
+        return discovery_namespaces(
+            self.any_, self.match_names, own_namespace, ignore_selectors=ignore_selectors
+        )

@@ -6,11 +6,11 @@ from typing import ClassVar, Literal
 
 from pydantic import Field, StrictInt, StrictStr
 
-from ._base import KubernetesObject, LabelKey, LabelKeyOrUnset, VMModel
+from ._base import INT64_MAX, KubernetesObject, LabelKey, LabelKeyOrUnset, VMModel
 from .endpoint import AttachMetadata, Endpoint
 from .selectors import LabelSelector, NamespaceMode, NamespaceSelector
 
-__all__ = ["DiscoveryRole", "VMServiceScrape", "VMServiceScrapeSpec"]
+__all__ = ["DiscoveryRole", "VMServiceScrapeModel", "VMServiceScrapeSpec"]
 
 DiscoveryRole = Literal["endpoints", "service", "endpointslices", "endpointslice"]
 
@@ -18,8 +18,8 @@ DiscoveryRole = Literal["endpoints", "service", "endpointslices", "endpointslice
 class VMServiceScrapeSpec(VMModel):
     """What a VMServiceScrape selects and how each of its endpoints is scraped.
 
-    ``endpoints`` is required by the CRD; left out (as in some of the operator's own fixtures) it reads
-    as an empty list and is written back as ``endpoints: []``. ``namespace_selector`` left unset is
+    ``endpoints`` is required, as the CRD requires it (the API server refuses a spec without it; an
+    empty list is allowed). ``namespace_selector`` left unset is
     written nowhere and means the scrape's own namespace, exactly as ``{}`` does
     (:attr:`namespace_selector_mode` says ``"own"`` for both).
     """
@@ -35,15 +35,15 @@ class VMServiceScrapeSpec(VMModel):
     """Keys of Service labels copied onto the targets."""
     pod_target_labels: list[LabelKey] | None = Field(None, alias="podTargetLabels")
     """Keys of Pod labels copied onto the targets."""
-    endpoints: list[Endpoint] = Field(default_factory=list)
+    endpoints: list[Endpoint]
     """The endpoints to scrape on every selected Service; one vmagent job each."""
     selector: LabelSelector | None = None
     """Which Services to scrape, by label; ``{}`` or unset selects every Service."""
     namespace_selector: NamespaceSelector | None = Field(None, alias="namespaceSelector")
     """Which namespaces to discover Services in; unset means the scrape's own namespace."""
-    sample_limit: StrictInt | None = Field(None, alias="sampleLimit", ge=0)
+    sample_limit: StrictInt | None = Field(None, alias="sampleLimit", ge=0, le=INT64_MAX)
     """Scrapes with more samples than this fail (for endpoints that set none)."""
-    series_limit: StrictInt | None = Field(None, alias="seriesLimit", ge=0)
+    series_limit: StrictInt | None = Field(None, alias="seriesLimit", ge=0, le=INT64_MAX)
     """Most unique series a target may expose within 24 hours (for endpoints that set none)."""
     attach_metadata: AttachMetadata | None = None
     """Extra discovery metadata to attach to every endpoint's targets."""
@@ -55,16 +55,22 @@ class VMServiceScrapeSpec(VMModel):
         """``"own"``, ``"any"`` or ``"names"``: where Services are discovered."""
         return (self.namespace_selector or NamespaceSelector.own()).mode
 
-    def discovery_namespaces(self, own_namespace: str) -> list[str] | None:
-        """The namespaces discovered for a scrape living in ``own_namespace``; ``None`` means all."""
-        return (self.namespace_selector or NamespaceSelector.own()).resolve(own_namespace)
+    def discovery_namespaces(self, own_namespace: str, *, ignore_selectors: bool = False) -> list[str] | None:
+        """The namespaces discovered for a scrape living in ``own_namespace``; ``None`` means all.
+
+        ``ignore_selectors``: the operator ignores namespace selectors (:meth:`NamespaceSelector.resolve`).
+        """
+        selector = self.namespace_selector or NamespaceSelector.own()
+        return selector.resolve(own_namespace, ignore_selectors=ignore_selectors)
 
 
-class VMServiceScrape(KubernetesObject):
-    """A whole ``VMServiceScrape`` object: metadata plus :class:`VMServiceScrapeSpec`.
+class VMServiceScrapeModel(KubernetesObject):
+    """A whole ``VMServiceScrape`` object as data: metadata plus :class:`VMServiceScrapeSpec`.
 
-    Read one with :meth:`from_manifest`; :meth:`manifest` gives it back as a manifest. ``status`` is not
-    modelled: the operator writes it, users never do.
+    The Pulumi component that registers one is :class:`vmscrape_component.VMServiceScrape`; this model
+    is what the pure layers (render, select, explain) read. Read one with :meth:`from_manifest`;
+    :meth:`manifest` gives it back as a manifest. ``status`` is not modelled: the operator writes it,
+    users never do.
     """
 
     _kind: ClassVar[str] = "VMServiceScrape"

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..grammar import object_key
 from ..select import select_service_scrapes
 from ._gc import gc_paused
 from .assets import Assets, MissingReference
@@ -177,7 +178,7 @@ def _render_agent_config(
     settings = AgentSettings.from_spec(spec, namespace=meta.get("namespace") or "default", operator=operator)
     scrapes = list(scrapes)
     if preselected:
-        chosen = sorted(scrapes, key=_key)
+        chosen = sorted(scrapes, key=object_key)
     else:
         chosen = select_service_scrapes(agent, scrapes, namespaces, operator)
 
@@ -185,7 +186,7 @@ def _render_agent_config(
     seen: set[str] = set()
     shared: Shared = {}
     for scrape in chosen:
-        key = _key(scrape)
+        key = object_key(scrape)
         if key in seen:
             config.skipped[key] = "duplicate namespace/name"
             continue
@@ -199,8 +200,3 @@ def _render_agent_config(
         except MissingReference as exc:
             config.skipped[key] = str(exc)
     return config
-
-
-def _key(scrape: Mapping[str, Any]) -> str:
-    meta = scrape.get("metadata") or {}
-    return f"{meta.get('namespace') or 'default'}/{meta.get('name') or ''}"

@@ -18,6 +18,8 @@ import posixpath
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..errors import Problem, VMScrapeError
+
 OPERATOR_TLS_MOUNT_DIR = "/etc/vmagent-tls/certs"
 
 
@@ -34,12 +36,23 @@ class MissingReference(LookupError):
         super().__init__(f"key {key!r} was not found in {where}" if key else f"{where} was not found")
 
 
-def _decode(value: str) -> str:
+class _Binary(str):
+    """A Secret value that is valid base64 but not UTF-8 text (a keystore, a DER certificate): usable as a
+    mounted file, never as an inlined value."""
+
+
+def _decode(secret: str, key: str, value: str) -> str:
+    """A Secret's ``data`` value: base64, as the API server insists (it refuses anything else)."""
     try:
-        return base64.b64decode(value, validate=True).decode("utf-8")
-    except (binascii.Error, UnicodeDecodeError):
-        # Not base64: the operator's own unit tests sometimes carry plain strings here.
-        return value
+        raw = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        raise VMScrapeError(
+            [Problem(secret, f"data.{key}", "is not base64; put plain text under stringData instead")]
+        ) from None
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return _Binary(value)
 
 
 class Assets:
@@ -78,7 +91,8 @@ class Assets:
         meta = obj.get("metadata") or {}
         key = (meta.get("namespace") or "default", meta.get("name") or "")
         if kind == "Secret":
-            data = {k: _decode(v) for k, v in (obj.get("data") or {}).items()}
+            where = f"Secret {key[0]}/{key[1]}"
+            data = {k: _decode(where, k, v) for k, v in (obj.get("data") or {}).items()}
             data.update(obj.get("stringData") or {})
             self._secrets[key] = data
         elif kind == "ConfigMap":
@@ -92,6 +106,16 @@ class Assets:
         value = self._lookup(self._secrets, "Secret", namespace, name, key)
         if value is None or not self.reveal:
             return f"<secret {namespace}/{name} {key}>"
+        if isinstance(value, _Binary):
+            raise VMScrapeError(
+                [
+                    Problem(
+                        f"Secret {namespace}/{name}",
+                        f"data.{key}",
+                        "is not UTF-8 text once decoded, so it cannot be inlined into the config",
+                    )
+                ]
+            )
         return value
 
     def config_map_value(self, namespace: str, selector: Mapping[str, Any]) -> str:
@@ -127,4 +151,5 @@ class Assets:
             return None
         # The operator trims trailing white space of every value it reads (a newline at the end of a
         # token file is the common case).
-        return data[key].rstrip()
+        value = data[key]
+        return value if isinstance(value, _Binary) else value.rstrip()

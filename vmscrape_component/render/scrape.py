@@ -9,10 +9,10 @@ is rendered is exactly what is applied to the cluster.
 from __future__ import annotations
 
 import copy
-import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from ..grammar import DurationError, duration_ms, resolve_namespaces, sanitize_label_name
 from .assets import Assets
 from .go_map import yaml_v2_sorted
 from .settings import AgentSettings
@@ -28,13 +28,6 @@ ROLE_ENDPOINTSLICES_LEGACY = "endpointslices"
 DISCOVERY_ROLES = (ROLE_ENDPOINTS, ROLE_SERVICE, ROLE_ENDPOINTSLICES_LEGACY, ROLE_ENDPOINTSLICE)
 _SLICE_ROLES = (ROLE_ENDPOINTSLICE, ROLE_ENDPOINTSLICES_LEGACY)
 
-_INVALID_LABEL_CHARS = re.compile(r"[^a-zA-Z0-9_]")
-
-
-def sanitize_label_name(name: str) -> str:
-    """A Kubernetes label key as a Prometheus label name (every other character becomes ``_``)."""
-    return _INVALID_LABEL_CHARS.sub("_", name)
-
 
 def job_name(namespace: str, name: str, index: int) -> str:
     return f"serviceScrape/{namespace}/{name}/{index}"
@@ -45,23 +38,6 @@ def effective_discovery_role(spec: Mapping[str, Any], agent: AgentSettings) -> s
     if not role:
         role = ROLE_ENDPOINTSLICE if agent.operator.enforce_endpoint_slices else ROLE_ENDPOINTS
     return role
-
-
-def resolve_namespaces(
-    namespace_selector: Mapping[str, Any] | None, own_namespace: str, ignore_selectors: bool = False
-) -> list[str]:
-    """Namespaces a scrape discovers in; ``[]`` means all namespaces.
-
-    The operator's rule: an empty selector means the scrape's *own* namespace, ``any: true`` means all
-    (and wins over ``matchNames``), otherwise ``matchNames``.
-    """
-    selector = namespace_selector or {}
-    if ignore_selectors:
-        return [own_namespace]
-    if selector.get("any"):
-        return []
-    names = selector.get("matchNames") or []
-    return list(names) if names else [own_namespace]
 
 
 # -- relabel rules --------------------------------------------------------------------------------------
@@ -223,55 +199,26 @@ def _target_port_text(target_port: Any) -> str:
     return target_port if isinstance(target_port, str) else str(int(target_port))
 
 
-# -- durations (for min/max scrape interval) --------------------------------------------------------------
-
-_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ms|s|m|h|d|w|y|i)?")
-_UNIT_MS = {
-    "ms": 1.0,
-    "s": 1e3,
-    "m": 60e3,
-    "h": 3600e3,
-    "d": 86400e3,
-    "w": 7 * 86400e3,
-    "y": 365 * 86400e3,
-    None: 1e3,
-}
-
-
-def duration_ms(text: str) -> float | None:
-    """Milliseconds in a VictoriaMetrics duration (``30s``, ``1m30s``, ``1.5h``, ``2d``); None if invalid."""
-    pos, total = 0, 0.0
-    if not text:
-        return None
-    while pos < len(text):
-        m = _DURATION_PART.match(text, pos)
-        if not m or m.group(2) == "i" or (m.group(2) is None and pos):
-            return None
-        total += float(m.group(1)) * _UNIT_MS[m.group(2)]
-        pos = m.end()
-    return total
+# -- interval limits ------------------------------------------------------------------------------------
 
 
 def limited_scrape_interval(interval: str, agent: AgentSettings) -> str:
-    """The job's interval after the agent's ``minScrapeInterval``/``maxScrapeInterval`` are applied."""
+    """The job's interval after the agent's ``minScrapeInterval``/``maxScrapeInterval`` are applied.
+
+    The operator's ``setScrapeIntervalToWithLimit``: durations read by ``metricsql.DurationValue``
+    (:func:`~vmscrape_component.grammar.duration_ms`); an unreadable one leaves the interval as it is.
+    """
     lo, hi = agent.min_scrape_interval, agent.max_scrape_interval
     if not interval or (lo is None and hi is None):
         return interval
-    value = duration_ms(interval)
-    if value is None:
-        return interval
-    if lo is not None:
-        lo_ms = duration_ms(lo)
-        if lo_ms is None:
-            return interval
-        if lo_ms >= value:
+    try:
+        value = duration_ms(interval)
+        if lo is not None and duration_ms(lo) >= value:
             return lo
-    if hi is not None:
-        hi_ms = duration_ms(hi)
-        if hi_ms is None:
-            return interval
-        if hi_ms < value:
+        if hi is not None and duration_ms(hi) < value:
             return hi
+    except DurationError:
+        return interval
     return interval
 
 
@@ -660,8 +607,12 @@ class _ScrapeJobs:
         spec = self.spec
         self.scrape_class = scrape_class_for(spec.get("scrapeClass"), agent)
         self.role = effective_discovery_role(spec, agent)
-        self.namespaces = resolve_namespaces(
-            spec.get("namespaceSelector"), self.namespace, agent.ignore_namespace_selectors
+        #: ``[]`` in a job's ``kubernetes_sd_configs`` means every namespace.
+        self.namespaces = (
+            resolve_namespaces(
+                spec.get("namespaceSelector"), self.namespace, agent.ignore_namespace_selectors
+            )
+            or []
         )
         self.selector: Mapping[str, Any] = spec.get("selector") or {}
         #: Relabel rules before the port filter: the Service selector (unless the API server filters).

@@ -23,7 +23,6 @@ Targets come out in a stable order (objects sorted by namespace/name); vmagent i
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -31,6 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import Problem, VMScrapeError
+from ..grammar import object_key, sanitize_label_name
+from ..shapes import OBJECTS, OTHER_OBJECT, describe, matches
+from ..shapes import problems as shape_problems
 
 __all__ = ["DiscoveredTarget", "Discovery", "Snapshot", "discover", "load_snapshot", "snapshot_from_objects"]
 
@@ -42,7 +44,6 @@ _KINDS = {
     "Pod": "pods",
     "Node": "nodes",
 }
-_INVALID_LABEL_CHARS = re.compile(r"[^a-zA-Z0-9_]")
 
 
 @dataclass
@@ -70,8 +71,7 @@ def _meta(obj: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 def _key(obj: Mapping[str, Any]) -> str:
-    meta = _meta(obj)
-    return f"{meta.get('namespace') or ''}/{meta.get('name') or ''}"
+    return object_key(obj, default_namespace="")  # cluster objects without a namespace key as "/name"
 
 
 def snapshot_from_objects(objects: Iterable[Any], *, where: str = "snapshot") -> Snapshot:
@@ -90,7 +90,12 @@ def snapshot_from_objects(objects: Iterable[Any], *, where: str = "snapshot") ->
             for i, item in enumerate(obj["items"]):
                 visit(item, f"{at}.items[{i}]")
             return
-        if not isinstance(obj.get("metadata"), Mapping) or not _meta(obj).get("name"):
+        # Every field discovery reads, checked here once: discovery itself trusts the types.
+        shape = OBJECTS.get(str(kind), OTHER_OBJECT)
+        if not matches(obj, shape):
+            problems.extend(shape_problems(obj, shape, object=f"{at} {describe(obj)}"))
+            return
+        if not _meta(obj).get("name"):
             problems.append(Problem(object=at, path="metadata.name", message="missing", value=None))
             return
         bucket = _KINDS.get(str(kind))
@@ -113,20 +118,12 @@ def load_snapshot(path: str | Path) -> Snapshot:
 
     ``-o json`` output is read as JSON, which is many times faster than YAML for large clusters.
     """
-    from ..manifests import parse_documents, read_text
+    from ..manifests import parse_documents, parse_json, read_text
     from ..render._gc import gc_paused
 
     text = read_text(path)
     with gc_paused():  # a snapshot is one big tree: the cyclic GC would rescan it over and over
-        if text.lstrip().startswith("{"):
-            try:
-                docs = [json.loads(text)]
-            except ValueError as exc:
-                raise VMScrapeError(
-                    [Problem(object=str(path), path="", message=f"not valid JSON: {exc}")]
-                ) from None
-        else:
-            docs = parse_documents(path, text)
+        docs = [parse_json(path, text)] if text.lstrip().startswith("{") else parse_documents(path, text)
         return snapshot_from_objects(docs, where=str(path))
 
 
@@ -147,11 +144,6 @@ class _Labels:
         for name, value in self.items:
             merged[name] = value
         return {name: merged[name] for name in sorted(merged)}
-
-
-def sanitize_label_name(name: str) -> str:
-    """vmagent's ``discoveryutil.SanitizeLabelName``: every char outside ``[a-zA-Z0-9_]`` becomes ``_``."""
-    return _INVALID_LABEL_CHARS.sub("_", name)
 
 
 def join_host_port(host: str, port: Any) -> str:

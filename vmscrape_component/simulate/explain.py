@@ -12,6 +12,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..grammar import object_key
 from ..render import Assets, OperatorSettings, render_config
 from ..select import Selection, explain_selection
 from .discovery import DiscoveredTarget, Snapshot, discover
@@ -55,11 +56,6 @@ def _manifest(obj: Any) -> Mapping[str, Any]:
     return obj.manifest() if hasattr(obj, "manifest") else obj
 
 
-def _scrape_key(scrape: Mapping[str, Any]) -> str:
-    meta = scrape.get("metadata") or {}
-    return f"{meta.get('namespace') or 'default'}/{meta.get('name') or ''}"
-
-
 def explain(
     scrapes: Iterable[Any],
     snapshot: Snapshot,
@@ -74,7 +70,7 @@ def explain(
     ``namespaces`` (namespace labels, for namespace selectors) defaults to the snapshot's Namespaces;
     given ones take precedence.
     """
-    manifests = sorted((_manifest(s) for s in scrapes), key=_scrape_key)
+    manifests = sorted((_manifest(s) for s in scrapes), key=object_key)
     ns_labels = {**snapshot.namespace_labels(), **(namespaces or {})}
     agent_manifest = _manifest(agent) if agent is not None else None
     if agent_manifest is not None:
@@ -86,7 +82,7 @@ def explain(
     else:
         agent_key = None
         selection = [
-            Selection("", _scrape_key(s), True, "no VMAgent given: every scrape is rendered")
+            Selection("", object_key(s), True, "no VMAgent given: every scrape is rendered")
             for s in manifests
         ]
     config = render_config(manifests, agent_manifest, assets=assets, operator=operator, namespaces=ns_labels)

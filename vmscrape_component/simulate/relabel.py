@@ -20,23 +20,25 @@ Parse a ``relabel_configs`` list once with :func:`parse_rules`, then run it over
   not match, the rule is skipped — except for ``keep``, which then drops the entry.
 - Labels left with an empty value are removed after the last rule.
 
-Label sets with unique names (every discovered target) run on a dict; a regex that is an alternation of
-plain literals (``http``, ``web|api``), or a literal prefix and ``(.*)`` (``Pod;(.*)``), is matched on
-ASCII text by comparing strings, as vmagent's own fast paths do.
-Both give exactly what the general path (a list of pairs, RE2 for every match) gives; a label set with
-repeated names, or a ``labelmap_all`` that makes two names equal, runs on the general path.
+Each action is written once (``_ACTION_STEPS``). The reference semantics is those actions run over
+vmagent's label slice (:class:`_LabelSlice`: pairs in order, a name may repeat) with every regex matched
+by RE2. Two optimisations change how, never what, and ``tests/unit/test_relabel_fastpaths.py`` checks
+both against the reference: label sets with unique names (every discovered target) are a ``dict``; a
+regex that is an alternation of plain literals (``http``, ``web|api``), or a literal prefix and ``(.*)``
+(``Pod;(.*)``), is matched on ASCII text by comparing strings, as vmagent's own fast paths do. A label
+set with repeated names, or a ``labelmap_all`` that makes two names equal, runs on a slice.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import chain
-from typing import Any
+from typing import Any, TypeAlias
 
 import re2
 
 from ..errors import Problem, VMScrapeError
+from ..grammar import LabelFilter, SelectorError, parse_series_selector, strip_anchors
 
 __all__ = [
     "IfExpression",
@@ -130,18 +132,9 @@ class _SpanMatch:
         return self._spans[group]
 
 
-def _strip_anchors(expr: str) -> str:
-    # regexutil.RemoveStartEndAnchors: every leading ^, every trailing $ that is not escaped.
-    while expr.startswith("^"):
-        expr = expr[1:]
-    while expr.endswith("$") and not expr.endswith("\\$"):
-        expr = expr[:-1]
-    return expr
-
-
 def _is_default_regex(expr: str) -> bool:
     """Whether ``expr`` means "any string" the way vmagent's ``isDefaultRegex`` sees it."""
-    expr = _strip_anchors(expr)
+    expr = strip_anchors(expr)
     while True:
         if expr.startswith("(?:") and expr.endswith(")") and _balanced(expr[3:-1]):
             expr = expr[3:-1]
@@ -149,7 +142,7 @@ def _is_default_regex(expr: str) -> bool:
             expr = expr[1:-1]
         else:
             break
-        expr = _strip_anchors(expr)
+        expr = strip_anchors(expr)
     return expr in (".*", "(?s:.*)", "(?s).*")
 
 
@@ -270,48 +263,20 @@ class _LabelFilter:
     #: The strings the regex matches when it is an alternation of plain literals.
     literals: frozenset[str] | None = None
 
-    def matches(self, labels: Sequence[list[str]]) -> bool:
-        if self.op in ("=", "!="):
-            found = self._equal(labels)
-            return found if self.op == "=" else not found
-        found = self._regex(labels)
-        return found if self.op == "=~" else not found
-
-    def _equal(self, labels: Sequence[list[str]]) -> bool:
-        if self.label == "__name__":
-            return any(value == self.value for name, value in labels if name == "__name__")
-        seen = False
-        for name, value in labels:
-            if name == self.label:
-                seen = True
-                if value == self.value:
-                    return True
-        # {missing=""} matches entries without the label
-        return not seen and self.value == ""
-
-    def _regex(self, labels: Sequence[list[str]]) -> bool:
-        seen = False
-        for name, value in labels:
-            if name == self.label:
-                seen = True
-                if self.regex.fullmatch(value):
-                    return True
-        return not seen and bool(self.regex.fullmatch(""))
-
-    def _matches_unique(self, labels: Mapping[str, str]) -> bool:
-        """:meth:`matches` for a label set with unique names."""
-        value = labels.get(self.label)
+    def matches(self, labels: Labels) -> bool:
+        """Whether ``labels`` pass the filter; where a name repeats, any label of that name may match."""
+        values = _values_of(labels, self.label)
         if self.op in ("=", "!="):
             # {missing=""} matches entries without the label; a missing metric name matches nothing
-            found = (self.label != "__name__" and self.value == "") if value is None else value == self.value
+            found = self.value in values if values else (self.label != "__name__" and self.value == "")
             return found if self.op == "=" else not found
-        if value is None:
-            value = ""
-        if self.literals is not None:
-            found = _literal_fullmatch(self.regex, self.literals, value)
-        else:
-            found = self.regex.fullmatch(value) is not None
+        found = any(map(self._regex_matches, values or ("",)))  # a missing label is matched as ""
         return found if self.op == "=~" else not found
+
+    def _regex_matches(self, value: str) -> bool:
+        if self.literals is not None:
+            return _literal_fullmatch(self.regex, self.literals, value)
+        return self.regex.fullmatch(value) is not None
 
 
 @dataclass(frozen=True)
@@ -322,153 +287,11 @@ class IfExpression:
     text: str
     selectors: tuple[tuple[tuple[_LabelFilter, ...], ...], ...]
 
-    def matches(self, labels: Sequence[list[str]]) -> bool:
+    def matches(self, labels: Labels) -> bool:
+        """Whether the ``if`` holds for ``labels`` (a dict, or a :class:`_LabelSlice`: names may repeat)."""
         return any(
             any(all(f.matches(labels) for f in group) for group in selector) for selector in self.selectors
         )
-
-    def _matches_unique(self, labels: Mapping[str, str]) -> bool:
-        return any(
-            any(all(f._matches_unique(labels) for f in group) for group in selector)
-            for selector in self.selectors
-        )
-
-
-class _SelectorParser:
-    """A series selector such as ``metric{a="b", c=~"d" or e!="f"}`` (the MetricsQL subset vmagent takes)."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-
-    def fail(self, message: str) -> ValueError:
-        return ValueError(f"cannot parse series selector {self.text!r} at position {self.pos}: {message}")
-
-    def skip_space(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos].isspace():
-            self.pos += 1
-
-    def peek(self, token: str) -> bool:
-        self.skip_space()
-        return self.text.startswith(token, self.pos)
-
-    def ident(self) -> str:
-        self.skip_space()
-        start = self.pos
-        while self.pos < len(self.text):
-            ch = self.text[self.pos]
-            if ch.isalnum() or ch in "_:." or (ch == "\\" and self.pos + 1 < len(self.text)):
-                self.pos += 2 if ch == "\\" else 1
-            else:
-                break
-        name = self.text[start : self.pos]
-        if not name or name[0].isdigit():
-            self.pos = start
-            raise self.fail("expected a name")
-        return name.replace("\\", "")
-
-    def string(self) -> str:
-        self.skip_space()
-        if self.pos >= len(self.text) or self.text[self.pos] not in "\"'`":
-            raise self.fail("expected a quoted string")
-        quote = self.text[self.pos]
-        self.pos += 1
-        out: list[str] = []
-        while self.pos < len(self.text):
-            ch = self.text[self.pos]
-            if ch == quote:
-                self.pos += 1
-                return "".join(out)
-            if ch == "\\" and quote != "`":
-                out.append(self._escape())
-                continue
-            out.append(ch)
-            self.pos += 1
-        raise self.fail("unterminated string")
-
-    def _escape(self) -> str:
-        # Go's strconv.Unquote escapes.
-        self.pos += 1
-        if self.pos >= len(self.text):
-            raise self.fail("unterminated escape")
-        ch = self.text[self.pos]
-        simple = {"a": "\a", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t", "v": "\v"}
-        if ch in simple:
-            self.pos += 1
-            return simple[ch]
-        widths = {"x": 2, "u": 4, "U": 8}
-        if ch in widths:
-            digits = self.text[self.pos + 1 : self.pos + 1 + widths[ch]]
-            self.pos += 1 + widths[ch]
-            try:
-                return chr(int(digits, 16))
-            except ValueError:
-                raise self.fail(f"bad escape \\{ch}{digits}") from None
-        if ch in "01234567":
-            digits = self.text[self.pos : self.pos + 3]
-            self.pos += 3
-            try:
-                return chr(int(digits, 8))
-            except ValueError:
-                raise self.fail(f"bad escape \\{digits}") from None
-        self.pos += 1
-        return ch
-
-    def parse(self) -> tuple[tuple[_LabelFilter, ...], ...]:
-        metric = None
-        if not self.peek("{"):
-            metric = self.ident()
-        groups: list[list[_LabelFilter]] = [[]]
-        if self.peek("{"):
-            self.pos += 1
-            while not self.peek("}"):
-                if self.pos >= len(self.text):
-                    raise self.fail("missing '}'")
-                if groups[-1] and self._keyword_or():
-                    groups.append([])
-                    continue
-                groups[-1].append(self._filter())
-                if self.peek(","):
-                    self.pos += 1
-                elif not self.peek("}") and not self._peek_or():
-                    raise self.fail("expected ',', 'or' or '}'")
-            self.pos += 1
-        self.skip_space()
-        if self.pos != len(self.text):
-            raise self.fail("unexpected text after the selector")
-        if metric is not None:
-            for group in groups:
-                group.insert(0, _LabelFilter("__name__", "=", metric))
-        if any(not group for group in groups):
-            raise self.fail("a selector needs a metric name or at least one label filter")
-        return tuple(tuple(group) for group in groups)
-
-    def _peek_or(self) -> bool:
-        self.skip_space()
-        rest = self.text[self.pos :]
-        return rest[:2].lower() == "or" and (len(rest) == 2 or not (rest[2].isalnum() or rest[2] == "_"))
-
-    def _keyword_or(self) -> bool:
-        if self._peek_or():
-            self.pos += 2
-            return True
-        return False
-
-    def _filter(self) -> _LabelFilter:
-        name = self.string() if self.peek('"') or self.peek("'") else self.ident()
-        self.skip_space()
-        for op in ("=~", "!~", "!=", "="):
-            if self.text.startswith(op, self.pos):
-                self.pos += len(op)
-                break
-        else:
-            raise self.fail("expected one of = != =~ !~")
-        value = self.string()
-        regex = literals = None
-        if op in ("=~", "!~"):
-            regex = _compile(f"(?:{value})")
-            literals = _literal_alternatives(value)
-        return _LabelFilter(name, op, value, regex, literals)
 
 
 def parse_if_expression(value: str | Sequence[str]) -> IfExpression:
@@ -478,9 +301,22 @@ def parse_if_expression(value: str | Sequence[str]) -> IfExpression:
     for item in items:
         if not isinstance(item, str):
             raise ValueError(f"`if` items must be strings; got {item!r}")
-        selectors.append(_SelectorParser(item).parse())
+        try:
+            parsed = parse_series_selector(item)
+        except SelectorError as exc:
+            raise ValueError(f"cannot parse series selector {item!r}: {exc}") from None
+        selectors.append(tuple(tuple(_label_filter(f) for f in group) for group in parsed.groups))
     text = items[0] if len(items) == 1 else ", ".join(items)
     return IfExpression(text, tuple(selectors))
+
+
+def _label_filter(parsed: LabelFilter) -> _LabelFilter:
+    """A parsed filter with its regex compiled (for ``=~`` and ``!~``)."""
+    regex = literals = None
+    if parsed.op in ("=~", "!~"):
+        regex = _compile(f"(?:{parsed.value})")
+        literals = _literal_alternatives(parsed.value)
+    return _LabelFilter(parsed.label, parsed.op, parsed.value, regex, literals)
 
 
 # -- rules ---------------------------------------------------------------------------------------------------
@@ -580,7 +416,7 @@ def parse_rule(raw: Mapping[str, Any], index: int = 0, *, where: str = "relabel_
         elif raw_action in ("replace_all", "labelmap_all"):
             regex = regex_original = _compile(regex_text)
         else:
-            stripped = _strip_anchors(regex_text)
+            stripped = strip_anchors(regex_text)
             regex, regex_original = _compile(f"^(?:{stripped})$"), _compile(stripped)
             regex_literals = _literal_alternatives(stripped)
             if regex_literals is None:
@@ -678,28 +514,125 @@ def parse_rules(
     return rules
 
 
-# -- applying ------------------------------------------------------------------------------------------------
-
-Labels = list[list[str]]  # [[name, value], ...] in order, as vmagent's label slices
+# -- label sets ----------------------------------------------------------------------------------------------
 
 
-def _get(labels: Labels, name: str) -> str:
-    for label_name, value in labels:
-        if label_name == name:
-            return value
-    return ""
+class _LabelSlice:
+    """vmagent's label slice: ``[name, value]`` pairs in order, where a name may repeat (``labelmap_all``
+    can make two names equal, and vmagent keeps both). Reads see the first pair of a name; a write changes
+    that pair or appends one. Offers the part of ``dict``'s interface the actions use."""
+
+    __slots__ = ("pairs",)
+
+    def __init__(self, pairs: Iterable[tuple[str, str] | list[str]] = ()) -> None:
+        self.pairs = [[name, value] for name, value in pairs]
+
+    def get(self, name: str, default: str = "") -> str:
+        for label_name, value in self.pairs:
+            if label_name == name:
+                return value
+        return default
+
+    def __setitem__(self, name: str, value: str) -> None:
+        for label in self.pairs:
+            if label[0] == name:
+                label[1] = value
+                return
+        self.pairs.append([name, value])
+
+    def items(self) -> list[list[str]]:
+        return self.pairs
+
+    def __len__(self) -> int:
+        return len(self.pairs)
+
+    def first_values(self) -> dict[str, str]:
+        """Each name with the value vmagent reads for it (its first pair's)."""
+        out: dict[str, str] = {}
+        for name, value in self.pairs:
+            out.setdefault(name, value)
+        return out
 
 
-def _set(labels: Labels, name: str, value: str) -> None:
-    for label in labels:
-        if label[0] == name:
-            label[1] = value
-            return
-    labels.append([name, value])
+#: A label set while rules run: a dict when names are unique (every discovered target), else a slice.
+Labels: TypeAlias = dict[str, str] | _LabelSlice
+
+
+def _values_of(labels: Labels, name: str) -> Sequence[str]:
+    """Every value of label ``name``: none, one, or (in a slice) one per repetition."""
+    if type(labels) is dict:
+        value = labels.get(name)
+        return () if value is None else (value,)
+    return [value for label_name, value in labels.items() if label_name == name]
+
+
+def _same_kind(labels: Labels, pairs: list[tuple[str, str]]) -> Labels:
+    """``pairs`` (names no more repeated than in ``labels``) as a label set of the same kind as ``labels``."""
+    return dict(pairs) if type(labels) is dict else _LabelSlice(pairs)
+
+
+def _walk(labels: Labels) -> Iterator[tuple[str, str]]:
+    """The labels present now, each with its value as it is when reached (vmagent walks its slice in
+    place, so an earlier step of the same rule may have overwritten it)."""
+    if type(labels) is dict:
+        for name in list(labels):
+            yield name, labels[name]
+    else:
+        for label in list(labels.items()):
+            yield label[0], label[1]
 
 
 def _concat(labels: Labels, names: Sequence[str], separator: str) -> str:
-    return separator.join(_get(labels, name) for name in names)
+    if len(names) == 1:
+        return labels.get(names[0], "")
+    return separator.join([labels.get(name, "") for name in names])
+
+
+def _final(labels: Labels) -> dict[str, str]:
+    """The labels after the last rule: names and values that are empty are removed."""
+    if type(labels) is not dict:
+        out: dict[str, str] = {}
+        for name, value in labels.items():
+            if name and value:
+                out.setdefault(name, value)  # vmagent reads the first of repeated names
+        return out
+    if "" in labels or "" in labels.values():
+        return {name: value for name, value in labels.items() if name and value}
+    return labels
+
+
+def _snapshot(labels: Labels) -> dict[str, str]:
+    return dict(labels) if isinstance(labels, dict) else labels.first_values()
+
+
+# -- regex matches -------------------------------------------------------------------------------------------
+
+
+def _rule_match(rule: Rule, s: str) -> Any:
+    """``rule.regex.fullmatch(s)``; without RE2 for plain-literal and literal-prefix regexes on ASCII."""
+    if s.isascii():
+        if rule.regex_literals is not None:
+            return _SpanMatch(0, len(s)) if s in rule.regex_literals else None
+        prefix = rule.regex_prefix
+        if prefix is not None:
+            # `.` in RE2 is any character but a newline
+            n = len(prefix)
+            return _SpanMatch(n, len(s)) if s.startswith(prefix) and "\n" not in s[n:] else None
+    return rule.regex.fullmatch(s)
+
+
+def _rule_matches(rule: Rule, s: str) -> bool:
+    """Whether ``rule.regex`` matches all of ``s`` (as :func:`_rule_match`, without a match object)."""
+    if s.isascii():
+        if rule.regex_literals is not None:
+            return s in rule.regex_literals
+        prefix = rule.regex_prefix
+        if prefix is not None:
+            return s.startswith(prefix) and "\n" not in s[len(prefix) :]
+    return rule.regex.fullmatch(s) is not None
+
+
+# -- graphite and {{label}} templates ------------------------------------------------------------------------
 
 
 def _graphite_parts(template: str) -> tuple[str, ...]:
@@ -795,213 +728,173 @@ def _fill_label_references(replacement: str, get: Callable[[str], str]) -> str:
     return "".join(out)
 
 
-def _replace_full(rule: Rule, s: str) -> str:
-    match = rule.regex.fullmatch(s) if rule.regex is not None else None
+# -- actions: what one rule does to a label set --------------------------------------------------------------
+#
+# Each action is written once, for both kinds of label set; it may change ``labels`` in place (where vmagent
+# changes its slice in place) and returns the label set after the rule, empty when the entry is dropped.
+
+
+def _replace(rule: Rule, labels: Labels) -> Labels:
+    replacement = rule.replacement
+    if "{{" in replacement:
+        replacement = _fill_label_references(replacement, lambda name: labels.get(name, ""))
+    source = _concat(labels, rule.source_labels, rule.separator)
+    if rule.default_regex and "$" not in rule.target_label:
+        # vmagent's fast path: with the default regex, copy the value or set a plain replacement unmatched
+        if replacement == "$1":
+            labels[rule.target_label] = source
+            return labels
+        if "$" not in rule.replacement:
+            labels[rule.target_label] = replacement
+            return labels
+    match = _rule_match(rule, source)
     if match is None:
-        return s
-    return expand_template(rule.replacement, rule.regex, s, match)
-
-
-def _apply(rule: Rule, labels: Labels) -> Labels:
-    """One rule over ``labels`` (changed in place where vmagent changes in place); ``[]`` = dropped.
-
-    The general path: any label set, repeated names included; every regex match is RE2's.
-    """
-    if rule.if_expr is not None and not rule.if_expr.matches(labels):
-        return [] if rule.action == "keep" else labels
-    action = rule.action
-    if action == "graphite":
-        matches = _graphite_match(rule.graphite_match, _get(labels, "__name__"))
-        if matches is not None:
-            for name, template in rule.graphite_labels:
-                _set(labels, name, _graphite_expand(template, matches))
         return labels
-    if action == "replace":
-        replacement = rule.replacement
-        if "{{" in replacement:
-            replacement = _fill_label_references(replacement, lambda name: _get(labels, name))
-        source = _concat(labels, rule.source_labels, rule.separator)
-        if rule.default_regex and "$" not in rule.target_label:
-            if replacement == "$1":
-                _set(labels, rule.target_label, source)
-                return labels
-            if "$" not in rule.replacement:
-                _set(labels, rule.target_label, replacement)
-                return labels
-        match = rule.regex.fullmatch(source)
+    value = expand_template(replacement, rule.regex, source, match)
+    name = rule.target_label
+    if "$" in name:
+        name = expand_template(name, rule.regex, source, match)
+    labels[name] = value
+    return labels
+
+
+def _replace_all_action(rule: Rule, labels: Labels) -> Labels:
+    source = _concat(labels, rule.source_labels, rule.separator)
+    value = _replace_all(rule.regex_original, source, rule.replacement)
+    if value != source:
+        labels[rule.target_label] = value
+    return labels
+
+
+def _keep(rule: Rule, labels: Labels) -> Labels:
+    if rule.default_regex:  # vmagent's fast path: the `if` alone decides
+        return labels
+    return labels if _rule_matches(rule, _concat(labels, rule.source_labels, rule.separator)) else {}
+
+
+def _drop(rule: Rule, labels: Labels) -> Labels:
+    if rule.default_regex:
+        return {}
+    return {} if _rule_matches(rule, _concat(labels, rule.source_labels, rule.separator)) else labels
+
+
+def _keep_if_contains(rule: Rule, labels: Labels) -> Labels:
+    return labels if _contains(rule, labels) else {}
+
+
+def _drop_if_contains(rule: Rule, labels: Labels) -> Labels:
+    return {} if _contains(rule, labels) else labels
+
+
+def _contains(rule: Rule, labels: Labels) -> bool:
+    """Whether the target label's value contains every source label's value."""
+    target = labels.get(rule.target_label, "")
+    return all(labels.get(name, "") in target for name in rule.source_labels)
+
+
+def _keep_if_equal(rule: Rule, labels: Labels) -> Labels:
+    return labels if _sources_equal(rule, labels) else {}
+
+
+def _drop_if_equal(rule: Rule, labels: Labels) -> Labels:
+    return {} if _sources_equal(rule, labels) else labels
+
+
+def _sources_equal(rule: Rule, labels: Labels) -> bool:
+    first = labels.get(rule.source_labels[0], "")
+    return all(labels.get(name, "") == first for name in rule.source_labels[1:])
+
+
+def _keepequal(rule: Rule, labels: Labels) -> Labels:
+    return labels if _source_equals_target(rule, labels) else {}
+
+
+def _dropequal(rule: Rule, labels: Labels) -> Labels:
+    return {} if _source_equals_target(rule, labels) else labels
+
+
+def _source_equals_target(rule: Rule, labels: Labels) -> bool:
+    return _concat(labels, rule.source_labels, rule.separator) == labels.get(rule.target_label, "")
+
+
+def _hashmod(rule: Rule, labels: Labels) -> Labels:
+    data = _concat(labels, rule.source_labels, rule.separator).encode("utf-8")
+    labels[rule.target_label] = str(xxhash64(data) % rule.modulus)
+    return labels
+
+
+def _labelmap(rule: Rule, labels: Labels) -> Labels:
+    # vmagent walks the labels present before the rule; labels it adds are not walked again.
+    for name, value in _walk(labels):
+        match = _rule_match(rule, name)
         if match is None:
-            return labels
-        value = expand_template(replacement, rule.regex, source, match)
-        name = rule.target_label
-        if "$" in name:
-            name = expand_template(name, rule.regex, source, match)
-        _set(labels, name, value)
-        return labels
-    if action == "replace_all":
-        source = _concat(labels, rule.source_labels, rule.separator)
-        value = _replace_all(rule.regex_original, source, rule.replacement)
-        if value != source:
-            _set(labels, rule.target_label, value)
-        return labels
-    if action in ("keep_if_contains", "drop_if_contains"):
-        target = _get(labels, rule.target_label)
-        contains = all(_get(labels, name) in target for name in rule.source_labels)
-        return labels if contains == (action == "keep_if_contains") else []
-    if action in ("keep_if_equal", "drop_if_equal"):
-        first = _get(labels, rule.source_labels[0])
-        equal = all(_get(labels, name) == first for name in rule.source_labels[1:])
-        return labels if equal == (action == "keep_if_equal") else []
-    if action in ("keepequal", "dropequal"):
-        equal = _concat(labels, rule.source_labels, rule.separator) == _get(labels, rule.target_label)
-        return labels if equal == (action == "keepequal") else []
-    if action == "keep":
-        if rule.default_regex:
-            return labels
-        return labels if rule.regex.fullmatch(_concat(labels, rule.source_labels, rule.separator)) else []
-    if action == "drop":
-        if rule.default_regex:
-            return []
-        return [] if rule.regex.fullmatch(_concat(labels, rule.source_labels, rule.separator)) else labels
-    if action == "hashmod":
-        data = _concat(labels, rule.source_labels, rule.separator).encode("utf-8")
-        _set(labels, rule.target_label, str(xxhash64(data) % rule.modulus))
-        return labels
-    if action == "labelmap":
-        # vmagent walks the labels present before the rule; labels it adds are not walked again.
-        for label in list(labels[: len(labels)]):
-            new_name = _replace_full(rule, label[0])
-            if new_name != label[0]:
-                _set(labels, new_name, label[1])
-        return labels
-    if action == "labelmap_all":
-        for label in labels:
-            label[0] = _replace_all(rule.regex_original, label[0], rule.replacement)
-        return labels
-    if action == "labeldrop":
-        return [label for label in labels if not rule.regex.fullmatch(label[0])]
-    if action == "labelkeep":
-        return [label for label in labels if rule.regex.fullmatch(label[0])]
-    if action in ("lowercase", "uppercase"):
-        value = _concat(labels, rule.source_labels, rule.separator)
-        _set(labels, rule.target_label, value.lower() if action == "lowercase" else value.upper())
-        return labels
-    raise AssertionError(f"unhandled action {action}")  # parse_rule admits only known actions
+            continue
+        new_name = expand_template(rule.replacement, rule.regex, name, match)
+        if new_name != name:
+            labels[new_name] = value
+    return labels
 
 
-def _concat_unique(labels: Mapping[str, str], names: Sequence[str], separator: str) -> str:
-    if len(names) == 1:
-        return labels.get(names[0], "")
-    return separator.join([labels.get(name, "") for name in names])
+def _labelmap_all(rule: Rule, labels: Labels) -> Labels:
+    regex, replacement = rule.regex_original, rule.replacement
+    renamed = [(_replace_all(regex, name, replacement), value) for name, value in labels.items()]
+    if type(labels) is dict:
+        unique = dict(renamed)
+        if len(unique) == len(renamed):
+            return unique
+    return _LabelSlice(renamed)  # two names became one: vmagent keeps both labels
 
 
-def _rule_match(rule: Rule, s: str) -> Any:
-    """``rule.regex.fullmatch(s)``; without RE2 for plain-literal and literal-prefix regexes on ASCII."""
-    if s.isascii():
-        if rule.regex_literals is not None:
-            return _SpanMatch(0, len(s)) if s in rule.regex_literals else None
-        prefix = rule.regex_prefix
-        if prefix is not None:
-            # `.` in RE2 is any character but a newline
-            n = len(prefix)
-            return _SpanMatch(n, len(s)) if s.startswith(prefix) and "\n" not in s[n:] else None
-    return rule.regex.fullmatch(s)
+def _labeldrop(rule: Rule, labels: Labels) -> Labels:
+    return _same_kind(labels, [(n, v) for n, v in labels.items() if not _rule_matches(rule, n)])
 
 
-def _rule_matches(rule: Rule, s: str) -> bool:
-    """Whether ``rule.regex`` matches all of ``s`` (as :func:`_rule_match`, without a match object)."""
-    if s.isascii():
-        if rule.regex_literals is not None:
-            return s in rule.regex_literals
-        prefix = rule.regex_prefix
-        if prefix is not None:
-            return s.startswith(prefix) and "\n" not in s[len(prefix) :]
-    return rule.regex.fullmatch(s) is not None
+def _labelkeep(rule: Rule, labels: Labels) -> Labels:
+    return _same_kind(labels, [(n, v) for n, v in labels.items() if _rule_matches(rule, n)])
 
 
-def _apply_unique(rule: Rule, labels: dict[str, str]) -> dict[str, str] | None:
-    """:func:`_apply` for a label set with unique names, kept in a dict (in vmagent's label order);
-    ``{}`` = dropped; None = the rule would repeat a name (``labelmap_all``), ``labels`` untouched."""
-    if rule.if_expr is not None and not rule.if_expr._matches_unique(labels):
-        return {} if rule.action == "keep" else labels
-    action = rule.action
-    if action == "replace":
-        replacement = rule.replacement
-        if "{{" in replacement:
-            replacement = _fill_label_references(replacement, lambda name: labels.get(name, ""))
-        source = _concat_unique(labels, rule.source_labels, rule.separator)
-        if rule.default_regex and "$" not in rule.target_label:
-            if replacement == "$1":
-                labels[rule.target_label] = source
-                return labels
-            if "$" not in rule.replacement:
-                labels[rule.target_label] = replacement
-                return labels
-        match = _rule_match(rule, source)
-        if match is None:
-            return labels
-        value = expand_template(replacement, rule.regex, source, match)
-        name = rule.target_label
-        if "$" in name:
-            name = expand_template(name, rule.regex, source, match)
-        labels[name] = value
-        return labels
-    if action in ("keep", "drop"):
-        if rule.default_regex:
-            return labels if action == "keep" else {}
-        matched = _rule_matches(rule, _concat_unique(labels, rule.source_labels, rule.separator))
-        return labels if matched == (action == "keep") else {}
-    if action == "labeldrop":
-        return {name: value for name, value in labels.items() if not _rule_matches(rule, name)}
-    if action == "labelkeep":
-        return {name: value for name, value in labels.items() if _rule_matches(rule, name)}
-    if action == "labelmap":
-        # vmagent walks the labels present before the rule (with their values as they are when reached).
-        for name in list(labels):
-            match = _rule_match(rule, name)
-            if match is None:
-                continue
-            new_name = expand_template(rule.replacement, rule.regex, name, match)
-            if new_name != name:
-                labels[new_name] = labels[name]
-        return labels
-    if action == "labelmap_all":
-        regex, replacement = rule.regex_original, rule.replacement
-        renamed = [(_replace_all(regex, name, replacement), value) for name, value in labels.items()]
-        out = dict(renamed)
-        return out if len(out) == len(renamed) else None
-    if action == "graphite":
-        matches = _graphite_match(rule.graphite_match, labels.get("__name__", ""))
-        if matches is not None:
-            for name, template in rule.graphite_labels:
-                labels[name] = _graphite_expand(template, matches)
-        return labels
-    if action == "replace_all":
-        source = _concat_unique(labels, rule.source_labels, rule.separator)
-        value = _replace_all(rule.regex_original, source, rule.replacement)
-        if value != source:
-            labels[rule.target_label] = value
-        return labels
-    if action in ("keep_if_contains", "drop_if_contains"):
-        target = labels.get(rule.target_label, "")
-        contains = all(labels.get(name, "") in target for name in rule.source_labels)
-        return labels if contains == (action == "keep_if_contains") else {}
-    if action in ("keep_if_equal", "drop_if_equal"):
-        first = labels.get(rule.source_labels[0], "")
-        equal = all(labels.get(name, "") == first for name in rule.source_labels[1:])
-        return labels if equal == (action == "keep_if_equal") else {}
-    if action in ("keepequal", "dropequal"):
-        source = _concat_unique(labels, rule.source_labels, rule.separator)
-        equal = source == labels.get(rule.target_label, "")
-        return labels if equal == (action == "keepequal") else {}
-    if action == "hashmod":
-        data = _concat_unique(labels, rule.source_labels, rule.separator).encode("utf-8")
-        labels[rule.target_label] = str(xxhash64(data) % rule.modulus)
-        return labels
-    if action in ("lowercase", "uppercase"):
-        value = _concat_unique(labels, rule.source_labels, rule.separator)
-        labels[rule.target_label] = value.lower() if action == "lowercase" else value.upper()
-        return labels
-    raise AssertionError(f"unhandled action {action}")  # parse_rule admits only known actions
+def _lowercase(rule: Rule, labels: Labels) -> Labels:
+    labels[rule.target_label] = _concat(labels, rule.source_labels, rule.separator).lower()
+    return labels
+
+
+def _uppercase(rule: Rule, labels: Labels) -> Labels:
+    labels[rule.target_label] = _concat(labels, rule.source_labels, rule.separator).upper()
+    return labels
+
+
+def _graphite(rule: Rule, labels: Labels) -> Labels:
+    matches = _graphite_match(rule.graphite_match, labels.get("__name__", ""))
+    if matches is not None:
+        for name, template in rule.graphite_labels:
+            labels[name] = _graphite_expand(template, matches)
+    return labels
+
+
+#: What each action does (``keep_metrics`` / ``drop_metrics`` are parsed into ``keep`` / ``drop``).
+_ACTION_STEPS: dict[str, Callable[[Rule, Labels], Labels]] = {
+    "replace": _replace,
+    "replace_all": _replace_all_action,
+    "keep": _keep,
+    "drop": _drop,
+    "keepequal": _keepequal,
+    "dropequal": _dropequal,
+    "keep_if_equal": _keep_if_equal,
+    "drop_if_equal": _drop_if_equal,
+    "keep_if_contains": _keep_if_contains,
+    "drop_if_contains": _drop_if_contains,
+    "hashmod": _hashmod,
+    "labelmap": _labelmap,
+    "labelmap_all": _labelmap_all,
+    "labeldrop": _labeldrop,
+    "labelkeep": _labelkeep,
+    "lowercase": _lowercase,
+    "uppercase": _uppercase,
+    "graphite": _graphite,
+}
+
+
+# -- applying ------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -1027,21 +920,20 @@ def apply_rules(
     """Run ``rules`` over ``labels`` in order, as vmagent's ``ParsedConfigs.Apply``.
 
     Stops at the first rule that leaves no label; labels with empty values are removed at the end.
+    ``labels`` is not changed.
     """
     if type(labels) is dict and _all_str(labels):
-        return _run(rules, labels.copy(), None, trace)
+        return _run(rules, labels.copy(), trace)
     if isinstance(labels, Mapping):
         unique = {str(name): str(value) for name, value in labels.items()}
         if len(unique) == len(labels):
-            return _run(rules, unique, None, trace)
+            return _run(rules, unique, trace)
         items: Iterable[tuple[Any, Any]] = labels.items()  # names that str() makes equal
     else:
         items = labels
-    pairs = [[str(name), str(value)] for name, value in items]
-    unique = {name: value for name, value in pairs}
-    if len(unique) == len(pairs):
-        return _run(rules, unique, None, trace)
-    return _run(rules, None, pairs, trace)
+    pairs = [(str(name), str(value)) for name, value in items]
+    unique = dict(pairs)
+    return _run(rules, unique if len(unique) == len(pairs) else _LabelSlice(pairs), trace)
 
 
 def _all_str(labels: dict[Any, Any]) -> bool:
@@ -1049,46 +941,21 @@ def _all_str(labels: dict[Any, Any]) -> bool:
     return set(map(type, labels)) <= {str} and set(map(type, labels.values())) <= {str}
 
 
-def _run(
-    rules: Iterable[Rule], unique: dict[str, str] | None, pairs: Labels | None, trace: bool
-) -> Relabeled:
-    """The rules over a label set with unique names (``unique``) or any label set (``pairs``); the first
-    moves to the second as soon as a rule would repeat a name."""
+def _run(rules: Iterable[Rule], labels: Labels, trace: bool) -> Relabeled:
+    """The rules over ``labels`` (changed in place), one after the other."""
     steps: list[tuple[Rule, dict[str, str]]] = []
-    remaining: Iterable[Rule] = rules
-    if unique is not None:
-        remaining = iter(rules)
-        for rule in remaining:
-            result = _apply_unique(rule, unique)
-            if result is None:
-                pairs = [[name, value] for name, value in unique.items()]
-                remaining = chain((rule,), remaining)
-                break
-            unique = result
-            if trace:
-                steps.append((rule, dict(unique)))
-            if not unique:
-                return Relabeled({}, rule, tuple(steps))
+    for rule in rules:
+        if rule.if_expr is not None and not rule.if_expr.matches(labels):
+            # an `if` that does not hold skips the rule, except that `keep` then drops the entry
+            if rule.action == "keep":
+                labels = {}
         else:
-            if "" in unique or "" in unique.values():
-                unique = {name: value for name, value in unique.items() if name and value}
-            return Relabeled(unique, None, tuple(steps))
-    assert pairs is not None
-    current = pairs
-    for rule in remaining:
-        current = _apply(rule, current)
+            labels = _ACTION_STEPS[rule.action](rule, labels)
         if trace:
-            steps.append((rule, _as_dict(current)))
-        if not current:
+            steps.append((rule, _snapshot(labels)))
+        if not labels:
             return Relabeled({}, rule, tuple(steps))
-    return Relabeled(_as_dict([label for label in current if label[0] and label[1]]), None, tuple(steps))
-
-
-def _as_dict(labels: Labels) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for name, value in labels:
-        out.setdefault(name, value)  # vmagent reads the first of duplicate names
-    return out
+    return Relabeled(_final(labels), None, tuple(steps))
 
 
 # -- xxhash64 (hashmod) --------------------------------------------------------------------------------------

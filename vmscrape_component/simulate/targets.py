@@ -20,13 +20,13 @@ For each discovered target vmagent:
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote_plus
 
 from ..errors import Problem, VMScrapeError
+from ..grammar import duration_ms
 from .discovery import DiscoveredTarget
 from .relabel import Rule, apply_rules, parse_rules
 
@@ -47,24 +47,12 @@ DROP_DUPLICATE = "duplicate"
 
 _DEFAULT_INTERVAL_MS = 60_000
 _DEFAULT_TIMEOUT_MS = 10_000
-_DURATION_PART = re.compile(r"(\d+(?:\.\d+)?|\.\d+)(ms|s|m|h|d|w|y)?")
-_UNIT_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000, "w": 604_800_000}
-_UNIT_MS["y"] = 365 * _UNIT_MS["d"]
 
 
 def parse_duration_ms(text: Any) -> int:
-    """A Prometheus/MetricsQL duration (``30s``, ``1m30s``, ``1.5h``, ``2d``) in milliseconds."""
-    value = str(text).strip()
-    pos, total = 0, 0.0
-    if not value:
-        raise ValueError("empty duration")
-    while pos < len(value):
-        m = _DURATION_PART.match(value, pos)
-        if not m or m.end() == pos:
-            raise ValueError(f"cannot parse duration {value!r}")
-        total += float(m.group(1)) * _UNIT_MS[m.group(2) or "s"]
-        pos = m.end()
-    return int(total)
+    """A scrape config's duration (``30s``, ``1m30s``, ``1.5h``, ``2d``) in milliseconds, as vmagent reads
+    it (:func:`~vmscrape_component.grammar.duration_ms`). Raises ValueError."""
+    return duration_ms(str(text))
 
 
 def format_go_duration(ms: int) -> str:

@@ -1,4 +1,4 @@
-"""VMAgentConfig under Pulumi's mocks: operator and standalone modes, RBAC, secrets, errors."""
+"""StandaloneVMAgent under Pulumi's mocks: config, credential files, RBAC, secrets, errors."""
 
 from __future__ import annotations
 
@@ -9,11 +9,22 @@ import pulumi
 import pytest
 import yaml
 
-from tests.support.pulumi_programs import CR_TYPE, RecordingMocks, run_to_completion
-from vmscrape_component import VMScrapeError
-from vmscrape_component.models import VMServiceScrape as ScrapeModel
+from tests.support.pulumi_programs import (
+    CR_TYPE,
+    RecordingMocks,
+    inputs_of,
+    run_and_check,
+    secret_value,
+)
+from vmscrape_component import (
+    StandaloneDeployment,
+    StandaloneVMAgent,
+    StandaloneVMAgentArgs,
+    VMScrapeError,
+    VMServiceScrape,
+    VMServiceScrapeModel,
+)
 
-AGENT_CR = "kubernetes:operator.victoriametrics.com/v1beta1:VMAgent"
 TOKEN = "tok-3f9c1e-very-secret"
 
 
@@ -22,12 +33,6 @@ def mocks() -> RecordingMocks:
     m = RecordingMocks()
     pulumi.runtime.set_mocks(m, preview=False)
     return m
-
-
-def _components() -> Any:
-    from vmscrape_component import VMAgentConfig, VMServiceScrape
-
-    return VMAgentConfig, VMServiceScrape
 
 
 def _scrape_manifest(
@@ -44,96 +49,18 @@ def _scrape_manifest(
     }
 
 
-def _inputs(mocks: RecordingMocks, typ: str) -> list[dict[str, Any]]:
-    return [r.inputs for r in mocks.resources if r.typ == typ]
-
-
-_SECRET_SIG = "4dabf18193072939515e22adb298388d"  # how Pulumi marks a secret value on the wire
-
-
-def _secret(value: Any) -> Any:
-    """The value inside a Pulumi secret; fails if ``value`` was not sent as a secret."""
-    assert isinstance(value, dict) and _SECRET_SIG in value, f"not a secret: {value!r}"
-    return value["value"]
-
-
-def _run(program: Any) -> Any:
-    """Run ``program`` (returns ``(output, check)``) to the end, then ``check`` the output's value.
-
-    Checking after the run means every resource registration has reached the mocks.
-    """
-    checks: list[Any] = []
-
-    def output() -> Any:
-        value, check = program()
-        checks.append(check)
-        return value
-
-    value = run_to_completion(output)
-    checks[0](value)
-
-
-def test_operator_mode_selects_like_the_operator_and_emits_the_custom_resources(
-    mocks: RecordingMocks,
-) -> None:
-    def program() -> Any:
-        agent_cls, scrape_cls = _components()
-        picked = scrape_cls(
-            "web",
-            namespace="monitoring",
-            labels={"team": "a"},
-            spec={"selector": {"matchLabels": {"app": "web"}}, "endpoints": [{"port": "http"}]},
-        )
-        unlabelled = ScrapeModel.from_manifest(
-            _scrape_manifest("db", "monitoring", {"endpoints": [{"port": "m"}]})
-        )
-        agent = agent_cls(
-            "main",
-            namespace="monitoring",
-            mode="operator",
-            create_agent=True,
-            agent={"serviceScrapeSelector": {"matchLabels": {"team": "a"}}},
-            scrapes=[picked, unlabelled],
-        )
-
-        def check(values: list[Any]) -> None:
-            config_text, selected, not_selected = values
-            names = sorted(cr["metadata"]["name"] for cr in _inputs(mocks, CR_TYPE))
-            assert names == ["db", "web"]  # the model became a custom resource too
-            (agent_cr,) = _inputs(mocks, AGENT_CR)
-            assert agent_cr["spec"] == {"serviceScrapeSelector": {"matchLabels": {"team": "a"}}}
-            config = yaml.safe_load(config_text)
-            assert [j["job_name"] for j in config["scrape_configs"]] == ["serviceScrape/monitoring/web/0"]
-            assert config["global"]["external_labels"] == {"prometheus": "monitoring/main"}
-            assert list(selected) == ["monitoring/web"]
-            assert (
-                "label `team` missing" in not_selected["monitoring/db"]
-                or "team" in not_selected["monitoring/db"]
-            )
-
-        return pulumi.Output.all(agent.config_yaml, agent.selected, agent.not_selected), check
-
-    _run(program)
-
-
-def _standalone(mocks: RecordingMocks, *scrapes: Any, **kwargs: Any) -> Any:
-    agent_cls, _ = _components()
-    return agent_cls(
+def _standalone(mocks: RecordingMocks, *scrapes: Any, **kwargs: Any) -> StandaloneVMAgent:
+    return StandaloneVMAgent(
         "edge",
-        namespace="monitoring",
-        mode="standalone",
-        agent={"selectAllByDefault": True},
-        scrapes=list(scrapes),
-        **kwargs,
+        StandaloneVMAgentArgs(
+            namespace="monitoring", agent={"selectAllByDefault": True}, scrapes=list(scrapes), **kwargs
+        ),
     )
 
 
 def test_standalone_config_rbac_and_secret_files(mocks: RecordingMocks) -> None:
     def program() -> Any:
-        from vmscrape_component import StandaloneDeployment
-
-        _, scrape_cls = _components()
-        api = scrape_cls(
+        api = VMServiceScrape(
             "api",
             namespace="shop",
             secrets={"api-token": {"token": TOKEN}},
@@ -142,7 +69,7 @@ def test_standalone_config_rbac_and_secret_files(mocks: RecordingMocks) -> None:
                 "endpoints": [{"port": "http", "bearerTokenSecret": {"name": "api-token", "key": "token"}}],
             },
         )
-        db = ScrapeModel.from_manifest(
+        db = VMServiceScrapeModel.from_manifest(
             _scrape_manifest("db", "data", {"discoveryRole": "service", "endpoints": [{"port": "metrics"}]})
         )
         agent = _standalone(
@@ -151,7 +78,7 @@ def test_standalone_config_rbac_and_secret_files(mocks: RecordingMocks) -> None:
 
         def check(values: list[Any]) -> None:
             config_text, checksum = values
-            (config_map,) = _inputs(mocks, "kubernetes:core/v1:ConfigMap")
+            (config_map,) = inputs_of(mocks, "kubernetes:core/v1:ConfigMap")
             stored = config_map["data"]["scrape.yml"]
             assert stored == config_text and TOKEN not in stored
             assert checksum == hashlib.sha256(stored.encode()).hexdigest()
@@ -162,16 +89,17 @@ def test_standalone_config_rbac_and_secret_files(mocks: RecordingMocks) -> None:
             assert job_api["bearer_token_file"] == "/etc/vmagent-tls/certs/shop_api-token_token"
             assert "bearer_token" not in job_api
             # The token reaches the agent's namespace only as a Secret it mounts.
-            secrets = {s["metadata"]["name"]: s for s in _inputs(mocks, "kubernetes:core/v1:Secret")}
+            secrets = {s["metadata"]["name"]: s for s in inputs_of(mocks, "kubernetes:core/v1:Secret")}
             assert secrets["edge-scrape-assets"]["metadata"]["namespace"] == "monitoring"
             # The scrape's own Secret (where the operator would look) holds it too, as a Pulumi secret.
             assert secrets["api-token"]["metadata"]["namespace"] == "shop"
-            assert _secret(secrets["api-token"]["stringData"]) == {"token": TOKEN}
-            assert _secret(secrets["edge-scrape-assets"]["stringData"]) == {"shop_api-token_token": TOKEN}
+            assert secret_value(secrets["api-token"]["stringData"]) == {"token": TOKEN}
+            assets = secret_value(secrets["edge-scrape-assets"]["stringData"])
+            assert assets == {"shop_api-token_token": TOKEN}
             # RBAC: one Role per discovered namespace, exactly the kinds its role reads; no ClusterRole.
             roles = {
                 r["metadata"]["namespace"]: r["rules"]
-                for r in _inputs(mocks, "kubernetes:rbac.authorization.k8s.io/v1:Role")
+                for r in inputs_of(mocks, "kubernetes:rbac.authorization.k8s.io/v1:Role")
             }
             assert roles == {
                 "shop": [
@@ -184,8 +112,8 @@ def test_standalone_config_rbac_and_secret_files(mocks: RecordingMocks) -> None:
                 ],
                 "data": [{"apiGroups": [""], "resources": ["services"], "verbs": ["get", "list", "watch"]}],
             }
-            assert _inputs(mocks, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole") == []
-            (deployment,) = _inputs(mocks, "kubernetes:apps/v1:Deployment")
+            assert inputs_of(mocks, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole") == []
+            (deployment,) = inputs_of(mocks, "kubernetes:apps/v1:Deployment")
             pod = deployment["spec"]["template"]
             assert pod["metadata"]["annotations"]["vmscrape.io/config-checksum"] == checksum
             assert pod["spec"]["serviceAccountName"] == "edge"
@@ -194,17 +122,17 @@ def test_standalone_config_rbac_and_secret_files(mocks: RecordingMocks) -> None:
 
         return pulumi.Output.all(agent.config_yaml, agent.checksum), check
 
-    _run(program)
+    run_and_check(program)
 
 
 def test_any_namespace_and_node_metadata_need_a_cluster_role(mocks: RecordingMocks) -> None:
     def program() -> Any:
-        everywhere = ScrapeModel.from_manifest(
+        everywhere = VMServiceScrapeModel.from_manifest(
             _scrape_manifest(
                 "all", "monitoring", {"namespaceSelector": {"any": True}, "endpoints": [{"port": "http"}]}
             )
         )
-        nodes = ScrapeModel.from_manifest(
+        nodes = VMServiceScrapeModel.from_manifest(
             _scrape_manifest(
                 "n", "apps", {"attach_metadata": {"node": True}, "endpoints": [{"port": "http"}]}
             )
@@ -212,7 +140,7 @@ def test_any_namespace_and_node_metadata_need_a_cluster_role(mocks: RecordingMoc
         agent = _standalone(mocks, everywhere, nodes)
 
         def check(_: Any) -> None:
-            (cluster_role,) = _inputs(mocks, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")
+            (cluster_role,) = inputs_of(mocks, "kubernetes:rbac.authorization.k8s.io/v1:ClusterRole")
             assert cluster_role["rules"] == [
                 {
                     "apiGroups": [""],
@@ -221,17 +149,16 @@ def test_any_namespace_and_node_metadata_need_a_cluster_role(mocks: RecordingMoc
                 }
             ]
             # apps needs nothing beyond what the cluster role already grants.
-            assert _inputs(mocks, "kubernetes:rbac.authorization.k8s.io/v1:Role") == []
+            assert inputs_of(mocks, "kubernetes:rbac.authorization.k8s.io/v1:Role") == []
 
         return agent.config_yaml, check
 
-    _run(program)
+    run_and_check(program)
 
 
 def test_an_inline_credential_moves_the_config_into_a_secret(mocks: RecordingMocks) -> None:
     def program() -> Any:
-        _, scrape_cls = _components()
-        oauth = scrape_cls(
+        oauth = VMServiceScrape(
             "o",
             namespace="monitoring",
             secrets={"oauth": {"id": "client-xyz", "secret": TOKEN}},
@@ -251,9 +178,9 @@ def test_an_inline_credential_moves_the_config_into_a_secret(mocks: RecordingMoc
         agent = _standalone(mocks, oauth)
 
         def check(review: str) -> None:
-            assert _inputs(mocks, "kubernetes:core/v1:ConfigMap") == []
-            secrets = {s["metadata"]["name"]: s for s in _inputs(mocks, "kubernetes:core/v1:Secret")}
-            stored = yaml.safe_load(_secret(secrets["edge-scrape-config"]["stringData"])["scrape.yml"])
+            assert inputs_of(mocks, "kubernetes:core/v1:ConfigMap") == []
+            secrets = {s["metadata"]["name"]: s for s in inputs_of(mocks, "kubernetes:core/v1:Secret")}
+            stored = yaml.safe_load(secret_value(secrets["edge-scrape-config"]["stringData"])["scrape.yml"])
             (job,) = stored["scrape_configs"]
             assert job["oauth2"]["client_id"] == "client-xyz"
             assert job["oauth2"]["client_secret_file"] == "/etc/vmagent-tls/certs/monitoring_oauth_secret"
@@ -263,13 +190,13 @@ def test_an_inline_credential_moves_the_config_into_a_secret(mocks: RecordingMoc
 
         return agent.config_yaml, check
 
-    _run(program)
+    run_and_check(program)
 
 
 def test_secrets_of_other_namespaces_are_rejected_before_anything_is_registered(
     mocks: RecordingMocks,
 ) -> None:
-    scrape = ScrapeModel.from_manifest(
+    scrape = VMServiceScrapeModel.from_manifest(
         _scrape_manifest(
             "x",
             "apps",
@@ -279,7 +206,7 @@ def test_secrets_of_other_namespaces_are_rejected_before_anything_is_registered(
     with pytest.raises(VMScrapeError) as err:
         _standalone(mocks, scrape)
     (problem,) = err.value.problems
-    assert problem.object == "VMAgentConfig edge"
+    assert problem.object == "StandaloneVMAgent edge"
     assert problem.path == "secret apps/creds key pw" and "cannot read it" in problem.message
     assert mocks.resources == []
 
@@ -287,71 +214,50 @@ def test_secrets_of_other_namespaces_are_rejected_before_anything_is_registered(
 @pytest.mark.parametrize(
     ("kwargs", "path", "words"),
     [
-        ({"mode": "sidecar"}, "mode", "operator, standalone"),
-        ({"mode": "standalone", "create_agent": True}, "create_agent", "no VMAgent object"),
-        ({"mode": "operator", "scrapes": [42]}, "scrapes[0]", "must be a VMServiceScrape"),
+        # The operator's VMAgent object belongs to OperatorVMAgent: a standalone agent has none.
+        ({"create_agent": True}, "create_agent", "unknown argument; allowed: scrapes, agent,"),
+        ({"scrapes": [42]}, "scrapes[0]", "must be a VMServiceScrape component"),
+        ({"scrapes": [], "agent": {"scrapeInterval": "soon"}}, "spec.scrapeInterval", ""),
     ],
 )
 def test_bad_arguments_name_the_argument(
     mocks: RecordingMocks, kwargs: dict[str, Any], path: str, words: str
 ) -> None:
-    agent_cls, _ = _components()
     with pytest.raises(VMScrapeError) as err:
-        agent_cls("bad", **{"scrapes": [], **kwargs})
+        StandaloneVMAgent("bad", **{"scrapes": [], **kwargs})
     (problem,) = err.value.problems
+    assert problem.object.startswith("StandaloneVMAgent bad")
     assert problem.path == path and words in problem.message
     assert mocks.resources == []
 
 
-def test_a_secret_value_becomes_an_owned_secret_and_a_selector(mocks: RecordingMocks) -> None:
-    from vmscrape_component.models import SecretValue
-
+def test_a_scrape_with_an_output_namespace_is_refused_before_anything_is_registered(
+    mocks: RecordingMocks,
+) -> None:
     def program() -> Any:
-        _, scrape_cls = _components()
-        web = scrape_cls(
-            "web",
-            namespace="apps",
-            spec={
-                "endpoints": [
-                    {
-                        "port": "http",
-                        "basicAuth": {
-                            "username": {"name": "plain", "key": "user"},
-                            "password": SecretValue(pulumi.Output.secret(TOKEN)),
-                        },
-                    },
-                    {"port": "admin", "bearerTokenSecret": SecretValue(TOKEN, key="admin-token")},
-                ]
-            },
-        )
+        later = pulumi.Output.from_input("shop").apply(lambda ns: ns)
+        api = VMServiceScrape("api", namespace=later, spec={"endpoints": [{"port": "http"}]})
+        with pytest.raises(VMScrapeError) as err:
+            _standalone(mocks, api)
+        (problem,) = err.value.problems
+        assert problem.path == "scrapes" and "scrape api" in problem.message
 
-        def check(config: str) -> None:
-            (cr,) = _inputs(mocks, CR_TYPE)
-            endpoints = cr["spec"]["endpoints"]
-            assert endpoints[0]["basicAuth"]["password"] == {
-                "name": "web-credentials",
-                "key": "endpoints-0-basicAuth-password",
-            }
-            assert endpoints[1]["bearerTokenSecret"] == {"name": "web-credentials", "key": "admin-token"}
-            (secret,) = _inputs(mocks, "kubernetes:core/v1:Secret")
-            assert secret["metadata"] == {"name": "web-credentials", "namespace": "apps"}
-            assert _secret(secret["stringData"]) == {
-                "endpoints-0-basicAuth-password": TOKEN,
-                "admin-token": TOKEN,
-            }
-            assert TOKEN not in config and "<secret apps/web-credentials admin-token>" in config
+        def check(_: Any) -> None:
+            # The scrape's own resources only: the agent registered nothing.
+            assert sorted(r.typ for r in mocks.resources) == sorted(
+                ["vmscrape:index:VMServiceScrape", CR_TYPE]
+            )
 
-        return web.scrape_config_yaml, check
+        return api.job_names, check
 
-    _run(program)
+    run_and_check(program)
 
 
 def test_secret_values_reach_a_standalone_agent_as_files(mocks: RecordingMocks) -> None:
     from vmscrape_component.models import SecretValue
 
     def program() -> Any:
-        _, scrape_cls = _components()
-        api = scrape_cls(
+        api = VMServiceScrape(
             "api",
             namespace="shop",
             spec={"endpoints": [{"port": "http", "bearerTokenSecret": SecretValue(TOKEN)}]},
@@ -363,11 +269,11 @@ def test_secret_values_reach_a_standalone_agent_as_files(mocks: RecordingMocks) 
                 "bearer_token_file: /etc/vmagent-tls/certs/shop_api-credentials_endpoints-0-bearerTokenSecret"
                 in config
             )
-            secrets = {s["metadata"]["name"]: s for s in _inputs(mocks, "kubernetes:core/v1:Secret")}
-            assert _secret(secrets["edge-scrape-assets"]["stringData"]) == {
+            secrets = {s["metadata"]["name"]: s for s in inputs_of(mocks, "kubernetes:core/v1:Secret")}
+            assert secret_value(secrets["edge-scrape-assets"]["stringData"]) == {
                 "shop_api-credentials_endpoints-0-bearerTokenSecret": TOKEN
             }
 
         return agent.config_yaml, check
 
-    _run(program)
+    run_and_check(program)

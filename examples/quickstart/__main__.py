@@ -1,0 +1,101 @@
+"""The quick start: three VMServiceScrapes, the VMAgent that selects them, the config the operator builds.
+
+The scrapes discover in their own namespace, in every namespace, and in two named namespaces. On the
+local default (``vmscrape:renderDir``) nothing needs a cluster: the provider writes the manifests under
+``rendered/1-manifest/`` and this program writes the vmagent config to
+``rendered/vmagent/<namespace>_<agent>.yaml``. Set ``vmscrape:kubeContext`` to deploy to a cluster.
+The repository's root project (``Pulumi.yaml`` + ``__main__.py``, what ``make up`` runs) runs this file.
+"""
+
+from pathlib import Path
+
+import pulumi
+
+from vmscrape_component import (
+    NamespaceSelector,
+    OperatorVMAgent,
+    OperatorVMAgentArgs,
+    VMServiceScrape,
+    VMServiceScrapeArgs,
+)
+from vmscrape_component.component import provider_options, render_dir
+
+AGENT_NAMESPACE = "monitoring"
+LABEL = {"vmscrape.io/agent": "main"}
+
+web = VMServiceScrape(
+    "web",
+    VMServiceScrapeArgs(
+        namespace="apps",
+        labels=LABEL,
+        spec={
+            "selector": {"matchLabels": {"app": "web"}},
+            "endpoints": [{"port": "http", "path": "/metrics", "interval": "30s"}],
+        },
+    ),
+    opts=provider_options(),
+)
+sidecars = VMServiceScrape(
+    "envoy-sidecars",
+    VMServiceScrapeArgs(
+        namespace=AGENT_NAMESPACE,
+        labels=LABEL,
+        spec={
+            "selector": {"matchLabels": {"app.kubernetes.io/component": "envoy"}},
+            "namespaceSelector": NamespaceSelector.any().manifest_dict(),
+            "jobLabel": "app.kubernetes.io/name",
+            "endpoints": [{"port": "admin", "path": "/stats/prometheus", "interval": "1m"}],
+        },
+    ),
+    opts=provider_options(),
+)
+payments = VMServiceScrape(
+    "payments",
+    VMServiceScrapeArgs(
+        namespace=AGENT_NAMESPACE,
+        labels=LABEL,
+        spec={
+            "selector": {"matchLabels": {"team": "payments"}},
+            "namespaceSelector": {"matchNames": ["payments-staging", "payments-prod"]},
+            "discoveryRole": "endpointslices",
+            "endpoints": [{"targetPort": "metrics", "interval": "30s"}],
+        },
+    ),
+    opts=provider_options(),
+)
+agent = OperatorVMAgent(
+    "main",
+    OperatorVMAgentArgs(
+        namespace=AGENT_NAMESPACE,
+        create_agent=True,
+        agent={
+            "serviceScrapeSelector": {"matchLabels": LABEL},
+            "serviceScrapeNamespaceSelector": {},
+            "scrapeInterval": "30s",
+        },
+        scrapes=[web, sidecars, payments],
+    ),
+    opts=provider_options(),
+)
+
+directory = render_dir()
+if directory:
+    config_file = Path(directory) / "vmagent" / f"{AGENT_NAMESPACE}_main.yaml"
+
+    def write(text: str) -> str:
+        if not pulumi.runtime.is_dry_run():  # a preview changes nothing on disk
+            config_file.parent.mkdir(parents=True, exist_ok=True)
+            config_file.write_text(text)
+        return str(config_file)
+
+    pulumi.export("vmagent_config_file", agent.config_yaml.apply(write))
+
+pulumi.export("job_names", agent.job_names)
+pulumi.export(
+    "discovery_namespaces",
+    pulumi.Output.all(
+        web.discovery_namespaces, sidecars.discovery_namespaces, payments.discovery_namespaces
+    ).apply(lambda ns: {"apps/web": ns[0], "monitoring/envoy-sidecars": ns[1], "monitoring/payments": ns[2]}),
+)
+pulumi.export("not_selected", agent.not_selected)
+pulumi.export("vmagent_config", agent.config_yaml)

@@ -1,0 +1,158 @@
+"""``OperatorVMAgent`` — a VMAgent run by the VictoriaMetrics operator, and the config it will generate.
+
+The operator builds the config; this component registers the VMServiceScrape custom resources of the
+scrapes given as data (components given as scrapes registered their own) and, with ``create_agent``, the
+VMAgent itself, and shows the config the operator will generate as an output, warning about every scrape
+the agent will not select.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pulumi
+from pulumi_kubernetes.apiextensions import CustomResource
+
+from ..errors import VMScrapeError
+from ..models import API_VERSION, VMAgentSpec
+from ..render import OperatorSettings, config_yaml, render_config
+from ..render.standalone import size_warning
+from ._agents import (
+    AGENT_OUTPUTS,
+    FORMER_TYPE_TOKEN,
+    ScrapeInput,
+    agent_object,
+    agent_outputs,
+    output_attributes,
+    split_scrapes,
+)
+from ._args import resolve_args
+from ._preview import snapshot_path
+from .service_scrape import VMServiceScrape, VMServiceScrapeArgs
+
+TYPE_TOKEN = "vmscrape:index:OperatorVMAgent"
+
+
+@dataclass(kw_only=True)
+class OperatorVMAgentArgs:
+    """The arguments of an :class:`OperatorVMAgent` component."""
+
+    scrapes: Sequence[ScrapeInput]
+    """The scrapes the agent may take: :class:`VMServiceScrape` components (they register their own
+    custom resources), :class:`~vmscrape_component.models.VMServiceScrapeModel` objects or manifests
+    (registered here, as children)."""
+    agent: VMAgentSpec | Mapping[str, Any] | None = None
+    """The VMAgent's spec: selectors, scrape classes, overrides, external labels..."""
+    namespace: str = "default"
+    """The VMAgent's namespace."""
+    agent_name: str | None = None
+    """The VMAgent's ``metadata.name`` (default: the component's name)."""
+    create_agent: bool = False
+    """Register the VMAgent custom resource too (else it is managed elsewhere; the spec only predicts)."""
+    namespace_labels: Mapping[str, Mapping[str, str]] | None = None
+    """Labels of the namespaces involved, for an agent whose ``serviceScrapeNamespaceSelector`` matches
+    labels."""
+    operator: OperatorSettings | None = None
+    """The operator's own settings that change its output (``WATCH_NAMESPACE``...)."""
+    snapshot: str | None = None
+    """A cluster snapshot file (default: the stack setting ``vmscrape:snapshot``) for ``targets``."""
+
+
+class OperatorVMAgent(pulumi.ComponentResource):
+    """A VMAgent the operator runs: its scrapes' custom resources, and the config the operator will build.
+
+    ``OperatorVMAgent(name, OperatorVMAgentArgs(scrapes=[...], agent={...}), opts)``, or the same fields
+    as keywords. The scrapes are selected exactly as the operator selects them.
+
+    Outputs: ``config_yaml`` (for review: secret values are ``<secret ns/name key>`` placeholders),
+    ``checksum`` (sha256 of the config), ``config_size`` / ``config_gzip_size`` (bytes; the operator
+    stores the config gzipped in a Secret, and a warning says when that would pass Kubernetes' 1 MiB),
+    ``job_names``, ``selected`` / ``not_selected`` (``namespace/name`` -> reason), ``skipped`` (selected
+    but left out by the operator, with the reason), ``targets`` (per job, the targets predicted in the
+    cluster snapshot; empty without one); attributes ``scrapes`` (every VMServiceScrape component, given
+    or made here) and ``agent_resource`` (with ``create_agent``).
+    """
+
+    config_yaml: pulumi.Output[str]
+    checksum: pulumi.Output[str]
+    config_size: pulumi.Output[int]
+    config_gzip_size: pulumi.Output[int]
+    job_names: pulumi.Output[list[str]]
+    selected: pulumi.Output[dict[str, str]]
+    not_selected: pulumi.Output[dict[str, str]]
+    skipped: pulumi.Output[dict[str, str]]
+    targets: pulumi.Output[dict[str, dict[str, Any]]]
+
+    def __init__(
+        self,
+        name: str,
+        args: OperatorVMAgentArgs | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+        **keywords: Any,
+    ) -> None:
+        # Everything is checked before anything is registered.
+        try:
+            args = resolve_args(OperatorVMAgentArgs, args, keywords)
+            agent = agent_object(args.agent_name or name, args.namespace, args.agent)
+            components, models = split_scrapes(args.scrapes)
+        except VMScrapeError as exc:
+            raise exc.within(f"OperatorVMAgent {name}") from None
+        aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=FORMER_TYPE_TOKEN)])
+        super().__init__(TYPE_TOKEN, name, None, pulumi.ResourceOptions.merge(opts, aliases))
+        child = pulumi.ResourceOptions(parent=self)
+
+        self.agent = agent
+        agent_manifest = agent.manifest()
+        # Scrapes given as data become custom resources here; components already registered theirs.
+        self.scrapes = components + [
+            VMServiceScrape(
+                m.name,
+                VMServiceScrapeArgs(
+                    spec=m.spec,
+                    namespace=m.namespace,
+                    labels=m.labels,
+                    annotations=m.annotations,
+                    operator=args.operator,
+                ),
+                opts=child,
+            )
+            for m in models
+        ]
+        if args.create_agent:
+            self.agent_resource = CustomResource(
+                agent.name,
+                api_version=API_VERSION,
+                kind="VMAgent",
+                metadata=agent_manifest["metadata"],
+                spec=agent_manifest["spec"],
+                opts=child,
+            )
+        operator = args.operator or OperatorSettings()
+        namespaces = dict(args.namespace_labels or {})
+        snapshot = snapshot_path(args.snapshot)
+
+        def outputs(scrapes: list[dict[str, Any]]) -> dict[str, Any]:
+            config = render_config(scrapes, agent_manifest, namespaces=namespaces, operator=operator)
+            values = agent_outputs(
+                self,
+                agent_manifest,
+                config,
+                config_yaml(config),
+                scrapes,
+                namespaces=namespaces,
+                operator=operator,
+                snapshot=snapshot,
+            )
+            # The operator stores the config gzipped in a Secret: that is what must fit.
+            warning = size_warning(values["config_gzip_size"], "the gzipped config")
+            if warning:
+                pulumi.log.warn(warning, resource=self)
+            return values
+
+        values = pulumi.Output.all(*[c.manifest for c in self.scrapes]).apply(lambda ms: outputs(list(ms)))
+        attributes = output_attributes(values, AGENT_OUTPUTS)
+        for output_name, output in attributes.items():
+            setattr(self, output_name, output)
+        self.register_outputs(attributes)

@@ -1,0 +1,381 @@
+"""What an interrupted ``vmscrape up|preview|destroy`` leaves behind, found and cleaned up by the next run.
+
+A ``kill -9`` of vmscrape, or of the ``pulumi`` engine it runs, leaves three things:
+
+- the engine's **lock** on the stack: a file ``.pulumi/locks/<org>/<project>/<stack>/<id>.json`` in the
+  state directory holding the engine's ``pid``, ``hostname``, ``username`` and ``timestamp`` (Pulumi's file
+  backend); every later update refuses to start while it exists;
+- the **plugins** the engine started (``pulumi-resource-kubernetes``), orphaned and running forever;
+- **pending operations** in the state (a CREATE that began and never confirmed) — cleared through the
+  engine, by ``runner.py``.
+
+This module handles the first two, which need no engine. Each run records the processes it starts (the
+engine and its plugins, by pid *and* start time, so a reused pid is never mistaken for them) in
+``<state dir>/.vmscrape/runs/<project>/<stack>/``; a later run stops the recorded processes of a run whose
+vmscrape is gone — and no other process. A lock is stale when its owner ran on this host and is gone.
+Process facts come from Linux's ``/proc``; elsewhere nothing is recorded and only locks are checked.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import signal
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+__all__ = ["Process", "Recovery", "RunTracker", "StackLock", "recover", "stack_locks"]
+
+_PROC = Path("/proc")
+#: Whether the kernel lists each task's children (CONFIG_PROC_CHILDREN); else the whole table is scanned.
+_CHILDREN_FILES = (_PROC / "self" / "task" / str(os.getpid()) / "children").exists()
+#: How often a run looks for processes it started; a plugin alive for less than this is not recorded.
+_POLL_SECONDS = 0.2
+#: How long a process gets to exit after SIGTERM before SIGKILL.
+_TERM_GRACE_SECONDS = 5.0
+
+
+@dataclass(frozen=True)
+class Process:
+    """One process, named so that a later reuse of its pid is not mistaken for it."""
+
+    pid: int
+    #: Start time in clock ticks after boot (``/proc/<pid>/stat``): with the pid, one process ever.
+    start: int
+    #: The executable's name, e.g. ``pulumi`` or ``pulumi-resource-kubernetes``.
+    name: str
+
+    @classmethod
+    def find(cls, pid: int) -> Process | None:
+        """The running process ``pid`` (a zombie counts as gone), or None."""
+        stat = _stat(pid)
+        if stat is None or stat.state in ("Z", "X"):
+            return None
+        return cls(pid, stat.start, _program_name(pid) or stat.name)
+
+    def running(self) -> bool:
+        """Whether this very process still runs (same pid, same start time)."""
+        now = Process.find(self.pid)
+        return now is not None and now.start == self.start
+
+    def describe(self) -> str:
+        return f"{self.name} (pid {self.pid})"
+
+    def started_at(self) -> float | None:
+        """When it started, in seconds since the epoch (boot time + start ticks)."""
+        try:
+            boot = next(
+                int(line.split()[1])
+                for line in (_PROC / "stat").read_text().splitlines()
+                if line.startswith("btime ")
+            )
+        except (OSError, StopIteration, ValueError):
+            return None
+        return boot + self.start / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass(frozen=True)
+class _Stat:
+    name: str
+    state: str
+    ppid: int
+    start: int
+
+
+def _stat(pid: int) -> _Stat | None:
+    try:
+        text = (_PROC / str(pid) / "stat").read_text()
+    except (OSError, ValueError):
+        return None
+    # `comm` is in parentheses and may itself hold spaces or parentheses: split at the last `)`.
+    name = text[text.index("(") + 1 : text.rindex(")")]
+    fields = text[text.rindex(")") + 2 :].split()
+    return _Stat(name=name, state=fields[0], ppid=int(fields[1]), start=int(fields[19]))
+
+
+def _program_name(pid: int) -> str:
+    """The executable's name from the command line (``comm`` is cut at 15 characters)."""
+    try:
+        argv0 = (_PROC / str(pid) / "cmdline").read_bytes().split(b"\0", 1)[0]
+    except OSError:
+        return ""
+    return Path(argv0.decode(errors="replace")).name
+
+
+def _children(pid: int) -> list[int]:
+    """Child pids of ``pid``: from ``/proc/<pid>/task/*/children`` where the kernel offers it, else a scan."""
+    if not _CHILDREN_FILES:
+        return [int(e.name) for e in _PROC.iterdir() if e.name.isdigit() and _ppid(int(e.name)) == pid]
+    found: list[int] = []
+    try:
+        tasks = list((_PROC / str(pid) / "task").iterdir())
+    except OSError:
+        return found
+    for task in tasks:
+        with contextlib.suppress(OSError, ValueError):  # a thread that just ended
+            found.extend(int(child) for child in (task / "children").read_text().split())
+    return found
+
+
+def descendants(pid: int) -> list[Process]:
+    """Every running process below ``pid`` (children, their children, ...)."""
+    found: list[Process] = []
+    todo = [pid]
+    while todo:
+        parent = todo.pop()
+        children = _children(parent)
+        if children is None:
+            children = [
+                int(e.name) for e in _PROC.iterdir() if e.name.isdigit() and _ppid(int(e.name)) == parent
+            ]
+        for child in children:
+            process = Process.find(child)
+            if process is not None:
+                found.append(process)
+                todo.append(child)
+    return found
+
+
+def _ppid(pid: int) -> int | None:
+    stat = _stat(pid)
+    return stat.ppid if stat is not None else None
+
+
+# -- locks ---------------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StackLock:
+    """A lock the Pulumi file backend holds on a stack while an update runs."""
+
+    path: Path
+    pid: int
+    hostname: str
+    username: str
+    #: When the lock was taken (RFC 3339, as Pulumi writes it).
+    since: str
+
+    def owner(self) -> Process | None:
+        """The engine holding the lock if it runs on this host (a reused pid of another program is not it)."""
+        if self.hostname != socket.gethostname():
+            return None
+        process = Process.find(self.pid)
+        if process is None or not process.name.startswith("pulumi"):
+            return None
+        taken, started = _parse_time(self.since), process.started_at()
+        # A pulumi started after the lock was taken reuses the pid; it cannot be the owner.
+        if taken is not None and started is not None and started > taken + 1:
+            return None
+        return process
+
+    def stale(self) -> bool:
+        """The owner ran on this host and is gone: nothing will ever release the lock."""
+        return self.hostname == socket.gethostname() and self.owner() is None
+
+    def describe(self) -> str:
+        since = re.sub(r"\.\d+", "", self.since)  # Pulumi writes nanoseconds
+        return f"pulumi (pid {self.pid}) of {self.username}@{self.hostname} since {since}"
+
+
+def _parse_time(text: str) -> float | None:
+    """Seconds since the epoch of an RFC 3339 time as Pulumi writes it (nanoseconds, ``Z``)."""
+    try:
+        return datetime.fromisoformat(re.sub(r"(\.\d{1,6})\d*", r"\1", text)).timestamp()
+    except ValueError:
+        return None
+
+
+def stack_locks(state_dir: Path, project: str, stack: str) -> list[StackLock]:
+    """The locks on ``project``/``stack`` in a file backend (project-scoped layout, or the older flat one)."""
+    root = state_dir / ".pulumi" / "locks"
+    directories = [root / "organization" / project / stack, root / stack]
+    locks = []
+    for directory in directories:
+        for path in sorted(directory.glob("*.json")) if directory.is_dir() else ():
+            try:
+                content = json.loads(path.read_text())
+                locks.append(
+                    StackLock(
+                        path,
+                        int(content["pid"]),
+                        str(content.get("hostname", "")),
+                        str(content.get("username", "")),
+                        str(content.get("timestamp", "")),
+                    )
+                )
+            except (OSError, ValueError, KeyError, TypeError):
+                # Unreadable: its owner cannot be checked, so it is never taken for stale.
+                locks.append(StackLock(path, 0, "?", "?", "?"))
+    return locks
+
+
+# -- what each run started -----------------------------------------------------------------------------------
+
+
+@dataclass
+class _RunRecord:
+    owner: Process
+    action: str
+    processes: list[Process] = field(default_factory=list)
+
+    @classmethod
+    def load(cls, path: Path) -> _RunRecord | None:
+        try:
+            data = json.loads(path.read_text())
+            return cls(
+                Process(**data["owner"]), str(data["action"]), [Process(**p) for p in data["processes"]]
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def save(self, path: Path) -> None:
+        data = {
+            "owner": asdict(self.owner),
+            "action": self.action,
+            "processes": [asdict(p) for p in self.processes],
+        }
+        partial = path.with_suffix(".tmp")
+        partial.write_text(json.dumps(data, indent=1))
+        # Atomic: a run killed mid-write never leaves half a record.
+        os.replace(partial, path)
+
+
+def _runs_dir(state_dir: Path, project: str, stack: str) -> Path:
+    return state_dir / ".vmscrape" / "runs" / project / stack
+
+
+class RunTracker:
+    """While a run lasts, records the processes it started (the engine and its plugins), so that the next
+    run can stop them if this one is killed. ``left_running()`` names those still alive at any moment."""
+
+    def __init__(self, state_dir: Path, project: str, stack: str, action: str) -> None:
+        me = Process.find(os.getpid())
+        self._enabled = me is not None
+        self._record = _RunRecord(me or Process(os.getpid(), 0, "vmscrape"), action)
+        self._path = _runs_dir(state_dir, project, stack) / f"{os.getpid()}.json"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, name="vmscrape-run-tracker", daemon=True)
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> RunTracker:
+        if self._enabled:
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._record.save(self._path)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._enabled:
+            self._stop.set()
+            self._thread.join()
+            self._path.unlink(missing_ok=True)
+
+    def _watch(self) -> None:
+        while not self._stop.is_set():
+            self.scan()
+            self._stop.wait(_POLL_SECONDS)
+
+    def scan(self) -> None:
+        """Record processes started since the last look."""
+        with self._lock:
+            known = set(self._record.processes)
+            new = [p for p in descendants(self._record.owner.pid) if p not in known]
+            if new:
+                # Short-lived commands (`pulumi stack select`, `config set`) that ended need no record.
+                self._record.processes = [p for p in self._record.processes if p.running()] + new
+                self._record.save(self._path)
+
+    def left_running(self, grace: float = 2.0) -> list[Process]:
+        """Recorded processes still running after ``grace`` seconds (after the engine died: its plugins)."""
+        if self._enabled:
+            self.scan()
+        deadline = time.monotonic() + grace
+        while True:
+            alive = [p for p in self._record.processes if p.running()]
+            if not alive or time.monotonic() >= deadline:
+                return alive
+            time.sleep(0.05)
+
+
+def _stop(process: Process) -> None:
+    """SIGTERM, then SIGKILL if it has not exited after a grace period; only while it is still *this* one."""
+    for sig, wait in ((signal.SIGTERM, _TERM_GRACE_SECONDS), (signal.SIGKILL, 2.0)):
+        if not process.running():
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, sig)
+        deadline = time.monotonic() + wait
+        while process.running() and time.monotonic() < deadline:
+            time.sleep(0.05)
+
+
+def stop_processes(processes: list[Process]) -> list[Process]:
+    """Stop ``processes``, the engine first (it may end its plugins itself); those that were running."""
+    ordered = sorted(processes, key=lambda p: p.name != "pulumi")
+    stopped = []
+    for process in ordered:
+        if process.running():
+            _stop(process)
+            stopped.append(process)
+    return stopped
+
+
+# -- the recovery --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Recovery:
+    """What a recovery did (one line each, for the user) and the locks it left because their owner runs."""
+
+    done: list[str] = field(default_factory=list)
+    #: Locks held by a running engine, or by one on another host (cannot be checked from here).
+    live_locks: list[StackLock] = field(default_factory=list)
+
+
+def _interrupted_runs(state_dir: Path, project: str, stack: str) -> Iterator[tuple[Path, _RunRecord]]:
+    directory = _runs_dir(state_dir, project, stack)
+    for path in sorted(directory.glob("*.json")) if directory.is_dir() else ():
+        record = _RunRecord.load(path)
+        if record is None or not record.owner.running():
+            yield path, record or _RunRecord(Process(0, 0, "vmscrape"), "?")
+
+
+def recover(
+    state_dir: Path,
+    project: str,
+    stack: str,
+    *,
+    orphans: list[Process] | None = None,
+    force: bool = False,
+) -> Recovery:
+    """Stop what interrupted runs left running, then remove the stack's stale locks.
+
+    ``orphans``: processes of the current run that outlived its engine (after the engine was killed).
+    ``force``: also remove locks whose owner runs or cannot be checked (``pulumi cancel``); their process is
+    left alone.
+    """
+    result = Recovery()
+    for path, record in _interrupted_runs(state_dir, project, stack):
+        for process in stop_processes(record.processes):
+            result.done.append(
+                f"stopped {process.describe()}, left running by an interrupted `vmscrape {record.action}` "
+                f"(pid {record.owner.pid})"
+            )
+        path.unlink(missing_ok=True)
+    for process in stop_processes(orphans or []):
+        result.done.append(f"stopped {process.describe()}, left running by the engine that ended")
+    for lock in stack_locks(state_dir, project, stack):
+        if lock.stale() or force:
+            lock.path.unlink(missing_ok=True)
+            reason = "its owner is gone" if lock.stale() else "forced"
+            result.done.append(f"removed the lock of {lock.describe()}: {reason}")
+        else:
+            result.live_locks.append(lock)
+    return result
