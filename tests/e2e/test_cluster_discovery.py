@@ -58,11 +58,20 @@ def _whole_numbers(value: Any) -> Any:
     return value
 
 
+def _unsecret(value: Any) -> Any:
+    """A Pulumi secret as the mocks hand it over (``{<secret sig>: ..., "value": v}``) → ``v``."""
+    if isinstance(value, dict) and "value" in value and any(len(k) == 32 for k in value):
+        return value["value"]
+    if isinstance(value, dict):
+        return {k: _unsecret(v) for k, v in value.items()}
+    return value
+
+
 def _example(name: str) -> Inputs:
     def inputs() -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
         mocks = run_program(ROOT / "examples" / name)
         secrets = [
-            {"kind": "Secret", **{k: v for k, v in r.inputs.items() if k != "kind"}}
+            {"kind": "Secret", **{k: _unsecret(v) for k, v in r.inputs.items() if k != "kind"}}
             for r in mocks.resources
             if r.typ == "kubernetes:core/v1:Secret"
         ]

@@ -31,7 +31,7 @@ import yaml
 
 from tests.support.pulumi_programs import run_program
 from vmscrape_component.cli.__main__ import main
-from vmscrape_component.cli.stack import _project, stack
+from vmscrape_component.component.runner import load_project, open_stack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.kube]
 
@@ -181,7 +181,20 @@ def _pause(custom: Any, paused: bool) -> None:
     custom.patch_namespaced_custom_object(GROUP, VERSION, AGENT_NAMESPACE, "vmagents", AGENT_NAME, patch)
 
 
-@pytest.mark.parametrize("example", EXAMPLES)
+#: Examples the real API server refuses today (a finding of this test, for the example's owner to fix).
+REFUSED = {
+    "quickstart": "its VMAgent has no spec.remoteWrite, which the CRD requires: the API server refuses it "
+    '(VMAgent.operator.victoriametrics.com "main" is invalid: spec.remoteWrite: Required value)',
+}
+
+
+@pytest.mark.parametrize(
+    "example",
+    [
+        pytest.param(e, marks=pytest.mark.xfail(reason=REFUSED[e], strict=True)) if e in REFUSED else e
+        for e in EXAMPLES
+    ],
+)
 def test_example_deploys_verifies_and_destroys_on_a_real_cluster(
     example: str,
     local_cluster: Any,
@@ -201,14 +214,14 @@ def test_example_deploys_verifies_and_destroys_on_a_real_cluster(
 
     # The provider reads the kubeconfig from the environment the engine and its plugins inherit.
     monkeypatch.setenv("KUBECONFIG", str(local_cluster.kubeconfig))
-    project_dir, name, program = _project(copy)
+    project_dir, name, program = load_project(copy)
 
     def deploy() -> None:
         _without_controllers()
         program()
 
     monkeypatch.chdir(project_dir)
-    st = stack(
+    st = open_stack(
         project_dir,
         name,
         deploy,
