@@ -70,6 +70,14 @@ preview: venv engine
 destroy: venv engine
 	$(ENGINE_ENV) $(VENV)/bin/vmscrape destroy
 
+# A local Kubernetes API server with the VictoriaMetrics operator on 127.0.0.1 (README: "Local control plane").
+cluster: venv
+	@scripts/install-kube >/dev/null
+	$(VENV)/bin/vmscrape cluster up
+
+cluster-down: venv
+	$(VENV)/bin/vmscrape cluster down
+
 # After an interrupted up/preview/destroy: stale lock, orphaned plugins, pending operations.
 cancel: venv engine
 	$(ENGINE_ENV) $(VENV)/bin/vmscrape cancel

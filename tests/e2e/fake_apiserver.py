@@ -10,6 +10,10 @@ vmagent (``lib/promscrape/discovery/kubernetes/api_watcher.go``) lists, then wat
 Lists return the snapshot's objects with ``metadata.resourceVersion: "1"``; a watch stays open without
 events until the client leaves or the server stops. Everything is bounded: the server binds to loopback
 only and :meth:`FakeAPIServer.stop` ends every open watch.
+
+For ``vmscrape verify`` it also serves ``objects`` of the kinds in ``_OBJECT_KINDS`` (VMAgents and
+VMServiceScrapes listed cluster-wide, Secrets and ConfigMaps read one at a time by namespace and name;
+404 when absent), and answers 403 to every path that starts with one of ``forbidden`` (RBAC denied).
 """
 
 from __future__ import annotations
@@ -17,6 +21,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Iterable, Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -32,13 +37,34 @@ _KINDS = {
     "nodes": ("nodes", "NodeList"),
 }
 
+#: Kind → (API path prefix, plural) of the objects served besides the snapshot.
+_OBJECT_KINDS = {
+    "VMAgent": ("/apis/operator.victoriametrics.com/v1beta1", "vmagents"),
+    "VMServiceScrape": ("/apis/operator.victoriametrics.com/v1beta1", "vmservicescrapes"),
+    "Secret": ("/api/v1", "secrets"),
+    "ConfigMap": ("/api/v1", "configmaps"),
+}
+
 
 class FakeAPIServer:
     """Serve ``snapshot`` on ``127.0.0.1:<port>`` (port 0 picks a free one) until :meth:`stop`."""
 
-    def __init__(self, snapshot: Snapshot, port: int = 0) -> None:
+    def __init__(
+        self,
+        snapshot: Snapshot,
+        port: int = 0,
+        *,
+        objects: Iterable[Mapping[str, Any]] = (),
+        forbidden: Iterable[str] = (),
+    ) -> None:
         self.snapshot = snapshot
         self.requests: list[str] = []
+        #: (plural, namespace, name) → object, for the kinds of ``_OBJECT_KINDS``; see :meth:`put`.
+        self.objects: dict[tuple[str, str, str], dict[str, Any]] = {}
+        #: Path prefixes answered with 403 Forbidden.
+        self.forbidden = list(forbidden)
+        for obj in objects:
+            self.put(obj)
         self._stopping = threading.Event()
         server = self
 
@@ -54,6 +80,16 @@ class FakeAPIServer:
                 server.requests.append(self.path)
                 parts = urlsplit(self.path)
                 query = parse_qs(parts.query)
+                if any(parts.path.startswith(prefix) for prefix in server.forbidden):
+                    self._send(
+                        403, {"kind": "Status", "status": "Failure", "reason": "Forbidden", "code": 403}
+                    )
+                    return
+                served = server._served(parts.path)
+                if served is not None:
+                    code, body = served
+                    self._send(code, body)
+                    return
                 items = server._items(parts.path)
                 if items is None:
                     self._send(404, {"kind": "Status", "status": "Failure", "code": 404})
@@ -116,6 +152,39 @@ class FakeAPIServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
+
+    def put(self, obj: Mapping[str, Any]) -> None:
+        """Serve ``obj`` (a kind of ``_OBJECT_KINDS``) from now on, replacing one of the same name."""
+        meta = obj.get("metadata") or {}
+        plural = _OBJECT_KINDS[str(obj.get("kind"))][1]
+        self.objects[(plural, meta.get("namespace") or "default", meta.get("name") or "")] = dict(obj)
+
+    def remove(self, kind: str, namespace: str, name: str) -> None:
+        """Stop serving an object :meth:`put` added."""
+        del self.objects[(_OBJECT_KINDS[kind][1], namespace, name)]
+
+    def _served(self, path: str) -> tuple[int, dict[str, Any]] | None:
+        """The answer for a path of ``_OBJECT_KINDS`` (a cluster-wide list or one object), else ``None``."""
+        for prefix, plural in _OBJECT_KINDS.values():
+            if path == f"{prefix}/{plural}":
+                items = [
+                    {**o, "metadata": {**(o.get("metadata") or {}), "resourceVersion": "1"}}
+                    for (p, _, _), o in sorted(self.objects.items())
+                    if p == plural
+                ]
+                return 200, {
+                    "kind": "List",
+                    "apiVersion": "v1",
+                    "metadata": {"resourceVersion": "1"},
+                    "items": items,
+                }
+            rest = path.removeprefix(prefix + "/").split("/") if path.startswith(prefix + "/") else []
+            if len(rest) == 4 and rest[0] == "namespaces" and rest[2] == plural:
+                found = self.objects.get((plural, rest[1], rest[3]))
+                if found is None:
+                    return 404, {"kind": "Status", "status": "Failure", "reason": "NotFound", "code": 404}
+                return 200, found
+        return None
 
     def _items(self, path: str) -> tuple[list[dict[str, Any]], str] | None:
         segments = [s for s in path.split("/") if s]

@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import Problem, VMScrapeError
-from . import cluster, diff, explain, render, select, stack, validate
+from . import cluster, diff, explain, render, select, stack, validate, verify
 
 EXIT_INVALID = 2
 
@@ -28,6 +28,7 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_parser(commands)
     select.add_parser(commands)
     stack.add_parser(commands)
+    verify.add_parser(commands)
     cluster.add_parser(commands)
     return parser
 

@@ -44,6 +44,19 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         default=OPERATOR_TLS_MOUNT_DIR,
         help="where TLS assets are mounted in the agent (default: %(default)s)",
     )
+    add_operator_arguments(p)
+    p.add_argument(
+        "--strict-refs",
+        action="store_true",
+        help="leave out scrapes whose Secrets/ConfigMaps are not in FILEs, as the operator does "
+        "(default: render them with placeholders)",
+    )
+    p.set_defaults(run=run)
+
+
+def add_operator_arguments(p: argparse.ArgumentParser) -> None:
+    """``--watch-namespace`` and ``--operator-env``: how the operator was started (read by
+    :func:`operator_settings`)."""
     p.add_argument(
         "--watch-namespace",
         default="",
@@ -58,26 +71,20 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="an environment variable of the operator that changes what it generates "
         "(WATCH_NAMESPACE, VM_VMSERVICESCRAPEDEFAULT_ENFORCEENDPOINTSLICES); repeatable",
     )
-    p.add_argument(
-        "--strict-refs",
-        action="store_true",
-        help="leave out scrapes whose Secrets/ConfigMaps are not in FILEs, as the operator does "
-        "(default: render them with placeholders)",
-    )
-    p.set_defaults(run=run)
 
 
-def _operator_env(pairs: list[str], watch: str) -> OperatorSettings:
+def operator_settings(args: argparse.Namespace) -> OperatorSettings:
+    """The operator's settings given by ``--operator-env`` and ``--watch-namespace``."""
     env: dict[str, str] = {}
-    for pair in pairs:
+    for pair in args.operator_env:
         key, sep, value = pair.partition("=")
         if not sep or not key:
             raise VMScrapeError(
                 [Problem(object="--operator-env", path="", value=pair, message="must be KEY=VALUE")]
             )
         env[key] = value
-    if watch:
-        env["WATCH_NAMESPACE"] = watch
+    if args.watch_namespace:
+        env["WATCH_NAMESPACE"] = args.watch_namespace
     return OperatorSettings.from_env(env)
 
 
@@ -118,7 +125,7 @@ def run(args: argparse.Namespace) -> int:
     assets = Assets(
         found.assets, reveal=args.reveal_secrets, strict=args.strict_refs, tls_mount_dir=args.tls_mount_dir
     )
-    operator = _operator_env(args.operator_env, args.watch_namespace)
+    operator = operator_settings(args)
     config = render_config(
         found.scrapes, agent, assets=assets, operator=operator, namespaces=found.namespaces
     )

@@ -80,6 +80,9 @@ class Assets:
         self._config_maps: dict[tuple[str, str], dict[str, str]] = {}
         #: file name (relative to ``tls_mount_dir``) → content, for every TLS file a job refers to.
         self.tls_files: dict[str, str] = {}
+        #: ``(kind, namespace, name)`` of every Secret/ConfigMap a job referred to, known or not (what a
+        #: reader of a live cluster must fetch).
+        self.requested: set[tuple[str, str, str]] = set()
         for obj in objects:
             self.add(obj)
 
@@ -144,6 +147,7 @@ class Assets:
     def _lookup(
         self, table: dict[tuple[str, str], dict[str, str]], kind: str, namespace: str, name: str, key: str
     ) -> str | None:
+        self.requested.add((kind, namespace, name))
         data = table.get((namespace, name))
         if data is None or key not in data:
             if self.strict:
