@@ -181,19 +181,9 @@ def _pause(custom: Any, paused: bool) -> None:
     custom.patch_namespaced_custom_object(GROUP, VERSION, AGENT_NAMESPACE, "vmagents", AGENT_NAME, patch)
 
 
-#: Examples the real API server refuses today (a finding of this test, for the example's owner to fix).
-REFUSED = {
-    "quickstart": "its VMAgent has no spec.remoteWrite, which the CRD requires: the API server refuses it "
-    '(VMAgent.operator.victoriametrics.com "main" is invalid: spec.remoteWrite: Required value)',
-}
-
-
 @pytest.mark.parametrize(
     "example",
-    [
-        pytest.param(e, marks=pytest.mark.xfail(reason=REFUSED[e], strict=True)) if e in REFUSED else e
-        for e in EXAMPLES
-    ],
+    EXAMPLES,
 )
 def test_example_deploys_verifies_and_destroys_on_a_real_cluster(
     example: str,
