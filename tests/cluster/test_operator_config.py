@@ -10,7 +10,6 @@ for the objects the API server holds.
 from __future__ import annotations
 
 import copy
-import re
 from pathlib import Path
 from typing import Any
 
@@ -162,11 +161,6 @@ def test_real_manifest_config_is_predicted_byte_for_byte(
     _check(local_cluster, objects, agent, f"real manifest {path.stem}", tmp_path)
 
 
-#: VMAgent fields whose CRD schema has the (unanchored) pattern ``[0-9]+(ms|s|m|h)``.
-_AGENT_DURATIONS = ("scrapeInterval", "scrapeTimeout")
-_AGENT_DURATION = re.compile("[0-9]+(ms|s|m|h)")
-
-
 def _into_cluster(batch: Batch) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     """The batch's objects under fresh namespaces (the same namespace names would collide across
     examples), and its agent set to pick exactly those namespaces."""
@@ -192,13 +186,6 @@ def _into_cluster(batch: Batch) -> tuple[list[dict[str, Any]], dict[str, Any]]:
         "matchExpressions": [{"key": "vmscrape-fuzz", "operator": "In", "values": sorted(rename.values())}]
     }
     agent["spec"]["serviceScrapeSelector"] = {}
-    for key in _AGENT_DURATIONS:
-        # Known mismatch (tests/cluster/test_dry_run_vs_validate.py): the VMAgent model accepts values
-        # the CRD's pattern refuses; replaced, and counted, so the batch is still compared.
-        value = agent["spec"].get(key)
-        if value is not None and not _AGENT_DURATION.search(value):
-            agent["spec"][key] = "30s"
-            TALLY["agent_duration_replaced"] += 1
     return objects, agent
 
 

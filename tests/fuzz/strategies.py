@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import copy
 import json
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -165,6 +166,8 @@ durations = st.one_of(
         lambda parts: "".join(n + u for n, u in parts)
     ),
 )
+#: VMAgent-level durations: the CRD also wants its (unanchored) pattern ``[0-9]+(ms|s|m|h)`` in the value.
+agent_durations = durations.filter(lambda v: re.search("[0-9]+(ms|s|m|h)", v) is not None)
 byte_sizes = st.one_of(
     st.sampled_from(["16MiB", "100KB", "1048576", "1GB", "1.5MB", "2TiB", "16mib"]),
     st.builds(
@@ -640,8 +643,8 @@ def agents(draw: Callable[..., Any]) -> dict[str, Any]:
     }
     _maybe(spec, draw, "minScrapeInterval", st.sampled_from(["10s", "1m", "500ms"]))
     _maybe(spec, draw, "maxScrapeInterval", st.sampled_from(["5m", "1h", "30s"]))
-    _maybe(spec, draw, "scrapeInterval", durations)
-    _maybe(spec, draw, "scrapeTimeout", durations)
+    _maybe(spec, draw, "scrapeInterval", agent_durations)
+    _maybe(spec, draw, "scrapeTimeout", agent_durations)
     _maybe(spec, draw, "sampleLimit", st.integers(0, 10**6))
     _maybe(spec, draw, "serviceScrapeRelabelTemplate", st.lists(relabel_configs(), max_size=2))
     _maybe(spec, draw, "enforcedNamespaceLabel", st.sampled_from(["namespace", "tenant", ""]))

@@ -143,3 +143,16 @@ def test_agent_problems_name_the_agent() -> None:
         VMAgentModel.from_manifest(_agent({"scrapeInterval": "soon"}))
     (problem,) = err.value.problems
     assert (problem.object, problem.path) == ("VMAgent monitoring/main", "spec.scrapeInterval")
+
+
+@pytest.mark.parametrize("field", ["scrapeInterval", "scrapeTimeout"])
+@pytest.mark.parametrize("value", ["1d", "1w", "15", "0.5", "80W"])
+def test_agent_durations_follow_the_crd_pattern(field: str, value: str) -> None:
+    # vmagent reads these, but the VMAgent CRD's pattern [0-9]+(ms|s|m|h) refuses them.
+    path, message = _spec_problem({field: value})
+    assert path == f"spec.{field}" and "[0-9]+(ms|s|m|h)" in message
+
+
+@pytest.mark.parametrize("value", ["30s", "1m30s", "1h-5m", "500ms"])
+def test_agent_durations_the_crd_pattern_finds_anywhere_are_accepted(value: str) -> None:
+    assert VMAgentSpec.parse({"scrapeInterval": value}).manifest_dict() == {"scrapeInterval": value}

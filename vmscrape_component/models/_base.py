@@ -7,6 +7,7 @@ optional field defaults to ``None`` and nothing the user did not set is ever wri
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping
 from typing import Annotated, Any, ClassVar, Self
 
@@ -85,6 +86,22 @@ def _checked(check: Callable[[str], str | None]) -> Callable[[str], str]:
 
 #: A VictoriaMetrics duration: ``30s``, ``1m30s``, ``1.5m``, ``500ms``, ``2d``...
 Duration = Annotated[StrictStr, AfterValidator(_checked(grammar.duration_problem))]
+#: The pattern the VMAgent CRD puts on its own durations (``scrapeInterval``, ``scrapeTimeout``). The API
+#: server searches for it anywhere in the value (OpenAPI patterns are not anchored).
+_AGENT_DURATION_PATTERN = re.compile(r"[0-9]+(ms|s|m|h)")
+
+
+def _agent_duration_problem(value: str) -> str | None:
+    if not _AGENT_DURATION_PATTERN.search(value):
+        return (
+            "the VMAgent CRD requires a duration in ms, s, m or h (pattern [0-9]+(ms|s|m|h)), "
+            "e.g. 30s, 1m or 2h"
+        )
+    return grammar.duration_problem(value)
+
+
+#: A VMAgent-level duration: a :data:`Duration` that also matches the CRD's pattern (so not ``1d``, ``15``).
+AgentDuration = Annotated[StrictStr, AfterValidator(_checked(_agent_duration_problem))]
 #: A duration, or ``""`` for a field the operator reads ``""`` as unset (Helm templates often write it).
 DurationOrUnset = Annotated[
     StrictStr, AfterValidator(_checked(lambda v: None if v == "" else grammar.duration_problem(v)))

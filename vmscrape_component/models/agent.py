@@ -15,7 +15,7 @@ from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_
 
 from .. import grammar
 from ..errors import invalid
-from ._base import INT64_MAX, Duration, KubernetesObject, LabelName, VMModel, secret_field
+from ._base import INT64_MAX, AgentDuration, Duration, KubernetesObject, LabelName, VMModel, secret_field
 from .auth import Authorization, BasicAuth, EndpointAuth
 from .endpoint import AttachMetadata
 from .relabel import RelabelConfig
@@ -119,9 +119,9 @@ class VMAgentSpec(VMModel):
     """Shorter scrape intervals are raised to this."""
     max_scrape_interval: Duration | None = Field(None, alias="maxScrapeInterval")
     """Longer scrape intervals are lowered to this."""
-    scrape_interval: Duration | None = Field(None, alias="scrapeInterval")
+    scrape_interval: AgentDuration | None = Field(None, alias="scrapeInterval")
     """Default scrape interval (``30s`` when unset)."""
-    scrape_timeout: Duration | None = Field(None, alias="scrapeTimeout")
+    scrape_timeout: AgentDuration | None = Field(None, alias="scrapeTimeout")
     """Default scrape timeout."""
     sample_limit: StrictInt | None = Field(None, alias="sampleLimit", ge=0, le=INT64_MAX)
     """Default per-target limit of samples per scrape."""
