@@ -191,6 +191,25 @@ def test_a_run_records_the_processes_it_starts_while_it_lasts(tmp_path: Path) ->
     assert list(runs.glob("*.json")) == []  # a run that ends takes its record with it
 
 
+def test_children_started_before_the_run_are_not_the_runs(tmp_path: Path) -> None:
+    # A program that embeds vmscrape may have children of its own (a test's local cluster, a server).
+    earlier = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+    try:
+        _wait_for(lambda: Process.find(earlier.pid) is not None)
+        with RunTracker(tmp_path, PROJECT, STACK, "up") as tracker:
+            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+            try:
+                runs = tmp_path / ".vmscrape" / "runs" / PROJECT / STACK
+                _wait_for(lambda: child.pid in {p["pid"] for p in _recorded(runs)})
+                assert [p.pid for p in tracker.left_running(grace=0)] == [child.pid]
+            finally:
+                child.kill()
+                child.wait()
+    finally:
+        earlier.kill()
+        earlier.wait()
+
+
 def _recorded(runs: Path) -> list[dict[str, object]]:
     records = [json.loads(p.read_text()) for p in runs.glob("*.json")]
     return [p for r in records for p in r["processes"]]

@@ -263,9 +263,13 @@ class RunTracker:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._watch, name="vmscrape-run-tracker", daemon=True)
         self._lock = threading.Lock()
+        self._before: set[Process] = set()
 
     def __enter__(self) -> RunTracker:
         if self._enabled:
+            # Children this process had before the run (e.g. servers of a program embedding vmscrape) are
+            # not the run's: never recorded, never stopped.
+            self._before = set(descendants(self._record.owner.pid))
             self._path.parent.mkdir(parents=True, exist_ok=True)
             self._record.save(self._path)
             self._thread.start()
@@ -285,7 +289,7 @@ class RunTracker:
     def scan(self) -> None:
         """Record processes started since the last look."""
         with self._lock:
-            known = set(self._record.processes)
+            known = set(self._record.processes) | self._before
             new = [p for p in descendants(self._record.owner.pid) if p not in known]
             if new:
                 # Short-lived commands (`pulumi stack select`, `config set`) that ended need no record.
