@@ -76,10 +76,10 @@ def measure(n: int, repeat: int, input_file: Path) -> dict[str, Any]:
     child's peak RSS on Linux includes its parent's at the time it was started.
     """
     from benchmarks.workload import manifests
+    from vmscrape_component.bulk import gc_paused
     from vmscrape_component.manifests import load_manifests
     from vmscrape_component.models import VMServiceScrapeModel
     from vmscrape_component.render import config_yaml, dump_yaml, render_config
-    from vmscrape_component.render._gc import gc_paused
 
     with gc_paused():  # set-up only, as load_manifests does it
         docs = manifests(n)

@@ -477,7 +477,7 @@ def measure_vmagent(snapshot_path: Path, manifests_path: Path, stable_s: float) 
         .stdout.strip()
         .splitlines()[-1]
     )
-    from vmscrape_component.render._gc import gc_paused
+    from vmscrape_component.bulk import gc_paused
 
     with gc_paused():  # set-up, not measured
         snapshot = load_snapshot(snapshot_path)

@@ -18,9 +18,9 @@ from typing import Any
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
+from .bulk import gc_paused
 from .errors import Problem, VMScrapeError
 from .models import VMAgentModel, VMServiceScrapeModel
-from .render._gc import gc_paused
 from .shapes import check_object, describe
 
 _ASSET_KINDS = ("Secret", "ConfigMap")

@@ -21,7 +21,7 @@ from typing import Any
 
 from .grammar import object_key
 from .models import LabelSelector, VMAgentModel, VMServiceScrapeModel
-from .render.settings import OperatorSettings
+from .settings import OperatorSettings
 
 #: A VMAgent as a model or a manifest (validated on the way in).
 AgentLike = VMAgentModel | Mapping[str, Any]

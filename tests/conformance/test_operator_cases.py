@@ -18,8 +18,8 @@ from vmscrape_component.models import VMAgentModel, VMServiceScrapeModel
 from vmscrape_component.render.agent import render_agent_config
 from vmscrape_component.render.assets import Assets
 from vmscrape_component.render.scrape import render_endpoint_job
-from vmscrape_component.render.settings import AgentSettings, OperatorSettings
 from vmscrape_component.select import namespace_labels, select_service_scrapes
+from vmscrape_component.settings import AgentSettings, OperatorSettings
 
 
 def _cases(folder: str) -> list[Any]:

@@ -6,7 +6,8 @@ import pydantic
 import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
-from vmscrape_component.errors import Problem, VMScrapeError, from_pydantic
+from vmscrape_component.errors import Problem, VMScrapeError
+from vmscrape_component.models.errors import from_pydantic
 
 
 def test_a_problem_reads_object_path_message_and_value() -> None:

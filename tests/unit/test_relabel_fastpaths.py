@@ -3,7 +3,7 @@
 - A regex of plain literals (``web``, ``web|api``) or a literal prefix and ``(.*)`` (``Pod;(.*)``) is
   matched by comparing strings: same answer, and same ``$1`` expansion, as RE2 on any string.
 - Label sets with unique names run on a dict. The reference is the same actions run over vmagent's label
-  slice (``_LabelSlice``: pairs in order, names may repeat) with every regex matched by RE2, which is what
+  slice (``LabelSlice``: pairs in order, names may repeat) with every regex matched by RE2, which is what
   ``apply_rules`` itself runs for repeated names: same labels in the same order, same dropping rule,
   same trace.
 - Discovery reads a per-snapshot index by namespace: same objects in the same order as sorting every key
@@ -22,19 +22,19 @@ from hypothesis import strategies as st
 from vmscrape_component.errors import VMScrapeError
 from vmscrape_component.simulate.discovery import Snapshot, _View, discover
 from vmscrape_component.simulate.relabel import (
-    _OPTIONS,
     ACTIONS,
+    OPTIONS,
     IfExpression,
+    LabelSlice,
     Rule,
-    _LabelSlice,
-    _literal_alternatives,
-    _literal_fullmatch,
-    _literal_prefix,
     _rule_match,
     _rule_matches,
     _run,
     apply_rules,
     expand_template,
+    literal_alternatives,
+    literal_fullmatch,
+    literal_prefix,
     parse_if_expression,
     parse_rule,
 )
@@ -52,7 +52,7 @@ texts = st.text(alphabet=_TEXT_CHARS, max_size=8) | st.text(max_size=6)
 
 
 def _compile(pattern: str):
-    return re2.compile(pattern, _OPTIONS)
+    return re2.compile(pattern, OPTIONS)
 
 
 # -- regexes -------------------------------------------------------------------------------------------------
@@ -62,17 +62,17 @@ def _compile(pattern: str):
 @given(st.lists(st.text(alphabet="ab;-é\n ", max_size=4), min_size=1, max_size=4), texts, st.data())
 def test_literal_alternatives_match_as_re2_does(alternatives: list[str], text: str, data) -> None:
     expr = "|".join(alternatives)
-    literals = _literal_alternatives(expr)
+    literals = literal_alternatives(expr)
     assert literals == frozenset(alternatives)
     regex = _compile(f"^(?:{expr})$")
     for s in (text, data.draw(st.sampled_from(alternatives)), alternatives[0] + text, text + "\n"):
-        assert _literal_fullmatch(regex, literals, s) == (regex.fullmatch(s) is not None)
+        assert literal_fullmatch(regex, literals, s) == (regex.fullmatch(s) is not None)
 
 
 @SETTINGS
 @given(regex_texts, texts)
 def test_any_regex_read_as_literals_matches_as_re2_does(expr: str, text: str) -> None:
-    literals = _literal_alternatives(expr)
+    literals = literal_alternatives(expr)
     try:
         regex = _compile(f"^(?:{expr})$")
     except re2.error:
@@ -80,7 +80,7 @@ def test_any_regex_read_as_literals_matches_as_re2_does(expr: str, text: str) ->
         return
     if literals is not None:
         for s in (text, *literals):
-            assert _literal_fullmatch(regex, literals, s) == (regex.fullmatch(s) is not None)
+            assert literal_fullmatch(regex, literals, s) == (regex.fullmatch(s) is not None)
 
 
 @SETTINGS
@@ -106,13 +106,13 @@ def test_rule_match_gives_re2_match_and_expansion(expr: str, text: str, template
 
 
 def test_literal_prefix_recognises_only_literal_text_before_any_string() -> None:
-    assert _literal_prefix("Pod;(.*)") == "Pod;"
-    assert _literal_prefix("(.*)") == ""
-    assert _literal_prefix("a|b(.*)") is None
-    assert _literal_prefix("a.(.*)") is None
-    assert _literal_prefix("Pod;(.+)") is None
-    assert _literal_alternatives("web|api|") == {"web", "api", ""}
-    assert _literal_alternatives("we.b") is None
+    assert literal_prefix("Pod;(.*)") == "Pod;"
+    assert literal_prefix("(.*)") == ""
+    assert literal_prefix("a|b(.*)") is None
+    assert literal_prefix("a.(.*)") is None
+    assert literal_prefix("Pod;(.+)") is None
+    assert literal_alternatives("web|api|") == {"web", "api", ""}
+    assert literal_alternatives("we.b") is None
 
 
 # -- whole rule lists: the dict path against the general path ------------------------------------------------
@@ -235,7 +235,7 @@ def _reference_rule(rule: Rule) -> Rule:
 
 def _reference(rules, pairs: list[tuple[str, str]]):
     """The reference: vmagent's label slice, RE2 for every match."""
-    return _run([_reference_rule(rule) for rule in rules], _LabelSlice(pairs), True)
+    return _run([_reference_rule(rule) for rule in rules], LabelSlice(pairs), True)
 
 
 def _outcome(result) -> tuple:
@@ -300,12 +300,12 @@ def test_input_is_not_changed() -> None:
 @given(st.sampled_from(_IFS[1:]), label_sets)
 def test_if_on_a_dict_matches_as_the_reference(text: str, labels: dict[str, str]) -> None:
     expr = parse_if_expression(text)
-    assert expr.matches(labels) == _re2_only(expr).matches(_LabelSlice(labels.items()))
+    assert expr.matches(labels) == _re2_only(expr).matches(LabelSlice(labels.items()))
 
 
 def test_if_on_repeated_names_matches_any_label_of_the_name() -> None:
     # lib/promrelabel/if_expression.go: a filter walks every label; any label with the name may match
-    pairs = _LabelSlice([("a", "y"), ("a", "x")])
+    pairs = LabelSlice([("a", "y"), ("a", "x")])
     assert parse_if_expression('{a="x"}').matches(pairs)
     assert not parse_if_expression('{a!="x"}').matches(pairs)
     assert parse_if_expression('{a=~"y"}').matches(pairs)

@@ -29,6 +29,7 @@ from tests.support.reference import (
     SERVICE_CASES,
     case_models,
 )
+from vmscrape_component.bulk import gc_paused
 from vmscrape_component.errors import VMScrapeError
 from vmscrape_component.grammar import YAML_NULLS, regex_problem
 from vmscrape_component.manifests import load_manifests
@@ -44,7 +45,6 @@ from vmscrape_component.render import (
     render_config,
     render_endpoint_job,
 )
-from vmscrape_component.render._gc import gc_paused
 from vmscrape_component.select import namespace_labels
 
 AGENT_CASES = sorted((OPERATOR_CASES / "agent").glob("*.yaml"))

@@ -15,9 +15,10 @@ import pydantic
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
 
 from .. import grammar
-from ..errors import Problem, VMScrapeError, from_pydantic, invalid
+from ..errors import Problem, VMScrapeError
 from ..grammar import API_VERSION
 from . import _checks
+from .errors import from_pydantic, invalid
 
 #: vmagent reads limits into Go ints: larger values make it refuse the whole config.
 INT64_MAX = 2**63 - 1

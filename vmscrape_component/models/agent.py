@@ -14,10 +14,10 @@ from typing import ClassVar, Self
 from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator, model_validator
 
 from .. import grammar
-from ..errors import invalid
 from ._base import INT64_MAX, AgentDuration, Duration, KubernetesObject, LabelName, VMModel, secret_field
 from .auth import Authorization, BasicAuth, EndpointAuth
 from .endpoint import AttachMetadata
+from .errors import invalid
 from .relabel import RelabelConfig
 from .selectors import LabelSelector
 from .tls import TLSConfig

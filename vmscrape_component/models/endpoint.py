@@ -6,9 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StrictStr, field_validator
 
-from ..errors import invalid
 from ._base import INT64_MAX, ByteSizeOrUnset, Duration, DurationOrUnset, ProxyURL, VMModel, secret_field
 from .auth import EndpointAuth, ProxyClientConfig
+from .errors import invalid
 from .relabel import RelabelConfig
 
 __all__ = ["AttachMetadata", "Endpoint", "VMScrapeParams"]

@@ -20,8 +20,8 @@ from pydantic import (
 )
 
 from .. import grammar
-from ..errors import invalid
 from ._base import UINT64_MAX, LabelName, VMModel
+from .errors import invalid
 
 __all__ = ["RELABEL_ACTIONS", "RelabelConfig", "StringOrList"]
 

@@ -9,8 +9,8 @@ from typing import Any, Self
 
 from pydantic import Field, PrivateAttr, StrictBool, StrictStr, model_validator
 
-from ..errors import invalid
 from ._base import VMModel
+from .errors import invalid
 
 __all__ = ["ConfigMapKeySelector", "SecretKeySelector", "SecretOrConfigMap", "SecretValue"]
 

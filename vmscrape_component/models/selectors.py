@@ -6,9 +6,10 @@ from typing import Literal, Self
 
 from pydantic import Field, StrictBool, model_validator
 
-from ..errors import Problem, VMScrapeError, invalid
+from ..errors import Problem, VMScrapeError
 from ..grammar.namespaces import NamespaceMode, discovery_namespaces, namespace_mode
 from ._base import LabelKey, LabelValue, NamespaceName, VMModel
+from .errors import invalid
 
 __all__ = ["LabelSelector", "LabelSelectorRequirement", "NamespaceMode", "NamespaceSelector"]
 

@@ -6,8 +6,8 @@ from typing import Self
 
 from pydantic import Field, StrictBool, StrictStr, model_validator
 
-from ..errors import invalid
 from ._base import VMModel
+from .errors import invalid
 from .secrets import SecretKeySelector, SecretOrConfigMap
 
 __all__ = ["TLSConfig"]

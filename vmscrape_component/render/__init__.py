@@ -6,12 +6,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..bulk import gc_paused
 from ..models import VMAgentModel, VMServiceScrapeModel
-from ._gc import gc_paused
+from ..settings import AgentSettings, OperatorSettings
 from .agent import AgentConfig, render_agent_config
 from .assets import OPERATOR_TLS_MOUNT_DIR, Assets, MissingReference
 from .scrape import render_endpoint_job, render_scrape_jobs
-from .settings import AgentSettings, OperatorSettings
 from .yaml import dump as dump_yaml
 
 __all__ = [

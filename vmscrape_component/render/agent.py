@@ -11,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ..bulk import gc_paused
 from ..grammar import object_key
 from ..lint import refusal_warnings
 from ..models import Endpoint, VMAgentModel, VMAgentSpec, VMServiceScrapeModel
 from ..select import select_service_scrapes
-from ._gc import gc_paused
+from ..settings import AgentSettings, OperatorSettings
 from .assets import Assets, MissingReference
-from .scrape import Job, Shared, _build_scrape_jobs, unshared
-from .settings import AgentSettings, OperatorSettings
+from .scrape import Job, Shared, build_scrape_jobs, unshared
 
 DEFAULT_SCRAPE_INTERVAL = "30s"
 
@@ -242,7 +242,7 @@ def _render_agent_config(
             skipped[key] = why
             continue
         try:
-            jobs.extend(_build_scrape_jobs(scrape, settings, assets, shared))
+            jobs.extend(build_scrape_jobs(scrape, settings, assets, shared))
         except MissingReference as exc:
             skipped[key] = str(exc)
     return AgentConfig(render_global(agent), jobs, skipped)

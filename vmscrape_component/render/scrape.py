@@ -4,7 +4,10 @@ This follows the operator's ``generateServiceScrapeConfig`` (v0.74.1) rule for r
 the order of keys in a job and of relabeling rules is the operator's, so that the YAML we print is the
 YAML the operator writes. Input is the validated model
 (:class:`~vmscrape_component.models.VMServiceScrapeModel` and the agent's
-:class:`~.settings.AgentSettings`); manifests are parsed into models before they get here.
+:class:`~vmscrape_component.settings.AgentSettings`); manifests are parsed into models before they get here.
+The job's parts are built next door, one module per concern as the operator splits its builders:
+:mod:`.discovery` (roles, namespaces, ``kubernetes_sd_configs``), :mod:`.relabel` (relabel rules and
+selectors), :mod:`.scrape_class` (scrape-class merges) and :mod:`.auth` (TLS, credentials, proxy).
 """
 
 from __future__ import annotations
@@ -12,28 +15,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from ..grammar import DurationError, discovery_namespaces, duration_ms, sanitize_label_name
-from ..models import (
-    AttachMetadata,
-    Authorization,
-    BasicAuth,
-    Endpoint,
-    LabelSelector,
-    NamespaceSelector,
-    OAuth2,
-    ProxyClientConfig,
-    RelabelConfig,
-    ScrapeClass,
-    SecretOrConfigMap,
-    TLSConfig,
-    VMScrapeParams,
-    VMServiceScrapeModel,
-    VMServiceScrapeSpec,
-)
-from ..models.auth import EndpointAuth
+from ..grammar import DurationError, duration_ms, sanitize_label_name
+from ..models import Endpoint, VMServiceScrapeModel
+from ..settings import AgentSettings
 from .assets import Assets
-from .go_map import yaml_v2_sorted
-from .settings import AgentSettings
+from .auth import has_auth, render_endpoint_auth, render_vm_scrape_params
+from .discovery import (
+    DISCOVERY_ROLES,
+    PORT_NAME_LABEL,
+    ROLE_SERVICE,
+    effective_discovery_role,
+    resolve_namespaces,
+    role_relabelings,
+    sd_config,
+)
+from .relabel import Rule, label_selector_string, render_relabel_config, selector_relabelings
+from .scrape_class import merge_attach_metadata, scrape_class_for, with_scrape_class
 
 __all__ = [
     "DISCOVERY_ROLES",
@@ -52,172 +49,10 @@ __all__ = [
 ]
 
 Job = dict[str, Any]
-Rule = dict[str, Any]
-
-ROLE_ENDPOINTS = "endpoints"
-ROLE_SERVICE = "service"
-ROLE_ENDPOINTSLICE = "endpointslice"
-#: Spelling the operator accepted before v0.67 and still accepts; passed through to vmagent as written.
-ROLE_ENDPOINTSLICES_LEGACY = "endpointslices"
-DISCOVERY_ROLES = (ROLE_ENDPOINTS, ROLE_SERVICE, ROLE_ENDPOINTSLICES_LEGACY, ROLE_ENDPOINTSLICE)
-_SLICE_ROLES = (ROLE_ENDPOINTSLICE, ROLE_ENDPOINTSLICES_LEGACY)
 
 
 def job_name(namespace: str, name: str, index: int) -> str:
     return f"serviceScrape/{namespace}/{name}/{index}"
-
-
-def effective_discovery_role(spec: VMServiceScrapeSpec, agent: AgentSettings) -> str:
-    """The role a scrape's jobs discover with: its own, else the operator's default."""
-    if spec.discovery_role:
-        return spec.discovery_role
-    return ROLE_ENDPOINTSLICE if agent.operator.enforce_endpoint_slices else ROLE_ENDPOINTS
-
-
-def resolve_namespaces(
-    namespace_selector: NamespaceSelector | None, own_namespace: str, ignore_selectors: bool = False
-) -> list[str]:
-    """Namespaces a scrape discovers in, by the one namespace rule (:mod:`vmscrape_component.grammar`);
-    ``[]`` (as ``kubernetes_sd_configs`` writes it) means all namespaces."""
-    selector = namespace_selector or NamespaceSelector.own()
-    names = discovery_namespaces(
-        selector.any_, selector.match_names, own_namespace, ignore_selectors=ignore_selectors
-    )
-    return [] if names is None else names
-
-
-# -- relabel rules --------------------------------------------------------------------------------------
-
-
-def _one_or_list(value: str | list[str]) -> str | list[str]:
-    # The operator's StringOrArray writes a one-item list as that item.
-    if isinstance(value, str):
-        return value
-    return value[0] if len(value) == 1 else list(value)
-
-
-def render_relabel_config(rc: RelabelConfig) -> Rule:
-    """A user relabel config in vmagent's spelling, keys in the operator's order."""
-    rule: Rule = {}
-    if rc.source_labels:
-        rule["source_labels"] = list(rc.source_labels)
-    if rc.separator is not None:
-        rule["separator"] = rc.separator
-    if rc.target_label:
-        rule["target_label"] = rc.target_label
-    # The operator reads "" as the one-item list [""] and writes `regex: ""` (matches only empty
-    # values; leaving it out would mean the default "(.*)"). Only an absent or empty list is omitted.
-    if isinstance(rc.regex, str) or rc.regex:
-        rule["regex"] = _one_or_list(rc.regex)
-    if rc.modulus:
-        rule["modulus"] = rc.modulus
-    if rc.replacement is not None:
-        rule["replacement"] = rc.replacement
-    if rc.action:
-        rule["action"] = rc.action
-    if rc.if_:
-        rule["if"] = _one_or_list(rc.if_)
-    if rc.match:
-        rule["match"] = rc.match
-    if rc.labels:
-        rule["labels"] = {k: rc.labels[k] for k in sorted(rc.labels)}
-    return rule
-
-
-#: How each selector operator becomes a relabel rule: (action, label family, regex or None for the values).
-_EXPRESSION_RULES = {
-    "In": ("keep", "label", None),
-    "NotIn": ("drop", "label", None),
-    "Exists": ("keep", "labelpresent", "true"),
-    "DoesNotExist": ("drop", "labelpresent", "true"),
-}
-
-
-def selector_relabelings(role_object: str, selector: LabelSelector | None) -> list[Rule]:
-    """Keep/drop rules that emulate a label selector over ``__meta_kubernetes_<object>_label_*``."""
-    if selector is None:
-        return []
-    rules: list[Rule] = []
-    match_labels = selector.match_labels or {}
-    for key in sorted(match_labels):
-        rules.append(
-            {
-                "action": "keep",
-                "source_labels": [f"__meta_kubernetes_{role_object}_label_{sanitize_label_name(key)}"],
-                "regex": match_labels[key],
-            }
-        )
-    for expr in selector.match_expressions or ():
-        action, family, regex = _EXPRESSION_RULES[expr.operator]
-        rules.append(
-            {
-                "action": action,
-                "source_labels": [
-                    f"__meta_kubernetes_{role_object}_{family}_{sanitize_label_name(expr.key)}"
-                ],
-                "regex": "|".join(expr.values or ()) if regex is None else regex,
-            }
-        )
-    return rules
-
-
-def label_selector_string(selector: LabelSelector) -> str:
-    """A label selector in Kubernetes' string form (``a=b,c in (d,e),!f``), requirements sorted by key."""
-    requirements: list[tuple[str, str]] = []
-    for key, value in (selector.match_labels or {}).items():
-        requirements.append((key, f"{key}={value}"))
-    for expr in selector.match_expressions or ():
-        key = expr.key
-        # Sorted, duplicates kept: the operator writes values ['', ''] as "(,)" (seen on the real operator).
-        values = ",".join(sorted(expr.values or ()))
-        text = {
-            "In": f"{key} in ({values})",
-            "NotIn": f"{key} notin ({values})",
-            "Exists": key,
-            "DoesNotExist": f"!{key}",
-        }[expr.operator]
-        requirements.append((key, text))
-    requirements.sort(key=lambda item: item[0])
-    return ",".join(text for _, text in requirements)
-
-
-def _role_relabelings(role: str) -> list[Rule]:
-    # Pod and node names from the address target, then the pod's own labels.
-    prefix = {
-        ROLE_ENDPOINTS: "endpoint",
-        ROLE_ENDPOINTSLICE: "endpointslice",
-        ROLE_ENDPOINTSLICES_LEGACY: "endpointslice",
-    }.get(role)
-    if prefix is None:
-        return []
-    kind = f"__meta_kubernetes_{prefix}_address_target_kind"
-    target = f"__meta_kubernetes_{prefix}_address_target_name"
-    return [
-        {
-            "source_labels": [kind, target],
-            "separator": ";",
-            "regex": "Node;(.*)",
-            "replacement": "${1}",
-            "target_label": "node",
-        },
-        {
-            "source_labels": [kind, target],
-            "separator": ";",
-            "regex": "Pod;(.*)",
-            "replacement": "${1}",
-            "target_label": "pod",
-        },
-        {"source_labels": ["__meta_kubernetes_pod_name"], "target_label": "pod"},
-        {"source_labels": ["__meta_kubernetes_pod_container_name"], "target_label": "container"},
-    ]
-
-
-_PORT_NAME_LABEL = {
-    ROLE_ENDPOINTS: "__meta_kubernetes_endpoint_port_name",
-    ROLE_ENDPOINTSLICE: "__meta_kubernetes_endpointslice_port_name",
-    ROLE_ENDPOINTSLICES_LEGACY: "__meta_kubernetes_endpointslice_port_name",
-    ROLE_SERVICE: "__meta_kubernetes_service_port_name",
-}
 
 
 def _target_port_text(target_port: int | str) -> str:
@@ -246,348 +81,6 @@ def limited_scrape_interval(interval: str, agent: AgentSettings) -> str:
     except DurationError:
         return interval
     return interval
-
-
-# -- scrape classes ------------------------------------------------------------------------------------
-
-
-def scrape_class_for(name: str | None, agent: AgentSettings) -> ScrapeClass | None:
-    """The scrape class a scrape uses: the one it names, else the agent's default class, else none."""
-    default = None
-    for scrape_class in agent.scrape_classes:
-        if (name or "") == scrape_class.name:
-            return scrape_class
-        if scrape_class.default:
-            default = scrape_class
-    return default
-
-
-def _empty_ref(ref: SecretOrConfigMap | None) -> bool:
-    return ref is None or not ref.is_set
-
-
-def _merge_tls(own: TLSConfig | None, from_class: TLSConfig | None) -> TLSConfig | None:
-    """The endpoint's TLS with each part it leaves empty (CA, cert, key, server name) from the class."""
-    if from_class is None:
-        return own
-    if own is None:
-        return from_class
-    fill: dict[str, Any] = {}
-    if not own.ca_file and _empty_ref(own.ca):
-        fill.update(ca_file=from_class.ca_file, ca=from_class.ca)
-    if not own.cert_file and _empty_ref(own.cert):
-        fill.update(cert_file=from_class.cert_file, cert=from_class.cert)
-    if not own.key_file and own.key_secret is None:
-        fill.update(key_file=from_class.key_file, key_secret=from_class.key_secret)
-    if not own.server_name:
-        fill["server_name"] = from_class.server_name
-    return own.model_copy(update=fill)
-
-
-def _merge_authorization(own: Authorization | None, from_class: Authorization) -> Authorization:
-    if own is None:
-        return from_class
-    if own.credentials is not None:
-        return own
-    fill: dict[str, Any] = {"credentials": from_class.credentials}
-    if from_class.credentials is None and not own.credentials_file:
-        fill["credentials_file"] = from_class.credentials_file
-    return own.model_copy(update=fill)
-
-
-def _merge_basic_auth(own: BasicAuth | None, from_class: BasicAuth) -> BasicAuth:
-    if own is None:
-        return from_class
-    fill: dict[str, Any] = {}
-    if own.username is None or not own.username.name:
-        fill["username"] = from_class.username
-    if (own.password is None or not own.password.name) and not own.password_file:
-        fill.update(password=from_class.password, password_file=from_class.password_file)
-    return own.model_copy(update=fill)
-
-
-def _merge_oauth2(own: OAuth2 | None, from_class: OAuth2) -> OAuth2:
-    if own is None:
-        return from_class
-    fill: dict[str, Any] = {"tls_config": _merge_tls(own.tls_config, from_class.tls_config)}
-    if own.client_secret is None and not own.client_secret_file:
-        fill.update(client_secret=from_class.client_secret, client_secret_file=from_class.client_secret_file)
-    if _empty_ref(own.client_id):
-        fill["client_id"] = from_class.client_id
-    for name in ("endpoint_params", "scopes", "token_url", "proxy_url"):
-        if not getattr(own, name):
-            fill[name] = getattr(from_class, name)
-    return own.model_copy(update=fill)
-
-
-def _with_scrape_class(ep: Endpoint, scrape_class: ScrapeClass) -> Endpoint:
-    """The endpoint with what its scrape class adds: auth it leaves empty, relabelings put first and
-    attach_metadata it does not set (the operator's ``mergeEndpointAuthWithScrapeClass`` and friends)."""
-    fill: dict[str, Any] = {}
-    if scrape_class.authorization is not None:
-        fill["authorization"] = _merge_authorization(ep.authorization, scrape_class.authorization)
-    if scrape_class.basic_auth is not None:
-        fill["basic_auth"] = _merge_basic_auth(ep.basic_auth, scrape_class.basic_auth)
-    fill["tls_config"] = _merge_tls(ep.tls_config, scrape_class.tls_config)
-    if scrape_class.oauth2 is not None:
-        fill["oauth2"] = _merge_oauth2(ep.oauth2, scrape_class.oauth2)
-    if not ep.bearer_token_file:
-        fill["bearer_token_file"] = scrape_class.bearer_token_file
-    if ep.bearer_token_secret is None:
-        fill["bearer_token_secret"] = scrape_class.bearer_token_secret
-    fill["relabel_configs"] = [*(scrape_class.relabel_configs or ()), *(ep.relabel_configs or ())]
-    fill["metric_relabel_configs"] = [
-        *(scrape_class.metric_relabel_configs or ()),
-        *(ep.metric_relabel_configs or ()),
-    ]
-    if scrape_class.attach_metadata is not None:
-        fill["attach_metadata"] = _merge_attach_metadata(ep.attach_metadata, scrape_class.attach_metadata)
-    return ep.model_copy(update=fill)
-
-
-def _merge_attach_metadata(
-    own: AttachMetadata | None, fallback: AttachMetadata | None
-) -> AttachMetadata | None:
-    """``own``, with each flag it leaves unset taken from ``fallback``."""
-    if fallback is None:
-        return own
-    if own is None:
-        return fallback
-    return AttachMetadata(
-        node=fallback.node if own.node is None else own.node,
-        namespace=fallback.namespace if own.namespace is None else own.namespace,
-    )
-
-
-# -- auth and TLS ---------------------------------------------------------------------------------------
-
-
-def render_tls(namespace: str, tls: TLSConfig | None, assets: Assets) -> dict[str, Any]:
-    if tls is None:
-        return {}
-    out: dict[str, Any] = {}
-    if tls.insecure_skip_verify:
-        out["insecure_skip_verify"] = True
-    ca_file = tls.ca_file or _tls_ref_file(namespace, tls.ca, assets)
-    if ca_file:
-        out["ca_file"] = ca_file
-    cert_file = tls.cert_file or _tls_ref_file(namespace, tls.cert, assets)
-    if cert_file:
-        out["cert_file"] = cert_file
-    key_file = tls.key_file
-    if not key_file and tls.key_secret is not None:
-        key_file = assets.tls_file(namespace, tls.key_secret)
-    if key_file:
-        out["key_file"] = key_file
-    if tls.server_name:
-        out["server_name"] = tls.server_name
-    return out
-
-
-def _tls_ref_file(namespace: str, ref: SecretOrConfigMap | None, assets: Assets) -> str:
-    if ref is None:
-        return ""
-    if ref.secret is not None and ref.secret.name:
-        return assets.tls_file(namespace, ref.secret)
-    if ref.config_map is not None:
-        return assets.tls_file(namespace, ref.config_map, config_map=True)
-    return ""
-
-
-def render_basic_auth(namespace: str, basic: BasicAuth, assets: Assets) -> dict[str, Any]:
-    out: dict[str, Any] = {}
-    if basic.username is not None and basic.username.name:
-        value = assets.secret_value(namespace, basic.username)
-        if value:
-            out["username"] = value
-    if basic.password is not None and basic.password.name:
-        value = assets.secret_value(namespace, basic.password)
-        if value:
-            out["password"] = value
-    if basic.password_file:
-        out["password_file"] = basic.password_file
-    return out
-
-
-def render_authorization(namespace: str, authz: Authorization | None, assets: Assets) -> dict[str, Any]:
-    """``{"authorization": {...}}`` or ``{}`` when neither credentials nor a credentials file is set."""
-    if authz is None or (authz.credentials is None and not authz.credentials_file):
-        return {}
-    out: dict[str, Any] = {}
-    if authz.credentials is not None:
-        value = assets.secret_value(namespace, authz.credentials)
-        if value:
-            out["credentials"] = value
-    elif authz.credentials_file:
-        out["credentials_file"] = authz.credentials_file
-    out["type"] = authz.type or "Bearer"
-    return {"authorization": out}
-
-
-def render_oauth2(namespace: str, oauth: OAuth2 | None, assets: Assets) -> dict[str, Any]:
-    """``{"oauth2": {...}}`` or ``{}``."""
-    if oauth is None:
-        return {}
-    out: dict[str, Any] = {}
-    client_secret = ""
-    if oauth.client_secret is not None:
-        client_secret = assets.secret_value(namespace, oauth.client_secret)
-    if not _empty_ref(oauth.client_id):
-        client_id = assets.secret_or_config_map_value(namespace, oauth.client_id)
-        if client_id:
-            out["client_id"] = client_id
-    if oauth.client_secret is not None:
-        out["client_secret"] = client_secret
-    elif oauth.client_secret_file:
-        out["client_secret_file"] = oauth.client_secret_file
-    if oauth.scopes:
-        out["scopes"] = list(oauth.scopes)
-    if oauth.endpoint_params:
-        params = oauth.endpoint_params
-        # The one Go map the operator hands to yaml.v2 unsorted (it sorts the others with sort.Strings).
-        out["endpoint_params"] = yaml_v2_sorted(params)
-    if oauth.token_url:
-        out["token_url"] = oauth.token_url
-    if oauth.proxy_url:
-        out["proxy_url"] = oauth.proxy_url
-    if oauth.tls_config is not None:
-        tls = render_tls(namespace, oauth.tls_config, assets)
-        if tls:
-            out["tls_config"] = tls
-    return {"oauth2": out} if out else {}
-
-
-def render_proxy_client_config(
-    namespace: str, proxy: ProxyClientConfig | None, assets: Assets
-) -> dict[str, Any]:
-    if proxy is None:
-        return {}
-    out: dict[str, Any] = {}
-    if proxy.basic_auth is not None:
-        basic = render_basic_auth(namespace, proxy.basic_auth, assets)
-        if basic:
-            out["proxy_basic_auth"] = basic
-    if proxy.tls_config is not None:
-        tls = render_tls(namespace, proxy.tls_config, assets)
-        if tls:
-            out["proxy_tls_config"] = tls
-    # The operator nests these one level deeper than vmagent expects ({"authorization": {...}}); kept
-    # as it does, see README "Operator quirks".
-    if proxy.authorization is not None:
-        authz = render_authorization(namespace, proxy.authorization, assets)
-        if authz:
-            out["proxy_authorization"] = authz
-    if proxy.oauth2 is not None:
-        oauth = render_oauth2(namespace, proxy.oauth2, assets)
-        if oauth:
-            out["proxy_oauth2"] = oauth
-    if proxy.bearer_token is not None:
-        token = assets.secret_value(namespace, proxy.bearer_token)
-        if token:
-            out["proxy_bearer_token"] = token
-    elif proxy.bearer_token_file:
-        out["proxy_bearer_token_file"] = proxy.bearer_token_file
-    return out
-
-
-def _has_auth(ep: EndpointAuth) -> bool:
-    return not (
-        ep.tls_config is None
-        and ep.bearer_token_file is None
-        and ep.bearer_token_secret is None
-        and ep.basic_auth is None
-        and ep.oauth2 is None
-        and ep.authorization is None
-    )
-
-
-def render_endpoint_auth(namespace: str, ep: EndpointAuth, assets: Assets) -> dict[str, Any]:
-    """The job's TLS and credentials: ``tls_config``, then one of bearer token, basic auth, OAuth2, header."""
-    out: dict[str, Any] = {}
-    tls = render_tls(namespace, ep.tls_config, assets)
-    if tls:
-        out["tls_config"] = tls
-    if ep.bearer_token_file:
-        out["bearer_token_file"] = ep.bearer_token_file
-    elif ep.bearer_token_secret is not None and ep.bearer_token_secret.name:
-        out["bearer_token"] = assets.secret_value(namespace, ep.bearer_token_secret)
-    if ep.basic_auth is not None:
-        basic = render_basic_auth(namespace, ep.basic_auth, assets)
-        if basic:
-            out["basic_auth"] = basic
-    out.update(render_oauth2(namespace, ep.oauth2, assets))
-    out.update(render_authorization(namespace, ep.authorization, assets))
-    return out
-
-
-def _vm_scrape_params(namespace: str, params: VMScrapeParams, assets: Assets) -> dict[str, Any]:
-    """The VictoriaMetrics-only scrape settings, under vmagent's keys and in the operator's order."""
-    out: dict[str, Any] = {}
-    for key, value in (
-        ("scrape_align_interval", params.scrape_align_interval),
-        ("stream_parse", params.stream_parse),
-        ("disable_compression", params.disable_compression),
-        ("scrape_offset", params.scrape_offset),
-        ("no_stale_markers", params.no_stale_markers),
-        ("disable_keepalive", params.disable_keep_alive),
-    ):
-        if value is not None:
-            out[key] = value
-    if params.headers:
-        out["headers"] = list(params.headers)
-    out.update(render_proxy_client_config(namespace, params.proxy_client_config, assets))
-    return out
-
-
-# -- kubernetes_sd_configs --------------------------------------------------------------------------------
-
-
-def _sd_config(
-    role: str,
-    namespaces: list[str],
-    attach_metadata: AttachMetadata | None,
-    selector: LabelSelector | None,
-    scrape_namespace: str,
-    agent: AgentSettings,
-    assets: Assets,
-) -> dict[str, Any]:
-    sd: dict[str, Any] = {"role": role}
-    meta: dict[str, bool] = {}
-    if attach_metadata is not None:
-        # Only pod-backed roles have nodes.
-        if attach_metadata.node and role != ROLE_SERVICE:
-            meta["node"] = True
-        if attach_metadata.namespace:
-            meta["namespace"] = True
-    if meta:
-        sd["attach_metadata"] = meta
-    if namespaces:
-        sd["namespaces"] = {"names": list(namespaces)}
-    api = agent.api_server_config
-    if api is not None:
-        # The operator resolves the API server's credentials in the *scrape's* namespace.
-        sd["api_server"] = api.host
-        if api.basic_auth is not None:
-            basic = render_basic_auth(scrape_namespace, api.basic_auth, assets)
-            if basic:
-                sd["basic_auth"] = basic
-        if api.bearer_token_file:
-            sd["bearer_token_file"] = api.bearer_token_file
-        elif api.bearer_token:
-            sd["bearer_token"] = api.bearer_token
-        sd.update(render_authorization(scrape_namespace, api.authorization, assets))
-        if api.tls_config is not None:
-            tls = render_tls(scrape_namespace, api.tls_config, assets)
-            if tls:
-                sd["tls_config"] = tls
-    if agent.enable_kubernetes_api_selectors and selector is not None and not selector.is_empty:
-        label = label_selector_string(selector)
-        selectors = [{"role": role, "label": label}]
-        if role != ROLE_SERVICE:
-            # Endpoints roles also watch pods and services: filter those watches too.
-            selectors += [{"role": "pod", "label": label}, {"role": "service", "label": label}]
-        sd["selectors"] = selectors
-    return sd
 
 
 # -- the job --------------------------------------------------------------------------------------------
@@ -667,7 +160,7 @@ class _ScrapeJobs:
         rules: list[Rule] | None = shared.get(key)
         if rules is not None:
             return rules
-        rules = _role_relabelings(role)
+        rules = role_relabelings(role)
         rules.append({"source_labels": ["__meta_kubernetes_namespace"], "target_label": "namespace"})
         rules.append({"source_labels": ["__meta_kubernetes_service_name"], "target_label": "service"})
         rules += [_copy_label_rule(shared, "service", label) for label in target_labels]
@@ -699,7 +192,7 @@ class _ScrapeJobs:
         agent, spec, namespace = self.agent, self.spec, self.namespace
         ep = spec.endpoints[index]
         if self.scrape_class is not None:
-            ep = _with_scrape_class(ep, self.scrape_class)
+            ep = with_scrape_class(ep, self.scrape_class)
 
         job: Job = {"job_name": job_name(namespace, self.name, index)}
         job["kubernetes_sd_configs"] = [self._sd_config(ep)]
@@ -745,18 +238,18 @@ class _ScrapeJobs:
         if metric_rules:
             job["metric_relabel_configs"] = metric_rules
         if ep.vm_scrape_params is not None:
-            job.update(_vm_scrape_params(namespace, ep.vm_scrape_params, self.assets))
-        if _has_auth(ep):
+            job.update(render_vm_scrape_params(namespace, ep.vm_scrape_params, self.assets))
+        if has_auth(ep):
             job.update(render_endpoint_auth(namespace, ep, self.assets))
         return job
 
     def _sd_config(self, ep: Endpoint) -> dict[str, Any]:
         # The endpoint's attach_metadata wins over the scrape's, flag by flag.
-        attach = _merge_attach_metadata(ep.attach_metadata, self.spec.attach_metadata)
+        attach = merge_attach_metadata(ep.attach_metadata, self.spec.attach_metadata)
         agent = self.agent
         if agent.api_server_config is not None or agent.enable_kubernetes_api_selectors:
             # Per scrape: credentials resolved in the scrape's namespace, selectors from its selector.
-            return _sd_config(
+            return sd_config(
                 self.role, self.namespaces, attach, self.spec.selector, self.namespace, agent, self.assets
             )
         sd_key = (
@@ -768,7 +261,7 @@ class _ScrapeJobs:
         )
         sd: dict[str, Any] | None = self.shared.get(sd_key)
         if sd is None:
-            sd = self.shared[sd_key] = _sd_config(
+            sd = self.shared[sd_key] = sd_config(
                 self.role, self.namespaces, attach, self.spec.selector, self.namespace, agent, self.assets
             )
         return sd
@@ -784,7 +277,7 @@ class _ScrapeJobs:
         # targetPort only filters pod-backed roles; the service role has no container ports.
         by_target_port = not port and target_port is not None and role != ROLE_SERVICE
         if port:
-            label = _PORT_NAME_LABEL.get(role)
+            label = PORT_NAME_LABEL.get(role)
             if label:
                 rules.append(_keep_rule(shared, "keep", label, port))
         elif by_target_port and isinstance(target_port, str) and target_port:
@@ -853,10 +346,10 @@ def render_scrape_jobs(
 
     The jobs are the caller's to change: no part of one is shared with another job or a later render.
     """
-    return unshared(_build_scrape_jobs(scrape, agent or AgentSettings(), assets or Assets(), {}))  # type: ignore[no-any-return]
+    return unshared(build_scrape_jobs(scrape, agent or AgentSettings(), assets or Assets(), {}))  # type: ignore[no-any-return]
 
 
-def _build_scrape_jobs(
+def build_scrape_jobs(
     scrape: VMServiceScrapeModel, agent: AgentSettings, assets: Assets, shared: Shared
 ) -> Sequence[Job]:
     """The jobs of one scrape, sharing rules and blocks through ``shared`` with every other call given the

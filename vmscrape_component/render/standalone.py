@@ -22,10 +22,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import ConfigMapKeySelector, SecretKeySelector, VMAgentModel, VMServiceScrapeModel
+from ..settings import OperatorSettings
 from .agent import AgentConfig, render_agent_config
 from .assets import Assets
 from .scrape import Job
-from .settings import OperatorSettings
 from .yaml import dump
 
 #: Where the standalone agent finds mounted Secret values (the operator's TLS-assets directory).

@@ -30,7 +30,7 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from ._gc import gc_paused
+from ..bulk import gc_paused
 from .yaml_scalar import BEST_WIDTH, MAX_SIMPLE_KEY_BYTES, has_break, style_of, write_scalar
 
 __all__ = ["dump", "dump_all", "is_plain_safe", "scalar"]

@@ -118,8 +118,8 @@ def load_snapshot(path: str | Path) -> Snapshot:
 
     ``-o json`` output is read as JSON, which is many times faster than YAML for large clusters.
     """
+    from ..bulk import gc_paused
     from ..manifests import parse_documents, parse_json, read_text
-    from ..render._gc import gc_paused
 
     text = read_text(path)
     with gc_paused():  # a snapshot is one big tree: the cyclic GC would rescan it over and over

@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import APIServerConfig, RelabelConfig, ScrapeClass, VMAgentSpec
+from .models import APIServerConfig, RelabelConfig, ScrapeClass, VMAgentSpec
 
 
 @dataclass(frozen=True)
