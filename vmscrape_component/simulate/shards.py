@@ -291,9 +291,9 @@ def shard_warning(report: ShardReport, threshold: float = BALANCE_WARNING) -> st
     heavy = report.heavy_members(threshold)
     if not heavy or not report.settings.sharded:
         return None
-    counts = ", ".join(f"shard {m} has {len(report.per_member[m])}" for m in heavy)
+    counts = ", ".join(f"shard {m} takes {len(report.per_member[m])} targets" for m in heavy)
     return (
-        f"uneven shards: {counts} of {report.total} targets (mean {report.mean:.1f}, over {threshold}x); "
+        f"uneven shards: {counts}, over {threshold}x the mean of {report.mean:.1f} per shard; "
         "`vmscrape explain --shards --by job` shows which targets"
     )
 
@@ -331,7 +331,8 @@ class ShardMoves:
             "moves": self.moved,
         }
 
-    def lines(self, limit: int = 20) -> list[str]:
+    def lines(self, limit: int = 10) -> list[str]:
+        """A few lines for a person: the counts, then the first ``limit`` moves."""
         both = len(self.moved) + self.stayed
         out = [
             f"shards: {self.old.describe()} -> {self.new.describe()}: {len(self.moved)} of {both} targets "
@@ -340,7 +341,7 @@ class ShardMoves:
         ]
         for move in self.moved[:limit]:
             out.append(
-                f"  ~ {move['job']} {move['target']}: "
+                f"  ~ {move['scrape_url']} ({move['job']}): "
                 f"shard {_members(move['from'])} -> {_members(move['to'])}"
             )
         if len(self.moved) > limit:
@@ -382,7 +383,15 @@ def shard_moves(old: ShardReport, new: ShardReport) -> ShardMoves:
         if a.members == b.members:
             stayed += 1
         else:
-            moved.append({"job": key[0], "target": name, "from": list(a.members), "to": list(b.members)})
+            moved.append(
+                {
+                    "job": key[0],
+                    "scrape_url": key[1],
+                    "target": name,
+                    "from": list(a.members),
+                    "to": list(b.members),
+                }
+            )
     return ShardMoves(
         old.settings,
         new.settings,
