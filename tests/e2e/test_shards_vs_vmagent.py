@@ -11,7 +11,9 @@ a ``version`` label to half of them) are given to both sides:
   ``factory/vmagent/vmagent.go:819-837`` at v0.74.1, and each ``extraArgs`` entry as ``-key=value``),
   their discovery pointed at :mod:`tests.e2e.fake_apiserver` serving the snapshot.
 
-Each member's active targets (``/api/v1/targets``) must equal the targets predicted for that member.
+Each member's active targets (``/api/v1/targets``) must equal the targets predicted for that member, and
+``vmscrape explain --shards -o json`` over the same files must name, for each target, exactly the members
+that scrape it.
 Cases: 2, 3 and 5 shards; 3 shards with ``replicationFactor=2``; 3 shards with ``shardByLabels=version``
 (targets without the label are sharded by all their labels).
 
@@ -32,9 +34,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from benchmarks.simulate_scale import scrape_manifests, snapshot_objects
 from tests.e2e.fake_apiserver import FakeAPIServer
+from vmscrape_component.cli.__main__ import main
 from vmscrape_component.models import API_VERSION
 from vmscrape_component.render import dump_yaml, render_config
 from vmscrape_component.simulate import explain, snapshot_from_objects
@@ -160,8 +164,31 @@ def _key(job: str, url: str, labels: dict[str, str]) -> tuple[str, str, tuple[tu
     return job, url, tuple(sorted(labels.items()))
 
 
+def _cli_members(
+    agent: dict[str, Any],
+    objects: list[dict[str, Any]],
+    scrapes: list[dict[str, Any]],
+    tmp: Path,
+    capsys: Any,
+) -> Counter[tuple[Any, ...]]:
+    """(job, URL, labels, member) of every target, as ``vmscrape explain --shards -o json`` says."""
+    snapshot_file, manifests = tmp / "snapshot.yaml", tmp / "manifests.yaml"
+    snapshot_file.write_text(yaml.safe_dump({"apiVersion": "v1", "kind": "List", "items": objects}))
+    manifests.write_text(yaml.safe_dump_all([*scrapes, agent]))
+    capsys.readouterr()
+    assert main(["explain", str(manifests), "--snapshot", str(snapshot_file), "--shards", "-o", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)["shards"]
+    return Counter(
+        (*_key(t["job"], t["scrape_url"], t["labels"]), member)
+        for t in data["targets"]
+        for member in t["shards"]
+    )
+
+
 @pytest.mark.parametrize("case", sorted(CASES))
-def test_each_real_member_scrapes_the_predicted_share(case: str, tmp_path: Path, vmagent: str) -> None:
+def test_each_real_member_scrapes_the_predicted_share(
+    case: str, tmp_path: Path, vmagent: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     agent = CASES[case]
     shard_count = agent["spec"]["shardCount"]
     snapshot = snapshot_from_objects(snapshot_objects(SERVICES))
@@ -200,6 +227,8 @@ def test_each_real_member_scrapes_the_predicted_share(case: str, tmp_path: Path,
     ]
     for m in range(shard_count):
         assert real[m] == predicted[m], f"member {m} of {shard_count}"
+    real_members = Counter((*key, m) for m in range(shard_count) for key in real[m].elements())
+    assert _cli_members(agent, snapshot_objects(SERVICES), scrapes, tmp_path, capsys) == real_members
     # Every kept target is scraped by replicationFactor members, no more, no fewer.
     factor = report.settings.replication_factor
     assert sum(sum(c.values()) for c in real) == factor * sum(len(j.active) for j in result.jobs)
