@@ -136,6 +136,10 @@ def balance_line(report: ShardReport) -> str:
     )
 
 
+def _labels_text(labels: dict[str, str]) -> str:
+    return ", ".join(f'{k}="{v}"' for k, v in labels.items())
+
+
 def tables(report: ShardReport, by: str | None) -> list[tuple[str, list[str], list[list[str]]]]:
     """(title, header, rows) of the shard view, for explain's printer."""
     s = report.settings
@@ -143,10 +147,10 @@ def tables(report: ShardReport, by: str | None) -> list[tuple[str, list[str], li
     out: list[tuple[str, list[str], list[list[str]]]] = []
     if by is None:
         rows = [
-            [t.job, t.target.address, t.target.scrape_url, ",".join(str(m) for m in t.members)]
+            [",".join(str(m) for m in t.members), t.job, t.target.address, _labels_text(t.target.labels)]
             for t in report.targets
         ]
-        out.append((f"Targets by shard ({s.describe()})", ["job", "target", "scrape URL", "shard"], rows))
+        out.append((f"Targets by shard ({s.describe()})", ["shard", "job", "target", "labels"], rows))
     else:
         rows = [
             [row["group"], str(row["targets"]), *(str(row["shards"][m]) for m in members)]

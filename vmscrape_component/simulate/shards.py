@@ -21,6 +21,9 @@ shardCount -promscrape.cluster.memberNum=i`` after any ``extraArgs`` of those na
 (``factory/vmagent/vmagent.go:819-837``); other ``extraArgs`` (replicationFactor, shardByLabels) reach
 every shard as ``-key=value`` (``factory/build/container.go:159-199``, called at ``vmagent.go:718``). All
 shards share one config, so the split is a pure function of the targets :mod:`.explain` predicts.
+
+Not followed: a label name repeated in vmagent's slice (``labelmap_all`` can make two names equal) is in
+vmagent's key twice, here once (:func:`~.labelset.final` keeps the first).
 """
 
 from __future__ import annotations
