@@ -262,3 +262,12 @@ def test_the_operator_agent_previews_targets_per_shard(monkeypatch: pytest.Monke
 def test_an_unsharded_agent_has_no_shards_output() -> None:
     shards, targets = _component_shards({"selectAllByDefault": True}, [])
     assert shards == {} and targets
+
+
+def test_markdown_has_a_shards_section(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    old, new = _side(tmp_path, "old", 2), _side(tmp_path, "new", 3)
+    moved = _diff_json(capsys, old, new)["shards"]["moved"]
+    assert main(["diff", old, new, "--snapshot", SNAPSHOT, "-o", "markdown"]) == 0
+    out = capsys.readouterr().out
+    assert "**Shards**" in out
+    assert f"2 shards -> 3 shards: {moved} of {KEPT} targets change shard" in out
