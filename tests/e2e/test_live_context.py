@@ -108,6 +108,18 @@ def test_explain_over_a_context_prints_what_the_file_gives(
     }
 
 
+@pytest.mark.parametrize("served", ["web-and-db.yaml"], indirect=True)
+def test_explain_shards_over_a_context_gives_the_files_split(
+    served: tuple[FakeAPIServer, str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, kubeconfig, snapshot_file = served
+    manifests = str(SNAPSHOTS / "scrapes" / "web-and-db.yaml")
+    from_file = _explain_json(capsys, manifests, "--snapshot", str(snapshot_file), "--shards", "3")
+    live = _explain_json(capsys, manifests, "--context", "fake", "--kubeconfig", kubeconfig, "--shards", "3")
+    assert live["shards"] == from_file["shards"]
+    assert len(live["shards"]["targets"]) == sum(len(job["active"]) for job in live["jobs"]) > 0
+
+
 def _one_line_error(capsys: pytest.CaptureFixture[str], *argv: str) -> str:
     assert main(["explain", str(SNAPSHOTS / "scrapes" / "web-and-db.yaml"), *argv]) == 2
     captured = capsys.readouterr()

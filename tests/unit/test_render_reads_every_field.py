@@ -36,6 +36,10 @@ NOT_RENDERED: dict[str, str] = {
     # Documented in the model: operator v0.74.1 never reads it (WATCH_NAMESPACE decides instead).
     "VMAgentSpec.ignore_namespace_selectors": "operator v0.74.1 does not read it; namespace selectors "
     "are ignored only under WATCH_NAMESPACE with the agent's own service account",
+    # Sharding splits the targets among several vmagents; each gets the same config (simulate/shards.py).
+    "VMAgentSpec.shard_count": "the operator gives every shard the same config and only adds "
+    "-promscrape.cluster.* flags (factory/vmagent/vmagent.go:819-837 at v0.74.1)",
+    "VMAgentSpec.extra_args": "vmagent command-line flags, not part of the scrape config",
 }
 
 SCRAPE_CLASS_TLS = {"caFile": "/etc/class/ca.crt", "serverName": "class.example"}

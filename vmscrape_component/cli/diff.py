@@ -8,7 +8,11 @@ OLD and NEW are each one of:
 
 With ``--snapshot FILE`` (a cluster snapshot, as for ``explain``) or ``--context CTX`` (a live cluster,
 ``--kubeconfig FILE``), both configs are also simulated over that cluster, and the targets each job gains
-and loses are listed, each as its scrape URL and final labels.
+and loses are listed, each as its scrape URL and final labels. When either side's VMAgent is sharded
+(``shardCount``; or ``--shards N`` for both sides), the targets are also split among the shards as
+vmagent does, and the targets that change shard are counted and listed (each moved target starts a new
+series set on another vmagent); JSON adds ``shards`` (:meth:`~vmscrape_component.simulate.shards.
+ShardMoves.as_dict`).
 
 Output (``-o``): ``text`` (default), ``json`` (see :meth:`vmscrape_component.diff.ConfigDiff.as_dict`) or
 ``markdown`` (for a pull-request comment). Exit status 0 whether or not something changed (``--exit-code``:
@@ -31,7 +35,8 @@ from ..diff import ConfigDiff, diff_configs, diff_targets, target_text
 from ..errors import Problem, VMScrapeError
 from ..manifests import load_manifests, parse_documents, read_text
 from ..render import Assets, OperatorSettings, render_config
-from ..simulate import Snapshot, explain_jobs
+from ..simulate import JobExplanation, Snapshot, explain_jobs
+from ..simulate.shards import ShardMoves, ShardSettings, shard_moves, shard_report
 from .explain import add_cluster_arguments, load_cluster_input
 
 
@@ -51,6 +56,13 @@ def add_parser(commands: Any) -> None:
     )
     p.add_argument("--exit-code", action="store_true", help="exit 1 when the configs differ")
     add_cluster_arguments(p, required=False)
+    p.add_argument(
+        "--shards",
+        type=int,
+        metavar="N",
+        help="with a cluster: split both sides' targets among N vmagent shards (default: each VMAgent's "
+        "shardCount)",
+    )
     p.set_defaults(run=run)
 
 
@@ -112,6 +124,12 @@ def _checked(where: str, config: dict[str, Any]) -> dict[str, Any]:
 
 def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     """The vmagent config ``spec`` names (see the module doc)."""
+    return load_side(spec, args)[0]
+
+
+def load_side(spec: str, args: argparse.Namespace) -> tuple[dict[str, Any], Any | None]:
+    """The vmagent config ``spec`` names, and the VMAgent it was rendered for (``None``: none, or a
+    rendered config given)."""
     with tempfile.TemporaryDirectory(prefix="vmscrape-diff-") as tmp:
         files = _git_files(spec, Path(tmp))
         if files is None:
@@ -125,7 +143,7 @@ def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
             else:
                 docs = parse_documents(spec, read_text(path))
                 if len(docs) == 1 and (config := _as_config(spec, docs[0])) is not None:
-                    return config
+                    return config, None
                 files = [path]
         found = load_manifests([str(f) for f in files], default_namespace=args.namespace)
     agents = found.agents
@@ -142,39 +160,63 @@ def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
         operator=OperatorSettings(),
         namespaces=found.namespaces,
     )
-    return rendered.as_dict()
+    return rendered.as_dict(), agents[0] if agents else None
 
 
-def render_diff(result: ConfigDiff, output: str) -> str:
+def render_diff(result: ConfigDiff, output: str, shards: ShardMoves | None = None) -> str:
     if output == "json":
-        return json.dumps(result.as_dict(), indent=2, ensure_ascii=False) + "\n"
+        data = result.as_dict()
+        if shards is not None:
+            data["shards"] = shards.as_dict()
+        return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
     if output == "markdown":
-        return result.markdown()
-    return result.text()
+        text = result.markdown()
+        if shards is not None:
+            text += "\n**Shards**\n\n```\n" + "\n".join(shards.lines()) + "\n```\n"
+        return text
+    text = result.text()
+    if shards is not None:
+        text = ("vmagent config: no changes\n" if result.empty else text) + "\n".join(shards.lines()) + "\n"
+    return text
 
 
 def active_targets(config: dict[str, Any], snapshot: Snapshot) -> dict[str, list[str]]:
     """``{job_name: [target, ...]}``: the targets each job of ``config`` keeps in ``snapshot``."""
-    return {
-        job.job_name: [target_text(t.scrape_url, t.labels) for t in job.active]
-        for job in explain_jobs(config, snapshot)
-    }
+    return _active(explain_jobs(config, snapshot))
+
+
+def _active(jobs: list[JobExplanation]) -> dict[str, list[str]]:
+    return {job.job_name: [target_text(t.scrape_url, t.labels) for t in job.active] for job in jobs}
+
+
+def _shard_settings(args: argparse.Namespace, agent: Any | None) -> ShardSettings:
+    return ShardSettings.for_agent(agent, members=args.shards)
 
 
 def run(args: argparse.Namespace) -> int:
-    old = load_config(args.old, args)
-    new = load_config(args.new, args)
+    if args.shards is not None and args.snapshot is None and args.context is None:
+        raise _problem("--shards", "needs a cluster: --snapshot FILE or --context CTX")
+    old, old_agent = load_side(args.old, args)
+    new, new_agent = load_side(args.new, args)
     result = diff_configs(old, new)
+    shards: ShardMoves | None = None
     if args.snapshot is not None or args.context is not None:
         from ..simulate.live import needs_nodes
 
+        old_shards, new_shards = _shard_settings(args, old_agent), _shard_settings(args, new_agent)
         snapshot = load_cluster_input(args, needs_nodes(old) or needs_nodes(new))
-        result.targets = diff_targets(active_targets(old, snapshot), active_targets(new, snapshot))
+        old_jobs, new_jobs = explain_jobs(old, snapshot), explain_jobs(new, snapshot)
+        result.targets = diff_targets(_active(old_jobs), _active(new_jobs))
+        if old_shards.sharded or new_shards.sharded:
+            shards = shard_moves(shard_report(old_jobs, old_shards), shard_report(new_jobs, new_shards))
     if args.output == "text" and sys.stdout.isatty():
         _rich(result)
+        if shards is not None:
+            print("\n".join(shards.lines()))
     else:
-        sys.stdout.write(render_diff(result, args.output))
-    return 1 if args.exit_code and not result.empty else 0
+        sys.stdout.write(render_diff(result, args.output, shards))
+    changed = not result.empty or (shards is not None and not shards.empty)
+    return 1 if args.exit_code and changed else 0
 
 
 def _rich(result: ConfigDiff) -> None:

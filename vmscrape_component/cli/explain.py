@@ -30,6 +30,13 @@ the text output; maps are sorted by key):
 - ``duplicates``: list of ``{"scrape_url", "targets": [{"job_name", "labels"}]}`` — URLs that more than
   one active target scrapes (e.g. a headless and a ClusterIP Service over the same pods), sorted by URL.
 - ``notes``: list of str (ignored documents).
+- ``shards`` (only with ``--shards``): which vmagent shard scrapes each target, see
+  :mod:`vmscrape_component.cli._shards`.
+
+``--shards`` (the VMAgent's ``shardCount``, or ``--shards N``) prints the selection, then each kept
+target with the shard(s) that scrape it (``--by job|namespace|scrape``: counts per group and shard
+instead), then per shard its targets, jobs and share, and the balance (largest shard / mean); a shard
+above 1.5x the mean is a warning on standard error.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ from ..errors import Problem, VMScrapeError, one_line
 from ..manifests import load_manifests
 from ..render import Assets, OperatorSettings, render_config
 from ..simulate import Explanation, Snapshot, Target, duplicate_targets, explain, load_snapshot
+from . import _shards
 
 OUTPUT_FORMATS = ("text", "json")
 
@@ -68,6 +76,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="namespace for objects that name none (default: %(default)s)",
     )
     p.add_argument("-o", "--output", choices=OUTPUT_FORMATS, default="text", help="default: %(default)s")
+    _shards.add_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -129,8 +138,11 @@ def run(args: argparse.Namespace) -> int:
         raise VMScrapeError(
             [Problem("--snapshot", "", "standard input can feed MANIFESTS or the snapshot, not both")]
         )
+    shards_wanted = _shards.wanted(args)
     found = load_manifests(args.files, default_namespace=args.namespace)
     agent = _choose_agent(found.agents, args.agent)
+    if shards_wanted:
+        _shards.settings(args, agent)  # bad shard options fail before the cluster is read
 
     def needs_nodes(snapshot: Snapshot) -> bool:
         from ..simulate.live import needs_nodes
@@ -156,9 +168,17 @@ def run(args: argparse.Namespace) -> int:
     )
     notes = [f"ignored {note}" for note in found.ignored]
     notes += [f"snapshot: ignored {item}" for item in snapshot.ignored]
+    shards = _shards.report_for(result, args, agent) if shards_wanted else None
     if args.output == "json":
+        out = as_json(result, notes)
+        if shards is not None:
+            out["shards"] = _shards.as_json(shards, args.by)
         # orjson: the same text as json.dumps(indent=2, ensure_ascii=False), ten times faster on big clusters.
-        sys.stdout.buffer.write(orjson.dumps(as_json(result, notes), option=orjson.OPT_INDENT_2) + b"\n")
+        sys.stdout.buffer.write(orjson.dumps(out, option=orjson.OPT_INDENT_2) + b"\n")
+    elif shards is not None:
+        print_text(result, notes, tables=_tables(result, jobs=False) + _shards.tables(shards, args.by))
+        print(_shards.balance_line(shards))
+        _shards.print_warnings(shards)
     else:
         print_text(result, notes)
     return 0
@@ -230,8 +250,9 @@ def _drop_text(target: Target) -> str:
     return str(target.dropped)
 
 
-def _tables(result: Explanation) -> list[tuple[str, list[str], list[list[str]]]]:
-    """(title, header, rows) for every table, shared by the rich and the plain printer."""
+def _tables(result: Explanation, *, jobs: bool = True) -> list[tuple[str, list[str], list[list[str]]]]:
+    """(title, header, rows) for every table, shared by the rich and the plain printer (``jobs=False``:
+    the selection only)."""
     tables: list[tuple[str, list[str], list[list[str]]]] = []
     title = f"Selection by VMAgent {result.agent}" if result.agent else "Selection (no VMAgent given)"
     tables.append(
@@ -244,7 +265,7 @@ def _tables(result: Explanation) -> list[tuple[str, list[str], list[list[str]]]]
     if result.skipped:
         rows = [[k, result.skipped[k]] for k in sorted(result.skipped)]
         tables.append(("Left out of the config (as the operator would)", ["scrape", "why"], rows))
-    for job in result.jobs:
+    for job in result.jobs if jobs else ():
         where = ", ".join(job.namespaces) if job.namespaces else "all namespaces"
         head = (
             f"{job.job_name} — role {job.role or '?'} in {where}: "
@@ -262,9 +283,15 @@ def _tables(result: Explanation) -> list[tuple[str, list[str], list[list[str]]]]
     return tables
 
 
-def print_text(result: Explanation, notes: list[str] | None = None) -> None:
-    """Tables on standard output: rich tables when ``rich`` is installed, plain text otherwise."""
-    tables = _tables(result)
+def print_text(
+    result: Explanation,
+    notes: list[str] | None = None,
+    *,
+    tables: list[tuple[str, list[str], list[list[str]]]] | None = None,
+) -> None:
+    """Tables on standard output (``tables``, by default explain's own): rich tables when ``rich`` is
+    installed, plain text otherwise."""
+    tables = _tables(result) if tables is None else tables
     try:
         from rich.console import Console
         from rich.table import Table

@@ -16,7 +16,7 @@ from ..models import VMAgentModel, VMAgentSpec, VMServiceScrapeModel
 from ..render import AgentConfig, OperatorSettings
 from ..render.standalone import config_checksum, gzipped_size
 from ..select import explain_selection, not_selected_warning
-from ._preview import predicted_targets
+from ._preview import predicted_targets, predicted_targets_and_shards
 from .service_scrape import VMServiceScrape
 
 #: What an agent component takes as a scrape: a component, a model or a manifest.
@@ -35,6 +35,7 @@ AGENT_OUTPUTS = (
     "not_selected",
     "skipped",
     "targets",
+    "shards",
 )
 
 
@@ -83,9 +84,11 @@ def agent_outputs(
     namespaces: Mapping[str, Mapping[str, str]],
     operator: OperatorSettings,
     snapshot: str | None,
+    sharded: bool = False,
 ) -> dict[str, Any]:
     """The values of :data:`AGENT_OUTPUTS` for ``config`` (rendered as ``text``), warning on ``resource``
-    about every scrape the agent does not select or leaves out."""
+    about every scrape the agent does not select or leaves out; ``sharded``: the agent's ``shardCount``
+    splits its targets (the operator's agent), and a snapshot gives per-shard counts."""
     selected: dict[str, str] = {}
     rejected: dict[str, str] = {}
     for scrape in scrapes:
@@ -96,6 +99,14 @@ def agent_outputs(
         pulumi.log.warn(not_selected_warning(key, agent_key, reason), resource=resource)
     for key, reason in config.skipped.items():
         pulumi.log.warn(f"VMServiceScrape {key} is selected but left out: {reason}", resource=resource)
+    targets: dict[str, Any] = {}
+    shards: dict[str, Any] = {}
+    if snapshot and sharded:
+        targets, shards, warning = predicted_targets_and_shards(scrapes, snapshot, agent, operator)
+        if warning:
+            pulumi.log.warn(warning, resource=resource)
+    elif snapshot:
+        targets = predicted_targets(scrapes, snapshot, agent, operator)
     return {
         "config_yaml": text,
         "checksum": config_checksum(text),
@@ -105,7 +116,8 @@ def agent_outputs(
         "selected": dict(sorted(selected.items())),
         "not_selected": dict(sorted(rejected.items())),
         "skipped": dict(config.skipped),
-        "targets": predicted_targets(scrapes, snapshot, agent, operator) if snapshot else {},
+        "targets": targets,
+        "shards": shards,
     }
 
 

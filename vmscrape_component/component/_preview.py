@@ -15,8 +15,9 @@ import pulumi
 
 from ..diff import target_text
 from ..render import OperatorSettings
-from ..simulate import explain, load_snapshot
+from ..simulate import Explanation, explain, load_snapshot
 from ..simulate.discovery import Snapshot
+from ..simulate.shards import ShardSettings, shard_report, shard_warning
 
 
 def snapshot_path(explicit: str | None = None) -> str | None:
@@ -40,7 +41,33 @@ def predicted_targets(
     operator: OperatorSettings | None = None,
 ) -> dict[str, dict[str, Any]]:
     """Per job: ``{"active": ["<scrape url> <labels>"...], "dropped": [{"address", "reason"}...]}``."""
+    return _targets(explain(scrapes, _load(path), agent, operator=operator))
+
+
+def predicted_targets_and_shards(
+    scrapes: Sequence[Mapping[str, Any]],
+    path: str,
+    agent: Mapping[str, Any],
+    operator: OperatorSettings | None = None,
+) -> tuple[dict[str, dict[str, Any]], dict[str, Any], str | None]:
+    """:func:`predicted_targets`, and for a sharded VMAgent (``shardCount`` above 1) the split of those
+    targets among its vmagents, ``{"shards", "replication_factor", "targets": {"<n>": count}, "balance":
+    max/mean}`` (``{}`` when not sharded), with a warning when a shard takes over 1.5x the mean."""
     result = explain(scrapes, _load(path), agent, operator=operator)
+    settings = ShardSettings.for_agent(agent)
+    if not settings.sharded:
+        return _targets(result), {}, None
+    report = shard_report(result.jobs, settings)
+    shards = {
+        "shards": settings.members,
+        "replication_factor": settings.replication_factor,
+        "targets": {str(m): len(ts) for m, ts in sorted(report.per_member.items())},
+        "balance": round(report.balance, 4),
+    }
+    return _targets(result), shards, shard_warning(report)
+
+
+def _targets(result: Explanation) -> dict[str, dict[str, Any]]:
     out: dict[str, dict[str, Any]] = {}
     for job in result.jobs:
         active = [target_text(t.scrape_url, t.labels) for t in job.active]

@@ -97,8 +97,9 @@ class OperatorVMAgent(pulumi.ComponentResource):
     stores the config gzipped in a Secret, and a warning says when that would pass Kubernetes' 1 MiB),
     ``job_names``, ``selected`` / ``not_selected`` (``namespace/name`` -> reason), ``skipped`` (selected
     but left out by the operator, with the reason), ``targets`` (per job, the targets predicted in the
-    cluster snapshot; empty without one); attributes ``scrapes`` (every VMServiceScrape component, given
-    or made here) and ``agent_resource`` (with ``create_agent``).
+    cluster snapshot; empty without one), ``shards`` (with a snapshot and ``shardCount``: targets per
+    vmagent shard and the balance, max/mean; a warning above 1.5x the mean); attributes ``scrapes``
+    (every VMServiceScrape component, given or made here) and ``agent_resource`` (with ``create_agent``).
     """
 
     config_yaml: pulumi.Output[str]
@@ -110,6 +111,7 @@ class OperatorVMAgent(pulumi.ComponentResource):
     not_selected: pulumi.Output[dict[str, str]]
     skipped: pulumi.Output[dict[str, str]]
     targets: pulumi.Output[dict[str, dict[str, Any]]]
+    shards: pulumi.Output[dict[str, Any]]
 
     def __init__(
         self,
@@ -172,6 +174,7 @@ class OperatorVMAgent(pulumi.ComponentResource):
                 namespaces=namespaces,
                 operator=operator,
                 snapshot=snapshot,
+                sharded=True,
             )
             # The operator stores the config gzipped in a Secret: that is what must fit.
             warning = size_warning(values["config_gzip_size"], "the gzipped config")

@@ -156,9 +156,9 @@ class StandaloneVMAgent(pulumi.ComponentResource):
 
     Outputs: those of :class:`~vmscrape_component.component.OperatorVMAgent` (``config_yaml`` with
     placeholders for secret values, ``checksum``, ``config_size``, ``config_gzip_size``, ``job_names``,
-    ``selected``, ``not_selected``, ``skipped``, ``targets``) and ``rbac`` (what the service account may
-    read); attributes ``config_object`` (the ConfigMap or Secret), ``service_account``, ``roles``,
-    ``assets_secret`` and ``deployment`` (when made).
+    ``selected``, ``not_selected``, ``skipped``, ``targets``; ``shards`` is always empty here) and
+    ``rbac`` (what the service account may read); attributes ``config_object`` (the ConfigMap or
+    Secret), ``service_account``, ``roles``, ``assets_secret`` and ``deployment`` (when made).
     """
 
     config_yaml: pulumi.Output[str]
@@ -170,6 +170,7 @@ class StandaloneVMAgent(pulumi.ComponentResource):
     not_selected: pulumi.Output[dict[str, str]]
     skipped: pulumi.Output[dict[str, str]]
     targets: pulumi.Output[dict[str, dict[str, Any]]]
+    shards: pulumi.Output[dict[str, Any]]
     rbac: pulumi.Output[dict[str, Any]]
 
     def __init__(

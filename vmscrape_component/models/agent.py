@@ -152,6 +152,12 @@ class VMAgentSpec(VMModel):
         None, alias="arbitraryFSAccessThroughSMs"
     )
     """Whether scrapes may name files of the vmagent container."""
+    shard_count: StrictInt | None = Field(None, alias="shardCount", ge=-(2**31), le=2**31 - 1)
+    """Run this many vmagents, each scraping its share of the targets (``vmscrape explain --shards``
+    shows which); unset, zero or negative means one, as does ``daemonSetMode``."""
+    extra_args: dict[StrictStr, StrictStr] | None = Field(None, alias="extraArgs")
+    """Extra vmagent flags, name (without the leading ``-``) to value; sharding reads
+    ``promscrape.cluster.replicationFactor`` and ``promscrape.cluster.shardByLabels`` from here."""
 
     @field_validator("external_label_name", "vm_agent_external_label_name", "enforced_namespace_label")
     @classmethod

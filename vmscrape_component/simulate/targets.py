@@ -138,6 +138,10 @@ class Target:
     dropped_by: Rule | None = None
     #: ``global`` or ``job``: which list ``dropped_by`` is in.
     dropped_by_scope: str | None = None
+    #: The labels vmagent's cluster mode hashes (kept targets only): after relabeling, ``__meta_*``
+    #: removed, ``__address__`` and the other ``__`` labels still there, in vmagent's order (sorted as
+    #: discovered, labels relabeling added after them) — ``lib/promscrape/config.go:1236-1246`` at v1.150.0.
+    shard_labels: tuple[tuple[str, str], ...] = ()
 
     @property
     def kept(self) -> bool:
@@ -216,6 +220,7 @@ class JobTargets:
         final = {k: v for k, v in result.labels.items() if not k.startswith("__meta_")}
         if not final:
             return dropped(DROP_RELABELING)
+        shard_labels = tuple(final.items())
         url, instance = scrape_url(final, self.params)
         if not url:
             return dropped(DROP_MISSING_URL)
@@ -223,7 +228,9 @@ class JobTargets:
         if not final.get("instance"):
             final["instance"] = instance
         final = {k: final[k] for k in sorted(final)}
-        return Target(self.job_name, discovered.source, labels, final, url, instance)
+        return Target(
+            self.job_name, discovered.source, labels, final, url, instance, shard_labels=shard_labels
+        )
 
     def targets(self, discovered: Iterable[DiscoveredTarget]) -> list[Target]:
         """Every discovered target, in order; a repeat of a kept target's URL and labels is a duplicate."""
