@@ -68,6 +68,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="namespace for objects that name none (default: %(default)s)",
     )
     p.add_argument("-o", "--output", choices=OUTPUT_FORMATS, default="text", help="default: %(default)s")
+    p.add_argument(
+        "--operator-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an environment variable of the operator (e.g. the ServiceMonitor converter's "
+        "VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE); repeatable",
+    )
     p.set_defaults(run=run)
 
 
@@ -129,7 +137,10 @@ def run(args: argparse.Namespace) -> int:
         raise VMScrapeError(
             [Problem("--snapshot", "", "standard input can feed MANIFESTS or the snapshot, not both")]
         )
-    found = load_manifests(args.files, default_namespace=args.namespace)
+    from .render import operator_settings
+
+    args.watch_namespace = getattr(args, "watch_namespace", "")
+    found = load_manifests(args.files, default_namespace=args.namespace, operator=operator_settings(args))
     agent = _choose_agent(found.agents, args.agent)
 
     def needs_nodes(snapshot: Snapshot) -> bool:
