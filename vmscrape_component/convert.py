@@ -440,7 +440,7 @@ def _source_path(path: str, relabel_origins: list[tuple[list[int], list[int]]]) 
         kept = target if match[2] == "relabelConfigs" else metric
         if int(match[3]) < len(kept):
             path = f"spec.endpoints[{match[1]}].{match[2]}[{kept[int(match[3])]}]{match[4]}"
-    return ".".join(_BACK.get(part, part) for part in path.split("."))
+    return ".".join(re.sub(r"^[^\[]+", lambda m: _BACK.get(m[0], m[0]), part) for part in path.split("."))
 
 
 def _as_model(
