@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import yaml
 
-from tests.cluster.prediction import TALLY, cluster_objects
+from tests.cluster.prediction import TALLY, cleanup, cluster_objects
 from tests.support.cluster import (
     TEST_OPERATOR_ENV,
     ApiRefused,
@@ -129,15 +129,41 @@ def _stored(item: dict[str, Any]) -> dict[str, Any]:
     return {"metadata": meta, "spec": item["spec"]}
 
 
+def _remove(api: Any, namespace: str, names: list[str]) -> None:
+    """Delete ServiceMonitors first, then the VMServiceScrapes the operator made (it never deletes them):
+    later tests verify the whole cluster and must find nothing left behind."""
+    for name in names:
+        with contextlib.suppress(ApiRefused):
+            _call(api, "DELETE", f"{_MONITORS.format(ns=namespace)}/{name}")
+    for name in names:
+        with contextlib.suppress(ApiRefused):
+            _call(api, "DELETE", f"{_SCRAPES.format(ns=namespace)}/{name}")
+
+
+def _agent(namespace: str) -> dict[str, Any]:
+    return {
+        "apiVersion": "operator.victoriametrics.com/v1beta1",
+        "kind": "VMAgent",
+        "metadata": {"name": "smon", "namespace": namespace},
+        "spec": {
+            "serviceScrapeSelector": {},
+            "serviceScrapeNamespaceSelector": {"matchLabels": {"smon": namespace}},
+            "remoteWrite": _REMOTE_WRITE,
+        },
+    }
+
+
 @pytest.fixture(scope="module")
-def converted(local_cluster: Any) -> tuple[str, list[dict[str, Any]]]:
+def converted(local_cluster: Any) -> Any:
     """Every ServiceMonitor applied in one namespace; the namespace and the monitors as applied."""
     api = local_cluster.api_client()
     ns = _namespace(api, "smon")
     docs = [_into(d, ns) for d in _monitors()]
     for doc in docs:
         apply(api, doc)
-    return ns, docs
+    yield ns, docs
+    cleanup(api, [], _agent(ns))
+    _remove(api, ns, [d["metadata"]["name"] for d in docs])
 
 
 def test_the_operator_converts_every_monitor_as_convert_predicts(
@@ -166,16 +192,7 @@ def test_the_operators_config_equals_render_of_the_monitors(
 ) -> None:
     api = local_cluster.api_client()
     ns, docs = converted
-    agent = {
-        "apiVersion": "operator.victoriametrics.com/v1beta1",
-        "kind": "VMAgent",
-        "metadata": {"name": "smon", "namespace": ns},
-        "spec": {
-            "serviceScrapeSelector": {},
-            "serviceScrapeNamespaceSelector": {"matchLabels": {"smon": ns}},
-            "remoteWrite": _REMOTE_WRITE,
-        },
-    }
+    agent = _agent(ns)
     for doc in docs:  # every conversion exists before the agent renders
         _wait_for(api, f"{_SCRAPES.format(ns=ns)}/{doc['metadata']['name']}")
     apply(api, agent)
@@ -227,9 +244,12 @@ def test_a_same_name_scrape_is_overwritten_unless_it_opts_out(local_cluster: Any
         if taken["spec"]["endpoints"][0]["port"] != "mine":
             break
         time.sleep(0.2)
-    assert taken["spec"]["endpoints"][0]["port"] == "http"  # the conversion replaced the spec
-    time.sleep(2)
-    assert _call(api, "GET", f"{_SCRAPES.format(ns=ns)}/kept")["spec"] == kept["spec"]
+    try:
+        assert taken["spec"]["endpoints"][0]["port"] == "http"  # the conversion replaced the spec
+        time.sleep(2)
+        assert _call(api, "GET", f"{_SCRAPES.format(ns=ns)}/kept")["spec"] == kept["spec"]
+    finally:
+        _remove(api, ns, ["taken", "kept"])
 
 
 def test_verify_compares_conversions_and_finds_a_scrape_left_behind(
@@ -241,22 +261,23 @@ def test_verify_compares_conversions_and_finds_a_scrape_left_behind(
     apply(api, monitor)
     name = monitor["metadata"]["name"]
     _wait_for(api, f"{_SCRAPES.format(ns=ns)}/{name}")
-    agent = {
-        "apiVersion": "operator.victoriametrics.com/v1beta1",
-        "kind": "VMAgent",
-        "metadata": {"name": "smon", "namespace": ns},
-        "spec": {
-            "serviceScrapeSelector": {},
-            "serviceScrapeNamespaceSelector": {"matchLabels": {"smon": ns}},
-            "remoteWrite": _REMOTE_WRITE,
-        },
-    }
+    agent = _agent(ns)
     apply(api, agent)
+    try:
+        _verify_finds_the_scrape_left_behind(api, local_cluster, ns, name, capsys)
+    finally:
+        cleanup(api, [], agent)
+        _remove(api, ns, [name])
+
+
+def _verify_finds_the_scrape_left_behind(
+    api: Any, local_cluster: Any, ns: str, name: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     operator_config(api, ns, "smon")
     argv = ["verify", "--kubeconfig", str(local_cluster.kubeconfig), "--agent", f"{ns}/smon", "-o", "json"]
     argv += [f"--operator-env={k}={v}" for k, v in TEST_OPERATOR_ENV.items()]
     capsys.readouterr()
-    main(argv)
+    assert main(argv) == 0, capsys.readouterr().out
     report = json.loads(capsys.readouterr().out)["conversions"]
     assert f"{ns}/{name}" not in report["drifted"] and f"{ns}/{name}" not in report["orphaned"]
     assert report["compared"] >= 1
