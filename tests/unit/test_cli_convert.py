@@ -163,3 +163,16 @@ def test_an_invalid_monitor_is_one_line_per_problem(
     assert main(["convert", _write(tmp_path, bad)]) == 2
     (line,) = capsys.readouterr().err.splitlines()
     assert "ServiceMonitor apps/web" in line and "spec.endpoints[0].enableHttp2" in line
+
+
+def test_diff_takes_monitors_and_the_converter_settings(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monitor = _write(tmp_path, MONITOR, "monitor.yaml")
+    assert main(["convert", monitor]) == 0
+    converted = _write(tmp_path, capsys.readouterr().out, "converted.yaml")
+    assert main(["diff", "--exit-code", converted, monitor]) == 0  # the migration changes no job
+    capsys.readouterr()
+    off = "VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE=false"
+    assert main(["diff", "--exit-code", "--operator-env", off, "-o", "json", converted, monitor]) == 1
+    assert "serviceScrape/apps/web/0" in capsys.readouterr().out

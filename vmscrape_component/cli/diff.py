@@ -30,9 +30,10 @@ from .. import shapes
 from ..diff import ConfigDiff, diff_configs, diff_targets, target_text
 from ..errors import Problem, VMScrapeError
 from ..manifests import load_manifests, parse_documents, read_text
-from ..render import Assets, OperatorSettings, render_config
+from ..render import Assets, render_config
 from ..simulate import Snapshot, explain_jobs
 from .explain import add_cluster_arguments, load_cluster_input
+from .render import add_operator_arguments, operator_settings
 
 
 def add_parser(commands: Any) -> None:
@@ -51,6 +52,7 @@ def add_parser(commands: Any) -> None:
     )
     p.add_argument("--exit-code", action="store_true", help="exit 1 when the configs differ")
     add_cluster_arguments(p, required=False)
+    add_operator_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -127,7 +129,8 @@ def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
                 if len(docs) == 1 and (config := _as_config(spec, docs[0])) is not None:
                     return config
                 files = [path]
-        found = load_manifests([str(f) for f in files], default_namespace=args.namespace)
+        operator = operator_settings(args)
+        found = load_manifests([str(f) for f in files], default_namespace=args.namespace, operator=operator)
     agents = found.agents
     if args.agent:
         agents = [a for a in agents if f"{a.namespace}/{a.name}" == args.agent]
@@ -139,7 +142,7 @@ def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
         found.scrapes,
         agents[0] if agents else None,
         assets=Assets(found.assets),
-        operator=OperatorSettings(),
+        operator=operator,
         namespaces=found.namespaces,
     )
     return rendered.as_dict()
