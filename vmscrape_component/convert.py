@@ -158,9 +158,9 @@ def convert_service_monitor(
         annotations = dict(annotations or {})
         annotations["argocd.argoproj.io/compare-options"] = "IgnoreExtraneous"
         annotations["argocd.argoproj.io/sync-options"] = "Prune=false"
-    if labels is not None:
+    if labels:  # an empty map is left out (omitempty)
         metadata["labels"] = labels
-    if annotations is not None:
+    if annotations:
         metadata["annotations"] = annotations
     if operator.converter_owner_references:  # apis.go:135-146
         owner: dict[str, Any] = {

@@ -470,3 +470,8 @@ def test_every_real_monitor_converts_into_a_valid_scrape(path: Any) -> None:
     found = load_manifests([path])
     assert len(found.conversions) == 1
     assert found.scrapes == [found.conversions[0].scrape]
+
+
+def test_empty_label_and_annotation_maps_are_left_out() -> None:
+    metadata = convert_service_monitor(monitor(labels={}, annotations={})).manifest["metadata"]
+    assert metadata == {"name": "web", "namespace": "apps"}
