@@ -14,15 +14,15 @@ from vmscrape_component import VMServiceScrape, service_monitor_args_from_file
 from vmscrape_component.component import provider_options
 
 adopted = {}
-lost = []
+notes = []
 for args, conversion in service_monitor_args_from_file(Path(__file__).parent / "chart-servicemonitor.yaml"):
     adopted[conversion.key] = VMServiceScrape(
         args.resource_name or conversion.source.name, args, opts=provider_options()
     )
-    lost += [note.text() for note in conversion.notes]
+    notes += [note.text() for note in conversion.notes]
 
 pulumi.export(
     "job_names", pulumi.Output.all(*[s.job_names for s in adopted.values()]).apply(lambda n: sum(n, []))
 )
-pulumi.export("conversion_notes", lost)
+pulumi.export("conversion_notes", notes)
 pulumi.export("manifests", pulumi.Output.all(*[s.manifest for s in adopted.values()]))
