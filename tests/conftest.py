@@ -88,9 +88,12 @@ def local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalClu
         _require("VMSCRAPE_REQUIRE_KUBE", "the local control plane", f"scripts/install-kube ({exc})")
     pytest.importorskip("kubernetes", reason="the live extra: pip install -e '.[live]'")
     from tests.support.cluster import TEST_OPERATOR_ENV
+    from tests.support.reference import CRDS
 
     state = tmp_path_factory.mktemp("cluster")
-    cluster = start(state, tools=tools, operator_env=TEST_OPERATOR_ENV)
+    # The ServiceMonitor CRD before the operator starts, so that it runs its ServiceMonitor converter.
+    extra = [CRDS / "servicemonitors.yaml"]
+    cluster = start(state, tools=tools, operator_env=TEST_OPERATOR_ENV, extra_crds=extra)
     print(f"\nlocal cluster up in {cluster.start_seconds:.1f} s ({cluster.server}, logs in {state / 'logs'})")
     try:
         yield cluster

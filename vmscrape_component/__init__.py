@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from .convert import Conversion, ConversionNote, convert_service_monitor
 from .errors import Problem, VMScrapeError
 from .models import (
     Endpoint,
@@ -17,6 +18,7 @@ from .models import (
     NamespaceSelector,
     RelabelConfig,
     SecretValue,
+    ServiceMonitorModel,
     VMAgentModel,
     VMAgentSpec,
     VMServiceScrapeModel,
@@ -33,6 +35,8 @@ if TYPE_CHECKING:
         StandaloneVMAgentArgs,
         VMServiceScrape,
         VMServiceScrapeArgs,
+        service_monitor_args,
+        service_monitor_args_from_file,
     )
 
 _COMPONENTS = (
@@ -43,11 +47,15 @@ _COMPONENTS = (
     "StandaloneVMAgentArgs",
     "VMServiceScrape",
     "VMServiceScrapeArgs",
+    "service_monitor_args",
+    "service_monitor_args_from_file",
 )
 
 __all__ = [
     "AgentSettings",
     "Assets",
+    "Conversion",
+    "ConversionNote",
     "Endpoint",
     "LabelSelector",
     "NamespaceSelector",
@@ -57,6 +65,7 @@ __all__ = [
     "Problem",
     "RelabelConfig",
     "SecretValue",
+    "ServiceMonitorModel",
     "StandaloneDeployment",
     "StandaloneVMAgent",
     "StandaloneVMAgentArgs",
@@ -68,7 +77,10 @@ __all__ = [
     "VMServiceScrapeModel",
     "VMServiceScrapeSpec",
     "config_yaml",
+    "convert_service_monitor",
     "render_config",
+    "service_monitor_args",
+    "service_monitor_args_from_file",
 ]
 
 

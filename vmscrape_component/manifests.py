@@ -2,8 +2,9 @@
 
 Used by the CLI and by anything that takes manifests from disk. A file may hold many documents, and a
 document may be a ``List`` (as ``kubectl get -o yaml`` prints). VMServiceScrapes and VMAgents are
-validated through the models; Secrets, ConfigMaps and Namespaces are kept as plain data (assets and
-namespace labels); every other kind is reported in :attr:`Manifests.ignored`.
+validated through the models; a ServiceMonitor becomes the VMServiceScrape the operator would convert it
+into (:mod:`vmscrape_component.convert`) and joins the scrapes; Secrets, ConfigMaps and Namespaces are kept
+as plain data (assets and namespace labels); every other kind is reported in :attr:`Manifests.ignored`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,10 @@ import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
 
 from .bulk import gc_paused
+from .convert import IGNORE_CONVERSION_ANNOTATION, Conversion, convert_service_monitor
 from .errors import Problem, VMScrapeError
 from .models import VMAgentModel, VMServiceScrapeModel
+from .settings import OperatorSettings
 from .shapes import check_object, describe
 
 _ASSET_KINDS = ("Secret", "ConfigMap")
@@ -175,6 +178,10 @@ class Manifests:
     namespaces: dict[str, Mapping[str, str]] = field(default_factory=dict)
     #: "file: Kind ns/name" of every document of another kind.
     ignored: list[str] = field(default_factory=list)
+    #: The ServiceMonitors given, converted as the operator would (their scrapes are in :attr:`scrapes`).
+    conversions: list[Conversion] = field(default_factory=list)
+    #: Lines about ServiceMonitors whose conversion is not used (converter off, opted out by annotation).
+    notes: list[str] = field(default_factory=list)
 
 
 def read_text(path: str | Path) -> str:
@@ -245,18 +252,27 @@ def _documents(path: Path, text: str) -> Iterator[tuple[str, Any]]:
             yield where, doc
 
 
-def load_manifests(paths: Iterable[str | Path], *, default_namespace: str = "default") -> Manifests:
+def load_manifests(
+    paths: Iterable[str | Path],
+    *,
+    default_namespace: str = "default",
+    operator: OperatorSettings | None = None,
+) -> Manifests:
     """Read and validate every document of ``paths`` (``-`` is standard input).
 
-    Raises :class:`VMScrapeError` listing every problem in every file; nothing is returned half-valid.
+    ServiceMonitors are converted with the converter settings of ``operator`` (on by default, as in the
+    operator). Raises :class:`VMScrapeError` listing every problem in every file; nothing is returned
+    half-valid. A ServiceMonitor whose conversion would overwrite a VMServiceScrape given too is a problem.
     """
     with gc_paused():
-        return _load(paths, default_namespace)
+        return _load(paths, default_namespace, operator or OperatorSettings())
 
 
-def _load(paths: Iterable[str | Path], default_namespace: str) -> Manifests:
+def _load(paths: Iterable[str | Path], default_namespace: str, operator: OperatorSettings) -> Manifests:
     result = Manifests()
     problems: list[Problem] = []
+    monitors: list[tuple[str, Conversion]] = []
+    scrape_files: dict[str, str] = {}
     for raw in paths:
         path = Path(raw)
         try:
@@ -277,11 +293,15 @@ def _load(paths: Iterable[str | Path], default_namespace: str) -> Manifests:
                 continue
             kind = doc.get("kind")
             try:
-                if kind not in ("VMServiceScrape", "VMAgent"):  # those two are checked by their models
+                if kind not in ("VMServiceScrape", "VMAgent", "ServiceMonitor"):  # checked by their models
                     check_object(doc, where=describe(doc))
                 if kind == "VMServiceScrape":
-                    result.scrapes.append(
-                        VMServiceScrapeModel.from_manifest(doc, default_namespace=default_namespace)
+                    scrape = VMServiceScrapeModel.from_manifest(doc, default_namespace=default_namespace)
+                    scrape_files.setdefault(scrape.key, where)
+                    result.scrapes.append(scrape)
+                elif kind == "ServiceMonitor":
+                    monitors.append(
+                        (where, convert_service_monitor(doc, operator, default_namespace=default_namespace))
                     )
                 elif kind == "VMAgent":
                     result.agents.append(VMAgentModel.from_manifest(doc, default_namespace=default_namespace))
@@ -301,6 +321,54 @@ def _load(paths: Iterable[str | Path], default_namespace: str) -> Manifests:
                     )
                     for p in exc.problems
                 )
+    if not problems:
+        _add_conversions(result, monitors, scrape_files, operator, problems)
     if problems:
         raise VMScrapeError(problems)
     return result
+
+
+def _add_conversions(
+    result: Manifests,
+    monitors: list[tuple[str, Conversion]],
+    scrape_files: dict[str, str],
+    operator: OperatorSettings,
+    problems: list[Problem],
+) -> None:
+    """Join the converted ServiceMonitors to the scrapes, as the operator would write them."""
+    given = {scrape.key: scrape for scrape in result.scrapes}
+    seen: dict[str, str] = {}
+    for where, conversion in monitors:
+        key = conversion.key
+        if not operator.convert_service_monitors:
+            result.notes.append(
+                f"{where}: ServiceMonitor {key} not converted "
+                "(VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE=false)"
+            )
+            continue
+        if key in seen:
+            problems.append(
+                Problem(f"{where} ServiceMonitor {key}", "metadata.name", f"given twice (also {seen[key]})")
+            )
+            continue
+        seen[key] = where
+        existing = given.get(key)
+        if existing is not None:
+            if (existing.annotations or {}).get(IGNORE_CONVERSION_ANNOTATION) == "enabled":
+                result.notes.append(
+                    f"{where}: ServiceMonitor {key} not converted: VMServiceScrape {key} "
+                    f"({scrape_files[key]}) has {IGNORE_CONVERSION_ANNOTATION}: enabled"
+                )
+                continue
+            problems.append(
+                Problem(
+                    f"{where} ServiceMonitor {key}",
+                    "metadata.name",
+                    f"the operator would overwrite VMServiceScrape {key} ({scrape_files[key]}) with this "
+                    f"ServiceMonitor's conversion; rename one of them, or annotate the VMServiceScrape with "
+                    f"{IGNORE_CONVERSION_ANNOTATION}: enabled to keep it",
+                )
+            )
+            continue
+        result.conversions.append(conversion)
+        result.scrapes.append(conversion.scrape)

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import Problem, VMScrapeError
 from .models import APIServerConfig, RelabelConfig, ScrapeClass, VMAgentSpec
 
 
@@ -25,13 +26,63 @@ class OperatorSettings:
 
     watch_namespaces: tuple[str, ...] = ()
     enforce_endpoint_slices: bool = False
+    #: ServiceMonitor conversion (internal/config/config.go:703-726 at v0.74.1):
+    #: ``VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE`` (default true): the conversion runs.
+    convert_service_monitors: bool = True
+    #: ``VM_ENABLEDPROMETHEUSCONVERTEROWNERREFERENCES`` — the ServiceMonitor owns its copy.
+    converter_owner_references: bool = False
+    #: ``VM_PROMETHEUSCONVERTERADDARGOCDIGNOREANNOTATIONS`` — two ArgoCD annotations on converted objects.
+    converter_argocd_annotations: bool = False
+    #: ``VM_FILTERPROMETHEUSCONVERTERLABELPREFIXES`` — label keys with these prefixes are not copied.
+    converter_label_prefixes: tuple[str, ...] = ()
+    #: ``VM_FILTERPROMETHEUSCONVERTERANNOTATIONPREFIXES`` — such annotations are not copied.
+    converter_annotation_prefixes: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> OperatorSettings:
         """Read the operator's environment variables (as an ``operator_config`` mapping or ``os.environ``)."""
         watch = tuple(ns for ns in (env.get("WATCH_NAMESPACE") or "").split(",") if ns)
         enforce = (env.get("VM_VMSERVICESCRAPEDEFAULT_ENFORCEENDPOINTSLICES") or "").lower() == "true"
-        return cls(watch_namespaces=watch, enforce_endpoint_slices=enforce)
+        return cls(
+            watch_namespaces=watch,
+            enforce_endpoint_slices=enforce,
+            convert_service_monitors=_go_bool(env, "VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE", True),
+            converter_owner_references=_go_bool(env, "VM_ENABLEDPROMETHEUSCONVERTEROWNERREFERENCES", False),
+            converter_argocd_annotations=_go_bool(
+                env, "VM_PROMETHEUSCONVERTERADDARGOCDIGNOREANNOTATIONS", False
+            ),
+            converter_label_prefixes=_go_list(env, "VM_FILTERPROMETHEUSCONVERTERLABELPREFIXES"),
+            converter_annotation_prefixes=_go_list(env, "VM_FILTERPROMETHEUSCONVERTERANNOTATIONPREFIXES"),
+        )
+
+
+#: What Go's strconv.ParseBool accepts (the operator reads its env with caarlos0/env, which uses it).
+_GO_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True}
+_GO_BOOLS |= {"0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False}
+
+
+def _go_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
+    value = env.get(name)
+    if value is None or value == "":
+        return default
+    if value not in _GO_BOOLS:
+        raise VMScrapeError(
+            [
+                Problem(
+                    name,
+                    "",
+                    "must be a Go boolean (true, false, 1, 0, t, f...): the operator would not start",
+                    value,
+                )
+            ]
+        )
+    return _GO_BOOLS[value]
+
+
+def _go_list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
+    # caarlos0/env splits on "," and keeps every item as written (an empty item is a prefix of every key).
+    value = env.get(name) or ""
+    return tuple(value.split(",")) if value else ()
 
 
 @dataclass(frozen=True)

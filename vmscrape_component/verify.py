@@ -6,6 +6,8 @@ every VMServiceScrape, the Namespaces' labels, the Secrets and ConfigMaps the sc
 ``vmscrape render`` does, and the two are compared with the semantic diff of :mod:`vmscrape_component.diff`:
 ``global`` and every ``serviceScrape/…`` job. Jobs of the scrape kinds vmscrape does not model
 (``podScrape/``, ``probe/``, ``nodeScrape/``, ``staticScrape/``, ``scrapeConfig/``) are counted, not compared.
+ServiceMonitors are compared with the VMServiceScrapes the operator converted them into
+(:func:`check_conversions`), and converted VMServiceScrapes whose ServiceMonitor is gone are reported.
 
 Secret values: the prediction holds the real values read from the cluster (so a changed password is
 drift too), and every credential field is masked in the result on both sides: the output says *which*
@@ -28,6 +30,8 @@ from typing import Any
 
 import yaml
 
+from .convert import IGNORE_CONVERSION_ANNOTATION as IGNORE_ANNOTATION
+from .convert import MERGE_META_ANNOTATION, convert_service_monitor
 from .diff import Change, ConfigDiff, diff_configs
 from .errors import Problem, VMScrapeError
 from .models import VMAgentModel as VMAgent
@@ -38,10 +42,13 @@ __all__ = [
     "CONFIG_KEY",
     "AgentVerification",
     "ClusterObjects",
+    "ConversionCheck",
+    "check_conversions",
     "compare_agent",
     "config_secret_name",
     "mask_secrets",
     "verify_cluster",
+    "verify_conversions",
 ]
 
 #: The key of the operator's Secret that holds the gzipped config.
@@ -349,3 +356,205 @@ def _read_assets(
         found = cluster.get(f"{kind} {namespace}/{name}", read, name, namespace)
         if found is not None:
             objects.assets.append({**found, "kind": kind})
+
+
+# -- ServiceMonitors and the VMServiceScrapes the operator converts them into --------------------------------
+
+_PROM_GROUP, _PROM_VERSION = "monitoring.coreos.com", "v1"
+
+
+@dataclass
+class ConversionCheck:
+    """The cluster's ServiceMonitors against the VMServiceScrapes the operator made of them.
+
+    ``drifted``: ``namespace/name`` → the differences (``path: predicted → in the cluster``) between the
+    conversion vmscrape predicts and the VMServiceScrape the cluster holds; ``missing``: ServiceMonitors
+    with no VMServiceScrape (the operator has not converted them: it does not run, or it started before the
+    ServiceMonitor CRD existed, or its converter is off); ``orphaned``: VMServiceScrapes the conversion
+    made whose ServiceMonitor is gone (the operator does not delete them unless owner references are on);
+    ``kept``: VMServiceScrapes that opt out with ``ignore-prometheus-updates: enabled``.
+    """
+
+    compared: int = 0
+    drifted: dict[str, list[str]] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    orphaned: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    invalid: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def identical(self) -> bool:
+        return not (self.drifted or self.missing or self.orphaned or self.invalid)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Stable JSON: ``identical``, ``compared``, ``drifted`` (``{key: [lines]}``), ``missing``,
+        ``orphaned``, ``kept`` (sorted lists) and ``invalid`` (``{key: problem}``)."""
+        return {
+            "identical": self.identical,
+            "compared": self.compared,
+            "drifted": {k: self.drifted[k] for k in sorted(self.drifted)},
+            "missing": sorted(self.missing),
+            "orphaned": sorted(self.orphaned),
+            "kept": sorted(self.kept),
+            "invalid": {k: self.invalid[k] for k in sorted(self.invalid)},
+        }
+
+    def lines(self) -> list[str]:
+        """The result as lines of text (empty when there is nothing to say)."""
+        if not (self.compared or self.orphaned or self.invalid):
+            return []
+        verdict = "as predicted" if self.identical else "DRIFT"
+        out = [f"ServiceMonitors: {self.compared} compared with their VMServiceScrapes: {verdict}"]
+        for key in sorted(self.drifted):
+            out.append(f"  VMServiceScrape {key} differs from the conversion of ServiceMonitor {key}:")
+            out += [f"    {line}" for line in self.drifted[key]]
+        out += [
+            f"  ServiceMonitor {k}: no VMServiceScrape {k} (not converted by the operator)"
+            for k in sorted(self.missing)
+        ]
+        out += [
+            f"  VMServiceScrape {k}: left behind, its ServiceMonitor is gone (the operator still scrapes it)"
+            for k in sorted(self.orphaned)
+        ]
+        out += [f"  ServiceMonitor {k}: cannot be converted: {self.invalid[k]}" for k in sorted(self.invalid)]
+        out += [
+            f"  VMServiceScrape {k}: kept as it is ({IGNORE_ANNOTATION}: enabled)" for k in sorted(self.kept)
+        ]
+        return out
+
+
+def _paths_differ(old: Any, new: Any, path: str) -> list[str]:
+    if isinstance(old, Mapping) and isinstance(new, Mapping):
+        out: list[str] = []
+        for key in sorted(set(old) | set(new), key=str):
+            sub = f"{path}.{key}" if path else str(key)
+            if key not in new:
+                out.append(f"{sub}: {old[key]!r} → (absent)")
+            elif key not in old:
+                out.append(f"{sub}: (absent) → {new[key]!r}")
+            else:
+                out += _paths_differ(old[key], new[key], sub)
+        return out
+    if isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        return [
+            line
+            for i, (a, b) in enumerate(zip(old, new, strict=True))
+            for line in _paths_differ(a, b, f"{path}[{i}]")
+        ]
+    return [] if old == new else [f"{path}: {old!r} → {new!r}"]
+
+
+def _made_by_conversion(item: Mapping[str, Any], operator_managers: set[str]) -> bool:
+    meta = item.get("metadata") or {}
+    owners = meta.get("ownerReferences") or []
+    if any(o.get("kind") == "ServiceMonitor" for o in owners):
+        return True
+    managers = {m.get("manager") for m in meta.get("managedFields") or ()}
+    # Without owner references, an object only the operator ever wrote: the operator's other
+    # VMServiceScrapes (self-scrapes of its CRs) always name their owner.
+    return not owners and bool(managers) and managers <= operator_managers
+
+
+def check_conversions(
+    monitors: Sequence[Mapping[str, Any]],
+    scrapes: Sequence[Mapping[str, Any]],
+    operator: OperatorSettings | None = None,
+    *,
+    operator_managers: set[str] | None = None,
+) -> ConversionCheck:
+    """Compare each ServiceMonitor's predicted conversion with the VMServiceScrape of the same name
+    (``scrapes``: the cluster's objects as the API returns them), and find converted VMServiceScrapes
+    whose ServiceMonitor is gone. ``operator_managers``: the field managers the operator writes with
+    (read from its config Secrets), to recognise its conversions when owner references are off."""
+    operator = operator or OperatorSettings()
+    by_key = {
+        f"{(s.get('metadata') or {}).get('namespace')}/{(s.get('metadata') or {}).get('name')}": s
+        for s in scrapes
+    }
+    result = ConversionCheck()
+    monitor_keys = set()
+    for item in monitors:
+        meta = item.get("metadata") or {}
+        key = f"{meta.get('namespace')}/{meta.get('name')}"
+        monitor_keys.add(key)
+        if not operator.convert_service_monitors:
+            continue
+        existing = by_key.get(key)
+        if existing is None:
+            result.missing.append(key)
+            continue
+        if ((existing.get("metadata") or {}).get("annotations") or {}).get(IGNORE_ANNOTATION) == "enabled":
+            result.kept.append(key)
+            continue
+        try:
+            predicted = convert_service_monitor(
+                {**item, "apiVersion": f"{_PROM_GROUP}/{_PROM_VERSION}", "kind": "ServiceMonitor"}, operator
+            ).manifest
+        except VMScrapeError as exc:
+            result.invalid[key] = "; ".join(exc.format_problem(p) for p in exc.problems)
+            continue
+        result.compared += 1
+        lines = _paths_differ(predicted["spec"], existing.get("spec") or {}, "spec")
+        ex_meta = existing.get("metadata") or {}
+        for part in ("labels", "annotations"):
+            # The default merge strategy for conversions replaces both maps (reconcile.go:114-115).
+            if (ex_meta.get("annotations") or {}).get(MERGE_META_ANNOTATION):
+                break
+            lines += _paths_differ(
+                predicted["metadata"].get(part) or {}, ex_meta.get(part) or {}, f"metadata.{part}"
+            )
+        if lines:
+            result.drifted[key] = lines
+    for key, item in by_key.items():
+        if key not in monitor_keys and _made_by_conversion(item, operator_managers or set()):
+            result.orphaned.append(key)
+    return result
+
+
+def verify_conversions(
+    context: str | None = None, kubeconfig: str | None = None, *, operator: OperatorSettings | None = None
+) -> ConversionCheck:
+    """:func:`check_conversions` on a live cluster (read-only: lists ServiceMonitors, VMServiceScrapes and
+    VMAgents, reads the agents' config Secrets for the operator's field manager). A cluster that does not
+    serve ServiceMonitors has none."""
+    from .kubeclient import connect
+
+    with connect(context, kubeconfig) as cluster:
+        listed = cluster.get(
+            "ServiceMonitor objects",
+            cluster.custom.list_cluster_custom_object,
+            _PROM_GROUP,
+            _PROM_VERSION,
+            "servicemonitors",
+        )
+        monitors = list((listed or {}).get("items") or ())
+        scrapes = list(
+            cluster.list_all(
+                f"vmservicescrapes ({_API})",
+                cluster.custom.list_cluster_custom_object,
+                group=_GROUP,
+                version=_VERSION,
+                plural="vmservicescrapes",
+            )
+        )
+        managers: set[str] = set()
+        agents = cluster.list_all(
+            f"vmagents ({_API})",
+            cluster.custom.list_cluster_custom_object,
+            group=_GROUP,
+            version=_VERSION,
+            plural="vmagents",
+        )
+        for agent in agents:
+            meta = agent.get("metadata") or {}
+            name = config_secret_name(str(meta.get("name")))
+            secret = cluster.get(
+                f"Secret {meta.get('namespace')}/{name}",
+                cluster.core.read_namespaced_secret,
+                name,
+                meta.get("namespace"),
+            )
+            for entry in ((secret or {}).get("metadata") or {}).get("managedFields") or ():
+                if entry.get("manager"):
+                    managers.add(entry["manager"])
+    return check_conversions(monitors, scrapes, operator, operator_managers=managers)

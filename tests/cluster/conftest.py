@@ -22,6 +22,12 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         )
     for label in DIFFERENCES:
         terminalreporter.write_line(f"  differs: {label}")
+    if TALLY["monitors"]:
+        terminalreporter.write_line(
+            f"ServiceMonitors: {TALLY['monitors']} converted by the operator vs `vmscrape convert` "
+            f"(metadata and spec), {TALLY['monitors_differ']} differ; {TALLY['monitor_configs']} config(s) "
+            "rendered from ServiceMonitors equal the operator's Secret"
+        )
     if TALLY["dry_run"]:
         terminalreporter.write_line(
             f"API server dry-run vs `vmscrape validate`: {TALLY['dry_run']} manifests, "

@@ -1,8 +1,9 @@
 """The real vmagent accepts every config we render (``-dryRun`` with strict parsing).
 
-Inputs: every example program (run under Pulumi mocks), every real-world VMServiceScrape manifest, and
-every operator case. Needs the real vmagent (``scripts/install-vmagent``); with
-``VMSCRAPE_REQUIRE_VMAGENT=1`` (as in CI) a missing binary fails instead of skipping.
+Inputs: every example program (run under Pulumi mocks), every real-world VMServiceScrape manifest, the
+conversion of every real-world ServiceMonitor, and every operator case. Needs the real vmagent
+(``scripts/install-vmagent``); with ``VMSCRAPE_REQUIRE_VMAGENT=1`` (as in CI) a missing binary fails
+instead of skipping.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import yaml
 
 from tests.support.pulumi_programs import run_program, scrape_manifests
 from tests.support.reference import (
+    REAL_MONITORS,
     REAL_SCRAPES,
     REJECTED_REAL_SCRAPES,
     ROOT,
@@ -61,6 +63,17 @@ def test_vmagent_accepts_example(example: Path, vmagent: str, tmp_path: Path) ->
 def test_vmagent_accepts_real_manifest(path: Path, vmagent: str, tmp_path: Path) -> None:
     found = load_manifests([path])
     assert found.scrapes, f"{path.name} holds no VMServiceScrape"
+    assets = Assets(found.assets, tls_mount_dir=str(tmp_path))
+    config = config_yaml(render_config(found.scrapes, assets=assets))
+    _accepts(vmagent, config, tmp_path, assets)
+
+
+@pytest.mark.parametrize("path", REAL_MONITORS, ids=lambda p: p.stem)
+def test_vmagent_accepts_the_conversion_of_a_real_service_monitor(
+    path: Path, vmagent: str, tmp_path: Path
+) -> None:
+    found = load_manifests([path])
+    assert found.conversions, f"{path.name} holds no ServiceMonitor"
     assets = Assets(found.assets, tls_mount_dir=str(tmp_path))
     config = config_yaml(render_config(found.scrapes, assets=assets))
     _accepts(vmagent, config, tmp_path, assets)

@@ -138,6 +138,7 @@ CASES = [
     Case("example-cross-namespace", "cross-namespace.yaml", _example("cross-namespace")),
     Case("example-endpointslices", "shop-endpointslices.yaml", _example("endpointslices")),
     Case("example-auth-tls", "billing-tls.yaml", _example("auth-tls")),
+    Case("example-adopt-service-monitors", "web-and-db.yaml", _example("adopt-service-monitors")),
     Case("example-standalone-vmagent", "standalone-shop.yaml", _standalone),
     Case(
         "example-quickstart",

@@ -242,6 +242,7 @@ def cases(draw: st.DrawFn) -> Case:
                 "reveal",
                 "validate",
                 "select",
+                "convert",
                 "explain-manifests",
                 "explain-snapshot",
                 "diff",

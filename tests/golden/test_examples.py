@@ -35,6 +35,7 @@ SNAPSHOTS = ROOT / "tests" / "fixtures" / "snapshots"
 
 #: Each example program and the cluster snapshot it is explained over.
 EXAMPLES: dict[str, str | tuple[str, ...]] = {
+    "adopt-service-monitors": "web-and-db.yaml",
     "auth-tls": "billing-tls.yaml",
     "basic": "web-and-db.yaml",
     "cross-namespace": "cross-namespace.yaml",
@@ -86,7 +87,16 @@ def _quickstart_change(manifests: Manifests) -> None:
     _scrape(manifests, "web")["spec"]["endpoints"][0]["interval"] = "15s"
 
 
+def _adopt_change(manifests: Manifests) -> None:
+    # The adopted scrape (the chart's ServiceMonitor, converted) scraped twice as often, and every go_*
+    # metric dropped, not only go_gc_*.
+    endpoint = _scrape(manifests, "web")["spec"]["endpoints"][0]
+    endpoint["interval"] = "15s"
+    endpoint["metricRelabelConfigs"][0]["regex"] = "go_.*"
+
+
 CHANGES: dict[str, Callable[[Manifests], None]] = {
+    "adopt-service-monitors": _adopt_change,
     "quickstart": _quickstart_change,
     "auth-tls": _auth_tls_change,
     "basic": _basic_change,

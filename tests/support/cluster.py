@@ -39,6 +39,7 @@ _KINDS: dict[str, tuple[str, str, bool]] = {
     "Service": ("/api/v1", "services", True),
     "VMServiceScrape": ("/apis/operator.victoriametrics.com/v1beta1", "vmservicescrapes", True),
     "VMAgent": ("/apis/operator.victoriametrics.com/v1beta1", "vmagents", True),
+    "ServiceMonitor": ("/apis/monitoring.coreos.com/v1", "servicemonitors", True),
 }
 
 

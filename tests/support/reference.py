@@ -16,6 +16,8 @@ CRDS = DATA / "crds"
 OPERATOR_CASES = DATA / "operator-cases"
 REAL_MANIFESTS = DATA / "real-manifests"
 REAL_SCRAPES = sorted((REAL_MANIFESTS).glob("vmservicescrape-*.yaml"))
+#: Real ServiceMonitors (prometheus-operator's kind), each converted by the operator into a VMServiceScrape.
+REAL_MONITORS = sorted((REAL_MANIFESTS).glob("servicemonitor-*.yaml"))
 SERVICE_CASES = sorted((OPERATOR_CASES / "service").glob("*.yaml"))
 
 #: Real-world manifests the operator v0.74.1 cannot use, with the field our validation must name.

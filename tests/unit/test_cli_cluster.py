@@ -32,3 +32,11 @@ def test_up_without_the_tools_names_the_install_script(
 def test_operator_env_must_be_name_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cluster", "up", "--state-dir", str(tmp_path), "--operator-env", "NOVALUE"]) == 2
     assert "--operator-env[0]" in capsys.readouterr().err
+
+
+def test_an_extra_crd_file_must_exist(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    missing = tmp_path / "nope.yaml"
+    assert main(["cluster", "up", "--state-dir", str(tmp_path / "state"), "--crd", str(missing)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --crd ") and "no such file" in err
+    assert not (tmp_path / "state").exists(), "nothing is started when a CRD file is missing"

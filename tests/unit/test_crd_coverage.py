@@ -20,6 +20,9 @@ import yaml
 from tests.support.reference import CRDS
 from vmscrape_component.models import (
     API_VERSION,
+    PROMETHEUS_API_VERSION,
+    ServiceMonitorModel,
+    ServiceMonitorSpec,
     VMAgentModel,
     VMAgentSpec,
     VMServiceScrapeModel,
@@ -241,3 +244,22 @@ def test_vmagent_object_fields_are_metadata_and_spec() -> None:
 def test_the_models_speak_the_crds_api_version(crd: str) -> None:
     doc = yaml.safe_load((CRDS / crd).read_text())
     assert [f"{doc['spec']['group']}/{v['name']}" for v in doc["spec"]["versions"]] == [API_VERSION]
+
+
+def test_every_servicemonitor_spec_property_is_expressible_by_the_models() -> None:
+    missing = _missing(_spec_schema("servicemonitors.yaml"), ServiceMonitorSpec, "spec")
+    assert missing == [], "CRD properties the models cannot express:\n" + "\n".join(missing)
+
+
+def test_no_servicemonitor_model_field_is_missing_from_the_crd() -> None:
+    invented = _invented(ServiceMonitorSpec, _spec_schema("servicemonitors.yaml"), "spec")
+    assert invented == [], "model fields the CRD does not have:\n" + "\n".join(invented)
+
+
+def test_servicemonitor_object_fields_and_api_version() -> None:
+    doc = yaml.safe_load((CRDS / "servicemonitors.yaml").read_text())
+    versions = [f"{doc['spec']['group']}/{v['name']}" for v in doc["spec"]["versions"]]
+    assert versions == [PROMETHEUS_API_VERSION]
+    assert doc["metadata"]["annotations"]["operator.prometheus.io/version"] == "0.93.0"
+    assert set(ServiceMonitorModel.model_fields) == {"name", "namespace", "labels", "annotations", "spec"}
+    assert set(_schema("servicemonitors.yaml").get("required", ())) == {"spec"}

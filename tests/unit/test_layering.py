@@ -41,6 +41,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("grammar", "shapes"),
     ("models",),
     ("settings",),
+    ("convert",),
     ("lint", "select", "manifests"),
     ("render",),
     ("kubeclient", "diff"),

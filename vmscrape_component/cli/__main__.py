@@ -10,7 +10,7 @@ import sys
 from collections.abc import Sequence
 
 from ..errors import Problem, VMScrapeError
-from . import cluster, diff, explain, render, select, stack, validate, verify
+from . import cluster, convert, diff, explain, render, select, stack, validate, verify
 
 EXIT_INVALID = 2
 
@@ -24,6 +24,7 @@ def build_parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     render.add_parser(commands)
     validate.add_parser(commands)
+    convert.add_parser(commands)
     explain.add_parser(commands)
     diff.add_parser(commands)
     select.add_parser(commands)

@@ -30,6 +30,15 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         metavar="NAME=VALUE",
         help="environment variable for the operator (e.g. WATCH_NAMESPACE=apps); repeatable",
     )
+    up.add_argument(
+        "--crd",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE",
+        help="install the CRDs in FILE before the operator starts (e.g. prometheus-operator's ServiceMonitor "
+        "CRD, so that the operator converts ServiceMonitors); repeatable",
+    )
     down = actions.add_parser("down", help="stop every process by PID and delete the state directory")
     st = actions.add_parser("status", help="which processes run; exit 1 if any is not running")
     st.add_argument("--kubeconfig", action="store_true", help="print only the kubeconfig path")
@@ -55,7 +64,11 @@ def run(args: argparse.Namespace) -> int:
 
     try:
         if args.action == "up":
-            cluster = start(args.state_dir, operator_env=_parse_env(args.operator_env))
+            for crd in args.crd:
+                if not crd.is_file():
+                    print(f"error: --crd {crd}: no such file", file=sys.stderr)
+                    return 2
+            cluster = start(args.state_dir, operator_env=_parse_env(args.operator_env), extra_crds=args.crd)
             print(f"cluster up in {cluster.start_seconds:.1f} s: {cluster.server}")
             print(f"kubeconfig: {cluster.kubeconfig} (context {cluster.context})")
             print(f"  export KUBECONFIG={cluster.kubeconfig}")

@@ -34,10 +34,11 @@ from .. import shapes
 from ..diff import ConfigDiff, diff_configs, diff_targets, target_text
 from ..errors import Problem, VMScrapeError
 from ..manifests import load_manifests, parse_documents, read_text
-from ..render import Assets, OperatorSettings, render_config
+from ..render import Assets, render_config
 from ..simulate import JobExplanation, Snapshot, explain_jobs
 from ..simulate.shards import ShardMoves, ShardSettings, shard_moves, shard_report
 from .explain import add_cluster_arguments, load_cluster_input
+from .render import add_operator_arguments, operator_settings
 
 
 def add_parser(commands: Any) -> None:
@@ -63,6 +64,7 @@ def add_parser(commands: Any) -> None:
         help="with a cluster: split both sides' targets among N vmagent shards (default: each VMAgent's "
         "shardCount)",
     )
+    add_operator_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -145,7 +147,8 @@ def load_side(spec: str, args: argparse.Namespace) -> tuple[dict[str, Any], Any 
                 if len(docs) == 1 and (config := _as_config(spec, docs[0])) is not None:
                     return config, None
                 files = [path]
-        found = load_manifests([str(f) for f in files], default_namespace=args.namespace)
+        operator = operator_settings(args)
+        found = load_manifests([str(f) for f in files], default_namespace=args.namespace, operator=operator)
     agents = found.agents
     if args.agent:
         agents = [a for a in agents if f"{a.namespace}/{a.name}" == args.agent]
@@ -157,7 +160,7 @@ def load_side(spec: str, args: argparse.Namespace) -> tuple[dict[str, Any], Any 
         found.scrapes,
         agents[0] if agents else None,
         assets=Assets(found.assets),
-        operator=OperatorSettings(),
+        operator=operator,
         namespaces=found.namespaces,
     )
     return rendered.as_dict(), agents[0] if agents else None

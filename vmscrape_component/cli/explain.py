@@ -77,6 +77,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("-o", "--output", choices=OUTPUT_FORMATS, default="text", help="default: %(default)s")
     _shards.add_arguments(p)
+    p.add_argument(
+        "--operator-env",
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="an environment variable of the operator (e.g. the ServiceMonitor converter's "
+        "VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE); repeatable",
+    )
     p.set_defaults(run=run)
 
 
@@ -138,8 +146,11 @@ def run(args: argparse.Namespace) -> int:
         raise VMScrapeError(
             [Problem("--snapshot", "", "standard input can feed MANIFESTS or the snapshot, not both")]
         )
+    from .render import operator_settings
+
     shards_wanted = _shards.wanted(args)
-    found = load_manifests(args.files, default_namespace=args.namespace)
+    args.watch_namespace = getattr(args, "watch_namespace", "")
+    found = load_manifests(args.files, default_namespace=args.namespace, operator=operator_settings(args))
     agent = _choose_agent(found.agents, args.agent)
     if shards_wanted:
         _shards.settings(args, agent)  # bad shard options fail before the cluster is read

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..errors import Problem, VMScrapeError, one_line
-from ..manifests import load_manifests
+from ..manifests import Manifests, load_manifests
 from ..render import OPERATOR_TLS_MOUNT_DIR, Assets, OperatorSettings, config_yaml, render_config
 
 _CHUNK = 1 << 20
@@ -69,7 +69,8 @@ def add_operator_arguments(p: argparse.ArgumentParser) -> None:
         default=[],
         metavar="KEY=VALUE",
         help="an environment variable of the operator that changes what it generates "
-        "(WATCH_NAMESPACE, VM_VMSERVICESCRAPEDEFAULT_ENFORCEENDPOINTSLICES); repeatable",
+        "(WATCH_NAMESPACE, VM_VMSERVICESCRAPEDEFAULT_ENFORCEENDPOINTSLICES, the ServiceMonitor converter's "
+        "VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE, VM_FILTERPROMETHEUSCONVERTER*PREFIXES...); repeatable",
     )
 
 
@@ -88,10 +89,27 @@ def operator_settings(args: argparse.Namespace) -> OperatorSettings:
     return OperatorSettings.from_env(env)
 
 
+def print_conversion_notes(found: Manifests) -> None:
+    """One stderr line per ServiceMonitor taken as the VMServiceScrape the operator converts it into."""
+    for note in found.notes:
+        print(one_line(f"note: {note}"), file=sys.stderr)
+    for conversion in found.conversions:
+        dropped = len(conversion.dropped)
+        lost = f"; {dropped} field(s) dropped, see `vmscrape convert`" if dropped else ""
+        print(
+            one_line(
+                f"note: ServiceMonitor {conversion.key} taken as the VMServiceScrape it converts into{lost}"
+            ),
+            file=sys.stderr,
+        )
+
+
 def run(args: argparse.Namespace) -> int:
-    found = load_manifests(args.files, default_namespace=args.namespace)
+    operator = operator_settings(args)
+    found = load_manifests(args.files, default_namespace=args.namespace, operator=operator)
     for note in found.ignored:
         print(one_line(f"note: ignored {note} (vmscrape renders VMServiceScrape objects)"), file=sys.stderr)
+    print_conversion_notes(found)
     agent = None
     if args.agent:
         matches = [a for a in found.agents if f"{a.namespace}/{a.name}" == args.agent]
@@ -125,7 +143,6 @@ def run(args: argparse.Namespace) -> int:
     assets = Assets(
         found.assets, reveal=args.reveal_secrets, strict=args.strict_refs, tls_mount_dir=args.tls_mount_dir
     )
-    operator = operator_settings(args)
     config = render_config(
         found.scrapes, agent, assets=assets, operator=operator, namespaces=found.namespaces
     )

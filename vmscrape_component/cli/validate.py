@@ -12,6 +12,7 @@ import sys
 from ..errors import one_line
 from ..manifests import load_manifests
 from ..render import Assets, render_config
+from .render import print_conversion_notes
 
 
 def add_parser(commands: argparse._SubParsersAction) -> None:
@@ -32,6 +33,7 @@ def run(args: argparse.Namespace) -> int:
     found = load_manifests(args.files, default_namespace=args.namespace)
     for note in found.ignored:
         print(one_line(f"note: ignored {note}"), file=sys.stderr)
+    print_conversion_notes(found)
     agent = found.agents[0] if len(found.agents) == 1 else None
     config = render_config(
         found.scrapes, agent, assets=Assets(found.assets), namespaces=found.namespaces, preselected=True

@@ -13,10 +13,15 @@ only written by the operator, ``field: predicted → operator's``.
 Exit status: 0 every config is as predicted, 1 drift (the differences are printed), 2 an error (no such
 context, no VMAgent, no config Secret yet, an unreadable Secret, a refused read), one line on stderr.
 
-JSON output (``-o json``): ``{"identical": bool, "agents": [...]}``, one entry per VMAgent sorted by
-``namespace/name`` with the keys ``agent``, ``secret``, ``identical``, ``compared_jobs``,
-``not_compared`` (``{kind: count}``), ``skipped`` (``[{"scrape", "reason"}]``) and ``diff`` (as
-``vmscrape diff -o json``).
+ServiceMonitors: each one's conversion (as ``vmscrape convert`` predicts it) is compared with the
+VMServiceScrape of its name; a missing conversion, a difference, or a converted VMServiceScrape whose
+ServiceMonitor is gone (left behind, still scraped) is drift too.
+
+JSON output (``-o json``): ``{"identical": bool, "agents": [...], "conversions": {...}}``, one agent
+entry per VMAgent sorted by ``namespace/name`` with the keys ``agent``, ``secret``, ``identical``,
+``compared_jobs``, ``not_compared`` (``{kind: count}``), ``skipped`` (``[{"scrape", "reason"}]``) and
+``diff`` (as ``vmscrape diff -o json``); ``conversions`` has ``identical``, ``compared``, ``drifted``
+(``{scrape: [lines]}``), ``missing``, ``orphaned``, ``kept`` and ``invalid``.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import json
 import sys
 from typing import Any
 
-from ..verify import AgentVerification, verify_cluster
+from ..verify import AgentVerification, verify_cluster, verify_conversions
 from .render import add_operator_arguments, operator_settings
 
 EXIT_DRIFT = 1
@@ -48,17 +53,26 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    results = verify_cluster(
-        args.context, args.kubeconfig, agent=args.agent, operator=operator_settings(args)
-    )
+    operator = operator_settings(args)
+    results = verify_cluster(args.context, args.kubeconfig, agent=args.agent, operator=operator)
+    conversions = verify_conversions(args.context, args.kubeconfig, operator=operator)
+    identical = all(r.identical for r in results) and conversions.identical
     if args.output == "json":
-        body = {"identical": all(r.identical for r in results), "agents": [r.as_dict() for r in results]}
+        body = {
+            "identical": identical,
+            "agents": [r.as_dict() for r in results],
+            "conversions": conversions.as_dict(),
+        }
         sys.stdout.write(json.dumps(body, indent=2, ensure_ascii=False) + "\n")
     elif args.output == "markdown":
         sys.stdout.write("\n".join(markdown(r) for r in results))
+        if conversions.lines():
+            sys.stdout.write("\n## ServiceMonitors\n\n```\n" + "\n".join(conversions.lines()) + "\n```\n")
     else:
         sys.stdout.write("\n".join(text(r) for r in results))
-    return 0 if all(r.identical for r in results) else EXIT_DRIFT
+        if conversions.lines():
+            sys.stdout.write("\n".join(conversions.lines()) + "\n")
+    return 0 if identical else EXIT_DRIFT
 
 
 def _facts(result: AgentVerification) -> list[str]:

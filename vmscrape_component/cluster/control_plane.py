@@ -17,7 +17,7 @@ import sys
 import tempfile
 import time
 import urllib.request
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -193,8 +193,13 @@ def start(
     *,
     tools: ControlPlaneTools | None = None,
     operator_env: Mapping[str, str] | None = None,
+    extra_crds: Sequence[Path] = (),
 ) -> LocalCluster:
     """Start etcd, kube-apiserver, the ready marker and the operator; return once all are ready.
+
+    ``extra_crds``: files of further CRDs (e.g. prometheus-operator's ServiceMonitor CRD) installed and
+    established before the operator starts, which decides at start-up which controllers it runs
+    (internal/manager/manager.go:559-573 at v0.74.1: a converter runs only if its CRD is served then).
 
     A cluster already running in ``state_dir`` is returned as is; a stale record (processes gone) is
     cleared first. On any failure everything started so far is stopped and :class:`ClusterError`
@@ -222,7 +227,7 @@ def start(
     )
     _write_kubeconfig(cluster.kubeconfig, cluster.server, creds)
     try:
-        _start_all(cluster, tools, creds)
+        _start_all(cluster, tools, creds, [Path(p) for p in extra_crds])
     except BaseException:
         cluster.save()
         stop(state_dir, remove=False)
@@ -240,7 +245,9 @@ def _launch(cluster: LocalCluster, name: str, argv: list[str], env: Mapping[str,
     return record
 
 
-def _start_all(cluster: LocalCluster, tools: ControlPlaneTools, creds: Credentials) -> None:
+def _start_all(
+    cluster: LocalCluster, tools: ControlPlaneTools, creds: Credentials, extra_crds: list[Path]
+) -> None:
     ports, env = cluster.ports, _base_env()
     etcd_url = f"http://127.0.0.1:{ports['etcd']}"
     peer_url = f"http://127.0.0.1:{ports['etcd-peer']}"
@@ -275,6 +282,8 @@ def _start_all(cluster: LocalCluster, tools: ControlPlaneTools, creds: Credentia
         timeout=TIMEOUTS["kube-apiserver"],
     )
     _install_crds(cluster, tools.operator_crds)
+    for bundle in extra_crds:
+        _install_crds(cluster, bundle)
 
     _launch(cluster, "ready-marker", [
         sys.executable, "-m", "vmscrape_component.cluster.ready_marker", str(cluster.kubeconfig), CONTEXT,

@@ -14,6 +14,7 @@ import pulumi_kubernetes as k8s
 from pulumi.runtime.settings import get_monitor
 
 from .operator_agent import OperatorVMAgent, OperatorVMAgentArgs
+from .service_monitor import service_monitor_args, service_monitor_args_from_file
 from .service_scrape import VMServiceScrape, VMServiceScrapeArgs
 from .standalone_agent import StandaloneDeployment, StandaloneVMAgent, StandaloneVMAgentArgs
 
@@ -28,6 +29,8 @@ __all__ = [
     "kube_context",
     "provider_options",
     "render_dir",
+    "service_monitor_args",
+    "service_monitor_args_from_file",
 ]
 
 #: One provider per program run (keyed by the run's engine monitor) and target.

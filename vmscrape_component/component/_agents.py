@@ -11,6 +11,7 @@ from typing import Any
 
 import pulumi
 
+from ..convert import IGNORE_CONVERSION_ANNOTATION, convert_service_monitor
 from ..errors import Problem, VMScrapeError
 from ..models import VMAgentModel, VMAgentSpec, VMServiceScrapeModel
 from ..render import AgentConfig, OperatorSettings
@@ -19,7 +20,7 @@ from ..select import explain_selection, not_selected_warning
 from ._preview import predicted_targets, predicted_targets_and_shards
 from .service_scrape import VMServiceScrape
 
-#: What an agent component takes as a scrape: a component, a model or a manifest.
+#: What an agent component takes as a scrape: a component, a model or a manifest (a ServiceMonitor too).
 ScrapeInput = VMServiceScrape | VMServiceScrapeModel | Mapping[str, Any]
 #: The type the agent components had when they were one (``mode=``): aliased, so stacks keep their URNs.
 FORMER_TYPE_TOKEN = "vmscrape:index:VMAgentConfig"
@@ -44,16 +45,28 @@ def argument_problem(path: str, message: str, value: Any = None) -> VMScrapeErro
 
 
 def split_scrapes(
-    scrapes: Sequence[ScrapeInput],
-) -> tuple[list[VMServiceScrape], list[VMServiceScrapeModel]]:
-    """The scrapes given as components, and those given as data (models, or manifests read into models)."""
+    scrapes: Sequence[ScrapeInput], operator: OperatorSettings | None = None
+) -> tuple[list[VMServiceScrape], list[VMServiceScrapeModel], list[VMServiceScrapeModel]]:
+    """The scrapes given as components, those given as data (models, or manifests read into models), and
+    the VMServiceScrapes the operator converts the ServiceMonitor manifests among them into (the operator,
+    not the stack, creates those). A ServiceMonitor whose conversion would overwrite one of the stack's
+    scrapes is an error naming both, unless that scrape opts out with the ignore annotation."""
     components: list[VMServiceScrape] = []
     models: list[VMServiceScrapeModel] = []
+    converted: list[tuple[int, VMServiceScrapeModel]] = []
+    operator = operator or OperatorSettings()
     for i, item in enumerate(scrapes):
         if isinstance(item, VMServiceScrape):
             components.append(item)
         elif isinstance(item, VMServiceScrapeModel):
             models.append(item)
+        elif isinstance(item, Mapping) and item.get("kind") == "ServiceMonitor":
+            try:
+                conversion = convert_service_monitor(item, operator)
+            except VMScrapeError as exc:
+                raise exc.within(f"scrapes[{i}]") from None
+            if operator.convert_service_monitors:
+                converted.append((i, conversion.scrape))
         elif isinstance(item, Mapping):
             try:
                 models.append(VMServiceScrapeModel.from_manifest(item))
@@ -62,10 +75,25 @@ def split_scrapes(
         else:
             raise argument_problem(
                 f"scrapes[{i}]",
-                "must be a VMServiceScrape component, a VMServiceScrapeModel or a manifest",
+                "must be a VMServiceScrape component, a VMServiceScrapeModel, a manifest or a ServiceMonitor",
                 type(item).__name__,
             )
-    return components, models
+    owned = {m.key: m for m in models} | {
+        c.plain_object.key: c.plain_object for c in components if c.plain_object is not None
+    }
+    kept: list[VMServiceScrapeModel] = []
+    for i, scrape in converted:
+        mine = owned.get(scrape.key)
+        if mine is None:
+            kept.append(scrape)
+        elif (mine.annotations or {}).get(IGNORE_CONVERSION_ANNOTATION) != "enabled":
+            raise argument_problem(
+                f"scrapes[{i}]",
+                f"ServiceMonitor {scrape.key} would be converted by the operator into VMServiceScrape "
+                f"{scrape.key}, overwriting the stack's VMServiceScrape {mine.key}; rename one, or give the "
+                f"stack's one the annotation {IGNORE_CONVERSION_ANNOTATION}: enabled",
+            )
+    return components, models, kept
 
 
 def agent_object(name: str, namespace: str, spec: VMAgentSpec | Mapping[str, Any] | None) -> VMAgentModel:

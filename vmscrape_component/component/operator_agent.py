@@ -126,7 +126,7 @@ class OperatorVMAgent(pulumi.ComponentResource):
             agent = agent_object(args.agent_name or name, args.namespace, args.agent)
             if args.create_agent:
                 _check_creatable(agent.manifest()["spec"])
-            components, models = split_scrapes(args.scrapes)
+            components, models, converted = split_scrapes(args.scrapes, args.operator)
         except VMScrapeError as exc:
             raise exc.within(f"OperatorVMAgent {name}") from None
         aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=FORMER_TYPE_TOKEN)])
@@ -182,7 +182,11 @@ class OperatorVMAgent(pulumi.ComponentResource):
                 pulumi.log.warn(warning, resource=self)
             return values
 
-        values = pulumi.Output.all(*[c.manifest for c in self.scrapes]).apply(lambda ms: outputs(list(ms)))
+        # ServiceMonitors given are the chart's: the operator creates their VMServiceScrapes, not the stack.
+        from_monitors = [m.manifest() for m in converted]
+        values = pulumi.Output.all(*[c.manifest for c in self.scrapes]).apply(
+            lambda ms: outputs([*ms, *from_monitors])
+        )
         attributes = output_attributes(values, AGENT_OUTPUTS)
         for output_name, output in attributes.items():
             setattr(self, output_name, output)

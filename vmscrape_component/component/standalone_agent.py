@@ -184,8 +184,9 @@ class StandaloneVMAgent(pulumi.ComponentResource):
         try:
             args = resolve_args(StandaloneVMAgentArgs, args, keywords)
             agent = agent_object(args.agent_name or name, args.namespace, args.agent)
-            components, models = split_scrapes(args.scrapes)
-            manifests = _plain_manifests(components) + [m.manifest() for m in models]
+            components, models, converted = split_scrapes(args.scrapes, args.operator)
+            # ServiceMonitors are scraped as the operator would convert them (no operator runs here).
+            manifests = _plain_manifests(components) + [m.manifest() for m in [*models, *converted]]
             owned = _owned_values(components)
             operator = args.operator or OperatorSettings()
             namespaces = dict(args.namespace_labels or {})

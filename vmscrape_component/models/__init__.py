@@ -1,4 +1,5 @@
-"""Pydantic models of the VMServiceScrape CRD and of the scrape-related part of the VMAgent CRD.
+"""Pydantic models of the VMServiceScrape CRD, of the scrape-related part of the VMAgent CRD and of
+prometheus-operator's ServiceMonitor CRD.
 
 Python names are snake_case; the CRD's own names are the aliases, and both are accepted as input.
 ``model_dump(by_alias=True, exclude_none=True)`` is the manifest. Invalid input raises
@@ -15,11 +16,13 @@ from .endpoint import AttachMetadata, Endpoint, VMScrapeParams
 from .relabel import RELABEL_ACTIONS, RelabelConfig, StringOrList
 from .secrets import ConfigMapKeySelector, SecretKeySelector, SecretOrConfigMap, SecretValue
 from .selectors import LabelSelector, LabelSelectorRequirement, NamespaceSelector
+from .service_monitor import PROMETHEUS_API_VERSION, ServiceMonitorModel, ServiceMonitorSpec
 from .service_scrape import DiscoveryRole, VMServiceScrapeModel, VMServiceScrapeSpec
 from .tls import TLSConfig
 
 __all__ = [
     "API_VERSION",
+    "PROMETHEUS_API_VERSION",
     "RELABEL_ACTIONS",
     "APIServerConfig",
     "ArbitraryFSAccessThroughSMsConfig",
@@ -38,6 +41,8 @@ __all__ = [
     "RelabelConfig",
     "ScrapeClass",
     "SecretKeySelector",
+    "ServiceMonitorModel",
+    "ServiceMonitorSpec",
     "SecretValue",
     "SecretOrConfigMap",
     "StringOrList",

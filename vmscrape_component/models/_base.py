@@ -143,6 +143,8 @@ class KubernetesObject(VMModel):
     """
 
     _kind: ClassVar[str] = ""
+    #: The ``apiVersion`` of the kind (the VictoriaMetrics operator's group, unless a subclass says else).
+    _api_version: ClassVar[str] = API_VERSION
     _metadata_fields: ClassVar[tuple[str, ...]] = ("name", "namespace", "labels", "annotations")
 
     name: ObjectName
@@ -187,8 +189,10 @@ class KubernetesObject(VMModel):
         namespace = meta.get("namespace") or default_namespace
         where = f"{cls._kind} {namespace}/{meta.get('name', '?')}"
         problems: list[Problem] = []
-        if obj.get("apiVersion") != API_VERSION:
-            problems.append(Problem(where, "apiVersion", f"must be {API_VERSION}", obj.get("apiVersion")))
+        if obj.get("apiVersion") != cls._api_version:
+            problems.append(
+                Problem(where, "apiVersion", f"must be {cls._api_version}", obj.get("apiVersion"))
+            )
         if obj.get("kind") != cls._kind:
             problems.append(Problem(where, "kind", f"must be {cls._kind}", obj.get("kind")))
         for key in obj:
@@ -230,7 +234,7 @@ class KubernetesObject(VMModel):
             metadata["annotations"] = dict(self.annotations)
         spec = self.spec  # type: ignore[attr-defined]
         return {
-            "apiVersion": API_VERSION,
+            "apiVersion": self._api_version,
             "kind": self._kind,
             "metadata": metadata,
             "spec": spec.model_dump(by_alias=True, exclude_none=True),
