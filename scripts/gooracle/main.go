@@ -8,6 +8,8 @@
 //	if       promrelabel.IfExpression.Parse(S)                        (the `if` series selector)
 //	url      proxy.URL.UnmarshalYAML(S): url.Parse, then the proxy scheme check (lib/proxy/proxy.go:106)
 //	bytes    flagutil.ParseBytes(S)                                   (max_scrape_size, lib/promscrape/config.go:938)
+//	unicode-names  (value ignored) the Unicode class names Go's regexp knows, as regexp/syntax
+//	         canonicalizes them (parse.go canonicalName): one per line in "value", sorted
 //	duration promutil.Duration.UnmarshalYAML(S), value in nanoseconds  (scrape_interval, scrape_timeout;
 //	         vmagent uses its default for a value <= 0: lib/promscrape/config.go:917)
 package main
@@ -18,6 +20,9 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
+	"strings"
+	"unicode"
 
 	"github.com/VictoriaMetrics/VictoriaMetrics/lib/flagutil"
 	"github.com/VictoriaMetrics/VictoriaMetrics/lib/promrelabel"
@@ -67,8 +72,52 @@ func check(r request) (string, error) {
 			return nil
 		})
 		return fmt.Sprint(int64(d.Duration())), err
+	case "unicode-names":
+		return strings.Join(unicodeNames(), "\n"), nil
 	}
 	return "", fmt.Errorf("unknown kind %q", r.Kind)
+}
+
+// unicodeNames: every name regexp/syntax's unicodeTable finds (parse.go:1715), canonicalized. A table key
+// that is not canonical itself (Old_Italic) cannot be reached: canonicalName drops the underscore.
+func unicodeNames() []string {
+	names := []string{"Any", "Assigned", "Ascii", "Lc"}
+	for _, table := range []map[string]*unicode.RangeTable{unicode.Categories, unicode.Scripts} {
+		for name := range table {
+			if canonicalName(name) == name {
+				names = append(names, name)
+			}
+		}
+	}
+	for name := range unicode.CategoryAliases {
+		names = append(names, canonicalName(name))
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
+}
+
+// canonicalName: regexp/syntax's (parse.go:1675): first letter upper, the rest lower, no "_", "-", " ".
+func canonicalName(name string) string {
+	var b []byte
+	first := true
+	for i := range len(name) {
+		c := name[i]
+		switch {
+		case c == '_' || c == '-' || c == ' ':
+			continue
+		case first:
+			if 'a' <= c && c <= 'z' {
+				c -= 'a' - 'A'
+			}
+			first = false
+		default:
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+		}
+		b = append(b, c)
+	}
+	return string(b)
 }
 
 func main() {

@@ -236,4 +236,13 @@ def proxy_url_problem(value: str) -> str | None:
     scheme = url_scheme(value)
     if scheme not in PROXY_SCHEMES:
         return f"unsupported scheme {scheme!r}; vmagent accepts {', '.join(PROXY_SCHEMES)}"
+    authority = value[len(scheme) + 1 :]
+    host = (
+        authority[2:].split("/")[0].split("?")[0].split("#")[0].rpartition("@")[2]
+        if authority.startswith("//")
+        else ""
+    )
+    if host.partition(":")[0] == "" and not host.startswith("["):
+        # Deliberately stricter than vmagent, which loads it and then fails every scrape through it.
+        return "no proxy host: use <scheme>://<host>[:port]"
     return None
