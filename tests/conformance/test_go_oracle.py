@@ -14,6 +14,7 @@ import pytest
 
 from tests.support.go_oracle import Answer, GoOracle
 from vmscrape_component.errors import VMScrapeError
+from vmscrape_component.grammar import duration_ms, interval_problem
 from vmscrape_component.models import Endpoint
 from vmscrape_component.models._checks import parse_bytes, proxy_url_problem
 
@@ -163,3 +164,21 @@ def test_proxy_url_check_matches_go_net_url(go_oracle: GoOracle) -> None:
     theirs = {v: _usable(a) for v, a in zip(corpus, go_oracle.ask("url", corpus), strict=True)}
     differ = [(v, theirs[v]) for v in corpus if (proxy_url_problem(v) is None) != theirs[v]]
     assert differ == [], f"{len(differ)} of {len(corpus)} differ, e.g. {differ[:10]}"
+
+
+#: Scrape intervals and timeouts: vmagent reads every one of these, but uses its default for a zero and
+#: wraps around past int64 nanoseconds, so vmscrape refuses those.
+INTERVALS = ["30s", "1m30s", "0.001s", "1ms", "292y", "293y", "300000y", "1e9", "9223372036854ms"]
+INTERVALS += ["9223372036855ms", "0s", "0", "0ms", "0.0001s", "0x0p0", "1h-1h"]
+
+
+def test_intervals_are_refused_where_vmagent_would_not_use_them(go_oracle: GoOracle) -> None:
+    usable = {}
+    for value, answer in zip(INTERVALS, go_oracle.ask("duration", INTERVALS), strict=True):
+        assert answer.ok, (value, answer)  # vmagent reads them all...
+        # ...but a zero falls back to its default and a wrapped value is not what was written.
+        usable[value] = int(answer.value) > 0 and int(answer.value) == duration_ms(value) * 1_000_000
+    assert {v: interval_problem(v) is None for v in INTERVALS} == usable
+    assert {v: k for v, k in usable.items() if not k} == dict.fromkeys(
+        ["293y", "300000y", "9223372036855ms", "0s", "0", "0ms", "0.0001s", "0x0p0", "1h-1h"], False
+    )

@@ -10,7 +10,7 @@ same code.
 
 from __future__ import annotations
 
-from .durations import DURATION_HELP, DurationError, duration_ms, duration_problem
+from .durations import DURATION_HELP, DurationError, duration_ms, duration_problem, interval_problem
 from .keys import object_key
 from .labels import (
     dns_label_problem,
@@ -50,6 +50,7 @@ __all__ = [
     "dns_subdomain_problem",
     "duration_ms",
     "duration_problem",
+    "interval_problem",
     "label_key_problem",
     "label_name_problem",
     "label_value_problem",

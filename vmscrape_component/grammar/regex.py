@@ -157,7 +157,7 @@ def _alternate(branches: list[_Node]) -> _Node:
     return _Node("alt", flat)
 
 
-_REPEAT = re.compile(r"\{(\d+)(,(\d*))?\}")
+_REPEAT = re.compile(r"\{([0-9]+)(,([0-9]*))?\}")
 _CLASS_END = re.compile(r"\[:[a-z]+:\]|\\.|[^\]]", re.DOTALL)
 
 

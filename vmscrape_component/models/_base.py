@@ -98,14 +98,15 @@ def _agent_duration_problem(value: str) -> str | None:
             "the VMAgent CRD requires a duration in ms, s, m or h (pattern [0-9]+(ms|s|m|h)), "
             "e.g. 30s, 1m or 2h"
         )
-    return grammar.duration_problem(value)
+    return grammar.interval_problem(value)
 
 
 #: A VMAgent-level duration: a :data:`Duration` that also matches the CRD's pattern (so not ``1d``, ``15``).
 AgentDuration = Annotated[StrictStr, AfterValidator(_checked(_agent_duration_problem))]
-#: A duration, or ``""`` for a field the operator reads ``""`` as unset (Helm templates often write it).
+#: A scrape interval or timeout (a :data:`Duration` other than zero), or ``""`` for a field the operator
+#: reads ``""`` as unset (Helm templates often write it).
 DurationOrUnset = Annotated[
-    StrictStr, AfterValidator(_checked(lambda v: None if v == "" else grammar.duration_problem(v)))
+    StrictStr, AfterValidator(_checked(lambda v: None if v == "" else grammar.interval_problem(v)))
 ]
 #: A size in bytes: ``16MiB``, ``100KB``, ``1048576``.
 ByteSize = Annotated[StrictStr, AfterValidator(_checked(_checks.byte_size_problem))]
