@@ -19,6 +19,7 @@ from .labels import (
     label_name_problem,
     label_value_problem,
     sanitize_label_name,
+    secret_key_problem,
 )
 from .namespaces import NamespaceMode, discovery_namespaces, namespace_mode, resolve_namespaces
 from .regex import regex_problem, strip_anchors
@@ -60,6 +61,7 @@ __all__ = [
     "regex_problem",
     "resolve_namespaces",
     "sanitize_label_name",
+    "secret_key_problem",
     "series_selector_problem",
     "strip_anchors",
     "yaml_null_problem",

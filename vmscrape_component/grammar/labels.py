@@ -17,6 +17,7 @@ __all__ = [
     "label_name_problem",
     "label_value_problem",
     "sanitize_label_name",
+    "secret_key_problem",
 ]
 
 _LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
@@ -92,4 +93,25 @@ def label_value_problem(value: str) -> str | None:
     return (
         "not a valid Kubernetes label value: at most 63 characters of letters, digits, '-', '_' and '.', "
         "starting and ending with a letter or digit (or empty)"
+    )
+
+
+_SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+
+
+def secret_key_problem(value: str) -> str | None:
+    """Why no Secret or ConfigMap can hold a key ``value`` (apimachinery's IsConfigMapKey, which the API
+    server applies): the operator also turns keys into file names under the agent's TLS mount, so a key
+    like ``../x`` would point outside it. ``""`` passes: the CRD allows it, for an unset reference."""
+    if (
+        value == ""
+        or len(value) <= 253
+        and _SECRET_KEY.fullmatch(value)
+        and not value.startswith("..")
+        and value != "."
+    ):
+        return None
+    return (
+        "not a valid Secret/ConfigMap key: at most 253 characters of letters, digits, '-', '_' and '.', "
+        "not '.' and not starting with '..'"
     )
