@@ -96,6 +96,7 @@ VALIDATE_ONLY: dict[str, str] = {
     "spec namespaceSelector: any with matchNames": "the operator silently uses `any` and drops `matchNames`",
     "spec namespaceSelector: bad namespace": "no namespace has that name: matches nothing",
     "spec selector: null label value": _NULL,
+    "spec selector: label value with a trailing newline": _SELECTOR,
     "spec selector: null value": _NULL,
     "endpoint port: null port name": _NULL,
     "endpoint targetPort: null targetPort name": _NULL,
