@@ -153,7 +153,10 @@ file_paths = st.one_of(
     st.builds(lambda seg: "/etc/vm/" + seg, st.from_regex(r"\A[A-Za-z0-9_.-]{1,12}\Z")),
 )
 _HOSTS = st.one_of(
-    st.sampled_from(["proxy", "proxy.example.com", "10.0.0.1", "[::1]", "xn--bcher-kva.example"]), dns_labels
+    st.sampled_from(
+        ["proxy", "proxy.example.com", "10.0.0.1", "[::1]", "xn--bcher-kva.example", "[fe80::1%25eth0]"]
+    ),
+    dns_labels,
 )
 urls = st.builds(
     lambda scheme, auth, host, port, path: f"{scheme}://{auth}{host}{port}{path}",
@@ -161,7 +164,8 @@ urls = st.builds(
     st.sampled_from(["", "user:pass@", "u%40x:p%3Aw@"]),
     _HOSTS,
     st.sampled_from(["", ":3128", ":8080"]),
-    st.sampled_from(["", "/", "/token", "/oauth2/token?x=y"]),
+    # Go's url.Parse (vmagent's) takes a space or an escape in the path.
+    st.sampled_from(["", "/", "/token", "/oauth2/token?x=y", "/a b", "/%41"]),
 )
 
 # --- durations and sizes ---------------------------------------------------------------------------------
@@ -209,6 +213,9 @@ _REGEX_ATOMS = st.one_of(
             "a{2,3}",
             "[[:alpha:]]+",
             "\\pL+",
+            "\\p{Greek}",
+            "(?<n>x)",
+            "\\Qa.b\\E",
         ]
     ),
     st.from_regex(r"\A[A-Za-z0-9_:/-]{1,8}\Z"),
