@@ -129,3 +129,50 @@ def test_secret_key_verdicts(local_cluster: Any, namespace: str, tmp_path: Path)
         ours[key] = _validate(text, tmp_path)
     assert theirs == SECRET_KEYS
     assert ours == SECRET_KEYS
+
+
+#: Port names and selector values -> what the real operator's config does in vmagent: "ok" (loaded with
+#: the job), "skipped" (vmagent loads the config but skips the job), "refused" (the whole config).
+OPERATOR_CASES: dict[str, tuple[dict[str, Any], dict[str, Any], str]] = {
+    "metacharacter port": ({"port": "web.metrics"}, {}, "ok"),
+    "null port": ({"port": "null"}, {}, "refused"),
+    "port that is no regex": ({"port": "we(b"}, {}, "skipped"),
+    "null targetPort": ({"targetPort": "~"}, {}, "refused"),
+    "null matchLabels value": ({"port": "web"}, {"matchLabels": {"app": "null"}}, "refused"),
+}
+
+
+def test_the_operator_writes_these_into_regexes_vmagent_cannot_use(
+    local_cluster: Any, namespace: str, vmagent: str, tmp_path: Path
+) -> None:
+    from tests.support.cluster import operator_config
+    from tests.support.vmagent import dry_run
+
+    api = local_cluster.api_client()
+    outcomes, ours = {}, {}
+    for i, (what, (endpoint, selector, _)) in enumerate(OPERATOR_CASES.items()):
+        scrape = {
+            "apiVersion": "operator.victoriametrics.com/v1beta1",
+            "kind": "VMServiceScrape",
+            "metadata": {"name": f"case{i}", "namespace": namespace, "labels": {"case": str(i)}},
+            "spec": {"selector": selector, "endpoints": [endpoint]},
+        }
+        agent = {
+            "apiVersion": "operator.victoriametrics.com/v1beta1",
+            "kind": "VMAgent",
+            "metadata": {"name": f"case{i}", "namespace": namespace},
+            "spec": {
+                "remoteWrite": [{"url": "http://127.0.0.1:8428/api/v1/write"}],
+                "serviceScrapeSelector": {"matchLabels": {"case": str(i)}},
+            },
+        }
+        apply(api, scrape)
+        apply(api, agent)
+        config = operator_config(api, namespace, f"case{i}")
+        assert f"serviceScrape/{namespace}/case{i}/0" in config, config
+        result = dry_run(config, binary=vmagent)
+        skipped = any("skipping" in e for e in result.errors)
+        outcomes[what] = "ok" if result.ok else "skipped" if skipped and result.returncode == 0 else "refused"
+        ours[what] = _validate(json.dumps(scrape), tmp_path)
+    assert outcomes == {what: case[2] for what, case in OPERATOR_CASES.items()}
+    assert ours == {what: case[2] == "ok" for what, case in OPERATOR_CASES.items()}
