@@ -70,3 +70,21 @@ def test_a_long_flat_regex_is_not_deep() -> None:
     flat = "a|" * 5000 + "b"
     assert go_regex_limits(flat)[0] < GO_MAX_HEIGHT
     assert regex_problem(flat) is None
+
+
+def test_the_simulator_matches_unicode_names_as_go_reads_them() -> None:
+    # Go's regexp/syntax canonicalizes class names (parse.go:1675): \p{greek} is \p{Greek} for vmagent;
+    # RE2 knows only the second spelling, so the simulator respells it.
+    from vmscrape_component.simulate.relabel import apply_rules, parse_rules
+
+    rules = parse_rules([{"action": "keep", "source_labels": ["a"], "regex": "\\p{greek}+"}])
+    assert apply_rules(rules, {"a": "αβγ"}).labels == {"a": "αβγ"}
+    assert apply_rules(rules, {"a": "abc"}).labels == {}
+
+
+def test_the_simulator_compiles_what_only_re2s_memory_budget_refused() -> None:
+    from vmscrape_component.simulate.relabel import apply_rules, parse_rules
+
+    rules = parse_rules([{"action": "keep", "source_labels": ["a"], "regex": "\\pL{1000}"}])
+    assert apply_rules(rules, {"a": "x" * 1000}).labels == {"a": "x" * 1000}
+    assert apply_rules(rules, {"a": "x" * 999}).labels == {}

@@ -22,7 +22,7 @@ import re2
 
 from .go_unicode import GO_UNICODE_CLASS_NAMES
 
-__all__ = ["go_regex_limits", "regex_problem", "strip_anchors"]
+__all__ = ["go_regex_limits", "re2_spelling", "regex_problem", "strip_anchors"]
 
 #: regexp/syntax parse.go:94 maxHeight, and :103 maxSize (128 MiB of 40-byte instructions).
 GO_MAX_HEIGHT = 1000
@@ -121,6 +121,34 @@ def _scan(expr: str) -> _Scan:
         out.append(expr[i : i + 2])
         i += 2
     return scan
+
+
+@lru_cache(maxsize=256)
+def _re2_knows(name: str) -> bool:
+    try:
+        re2.compile(f"\\p{{{name}}}", _RE2_OPTIONS)
+    except re2.error:
+        return False
+    return True
+
+
+_UNICODE_CLASS = re.compile(r"\\\\|\\Q.*?(?:\\E|\Z)|\\([pP])\{(\^?)([^}]*)\}", re.DOTALL)
+
+
+def re2_spelling(expr: str) -> str:
+    r"""``expr`` with the Unicode class names Go matches loosely (``\p{greek}``, ``\p{lu}``) spelled as
+    RE2 knows them (``\p{Greek}``), so the RE2 behind the simulator matches what vmagent matches. Names
+    RE2 has no table for (``Cn``, ``LC``, Go's category aliases) stay as they are."""
+
+    def spell(m: re.Match[str]) -> str:
+        if m[1] is None:
+            return m[0]
+        name = _canonical_class_name(m[3])
+        if name in GO_UNICODE_CLASS_NAMES and _re2_knows(name):
+            return f"\\{m[1]}{{{m[2]}{name}}}"
+        return m[0]
+
+    return _UNICODE_CLASS.sub(spell, expr)
 
 
 # -- Go's parse tree, as far as its limits see it --------------------------------------------------------
