@@ -23,8 +23,10 @@ venv: $(VENV)/.installed
 
 # Real tools, cached in ~/.cache/vmscrape (built or unpacked once; later runs take seconds).
 # install-kube: etcd, kube-apiserver, the operator (the local control plane) and yaml-v2-marshal.
+# install-oracle: go-oracle, vmagent's own Go parsers behind a pipe (tests/support/go_oracle.py).
 tools:
 	@scripts/install-vmagent --version both >/dev/null
+	@scripts/install-oracle >/dev/null
 	@scripts/install-kube >/dev/null
 engine:
 	@scripts/install-pulumi >/dev/null

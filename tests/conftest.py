@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from tests.support.go_oracle import GoOracle, find_go_oracle
 from tests.support.golden import Golden
 from tests.support.vmagent import find_vmagent
 
@@ -110,3 +111,13 @@ def yaml_v2_marshal() -> str:
     if not binary.is_file():
         _require("VMSCRAPE_REQUIRE_KUBE", "yaml-v2-marshal", "scripts/install-kube")
     return str(binary)
+
+
+@pytest.fixture(scope="session")
+def go_oracle() -> GoOracle:
+    """vmagent v1.150.0's own parsers (regexp, relabel, ``if``, proxy URL, sizes, durations) in one
+    process: ``go-oracle``, built by scripts/install-oracle (see tests/support/go_oracle.py)."""
+    binary = find_go_oracle()
+    if binary is None:
+        _require("VMSCRAPE_REQUIRE_VMAGENT", "go-oracle", "scripts/install-oracle")
+    return GoOracle(str(binary))

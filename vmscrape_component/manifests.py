@@ -33,6 +33,9 @@ _MAP = "tag:yaml.org,2002:map"
 _SEQ = "tag:yaml.org,2002:seq"
 _NULL = "tag:yaml.org,2002:null"
 _BOOL = "tag:yaml.org,2002:bool"
+_INT = "tag:yaml.org,2002:int"
+_FLOAT = "tag:yaml.org,2002:float"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
 #: Scalar tags whose safe constructors return the value itself (not a generator filling a container).
 _SCALAR_TAGS = frozenset(
     [_STR, _NULL, _BOOL, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"]
@@ -72,6 +75,15 @@ def _duplicate_key(key: Any, first: Any, second: Any) -> yaml.YAMLError:
     )
 
 
+def _as_the_api_server_reads(tag: str, value: str) -> str:
+    """A plain scalar's tag as the API server reads it (sigs.k8s.io/yaml, on yaml.v2), where PyYAML's YAML
+    1.1 differs: a timestamp (``2024-01-01``) stays the string it is written as (yaml.v2 decodes
+    timestamps into ``interface{}`` as their text), and base-60 numbers (``1:30``) do not exist."""
+    if tag == _TIMESTAMP or tag in (_INT, _FLOAT) and ":" in value:
+        return _STR
+    return tag
+
+
 class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]
     """PyYAML's safe loader (libyaml's parser when present): same documents, same values, same errors.
 
@@ -103,7 +115,9 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
         if kind is ScalarNode and implicit[0]:
             tag = self._plain_tags.get(value)
             if tag is None:
-                tag = self._plain_tags[value] = super().resolve(kind, value, implicit)
+                tag = self._plain_tags[value] = _as_the_api_server_reads(
+                    super().resolve(kind, value, implicit), value
+                )
             return tag
         return super().resolve(kind, value, implicit)
 

@@ -53,7 +53,8 @@ _SELECTOR = (
     "the operator's label-selector conversion refuses it at reconcile time (the CRD has no label syntax)"
 )
 _OPERATOR = "the operator refuses the endpoint when it builds the job (the CRD allows both fields)"
-_NEGATIVE = "the CRD has no minimum; a negative limit makes vmagent refuse the job"
+_NULL = "the operator writes it as a whole `regex`; vmagent reads `null`/`~` as YAML null, refuses the config"
+_PORT_REGEX = "the operator writes the port name into an anchored regex; vmagent skips the job"
 VALIDATE_ONLY: dict[str, str] = {
     "endpoint targetPort: targetPort out of range": "no range on int-or-string: no port can match",
     "endpoint targetPort: empty targetPort": "the operator renders a port filter that matches nothing",
@@ -61,11 +62,9 @@ VALIDATE_ONLY: dict[str, str] = {
     "endpoint scrape_interval: bad duration unit": _VMAGENT,
     "endpoint scrapeTimeout: negative duration": _VMAGENT,
     "endpoint max_scrape_size: bad size": _VMAGENT,
-    "endpoint sampleLimit: negative limit": _NEGATIVE,
     "endpoint relabelConfigs: unknown action": _RELABEL,
     "endpoint relabelConfigs: bad regex": _RELABEL,
     "endpoint relabelConfigs: bad regex in list": _RELABEL,
-    "endpoint relabelConfigs: bad target label": _RELABEL,
     "endpoint relabelConfigs: bad if": _RELABEL,
     "endpoint relabelConfigs: empty if": _RELABEL,
     "endpoint relabelConfigs: keep without source": _RELABEL,
@@ -96,7 +95,27 @@ VALIDATE_ONLY: dict[str, str] = {
     "spec selector: op": _SELECTOR,
     "spec namespaceSelector: any with matchNames": "the operator silently uses `any` and drops `matchNames`",
     "spec namespaceSelector: bad namespace": "no namespace has that name: matches nothing",
-    "spec sampleLimit: negative limit": _NEGATIVE,
+    "spec selector: null label value": _NULL,
+    "spec selector: label value with a trailing newline": _SELECTOR,
+    "spec selector: null value": _NULL,
+    "endpoint port: null port name": _NULL,
+    "endpoint targetPort: null targetPort name": _NULL,
+    "endpoint port: port name that is no regex": _PORT_REGEX,
+    "endpoint port: port name with nested repetition": _PORT_REGEX,
+    "endpoint proxyURL: control character in proxy URL": _VMAGENT,
+    "endpoint proxyURL: host %-escape in proxy URL": _VMAGENT,
+    "endpoint proxyURL: unclosed IPv6 bracket in proxy URL": _VMAGENT,
+    "endpoint proxyURL: non-numeric proxy port": _VMAGENT,
+    "endpoint proxyURL: backslash in proxy host": _VMAGENT,
+    "endpoint max_scrape_size: size with a trailing newline": _VMAGENT,
+    "endpoint max_scrape_size: size with non-ASCII digits": _VMAGENT,
+    "endpoint interval: zero interval": "vmagent silently uses its default interval for 0s",
+    "endpoint scrapeTimeout: interval beyond vmagent's range": "vmagent's int64 nanoseconds wrap around",
+    "endpoint relabelConfigs: script name Go lacks": _RELABEL,
+    "endpoint relabelConfigs: non-ASCII group name": _RELABEL,
+    "endpoint relabelConfigs: regex too deep": _RELABEL,
+    "endpoint relabelConfigs: if regex too deep": _RELABEL,
+    "endpoint tlsConfig: TLS key leaving the mount": "no Secret can hold this (the API server refuses it)",
 }
 #: Mutations the API server refuses although ``vmscrape validate`` accepts them: bugs to fix (the model
 #: owner's), listed with what the API server says until they are.

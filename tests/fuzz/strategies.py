@@ -41,7 +41,16 @@ label_keys = st.one_of(
     _KEY_NAMES,
     st.builds(lambda p, n: f"{p}/{n}", _KEY_PREFIXES, _KEY_NAMES),
 )
-label_values = st.one_of(st.just(""), st.from_regex(r"\A[A-Za-z0-9]([-A-Za-z0-9_.]{0,12}[A-Za-z0-9])?\Z"))
+label_values = st.one_of(
+    st.just(""),
+    st.from_regex(r"\A[A-Za-z0-9]([-A-Za-z0-9_.]{0,12}[A-Za-z0-9])?\Z"),
+    # Label values YAML 1.1 reads as something else when plain (dates, base-60, octal, floats): strings to
+    # the API server and vmagent all the same.
+    st.sampled_from(["2024-01-01", "2001-12-14t21", "1_000", "0o17", "1.0", "1e3", "Null", "NULL", "nil"]),
+)
+#: Values of a scrape's selector: the operator writes a lone one as a whole `regex`, which vmagent reads
+#: as YAML null when it is `null` (see test_hostile_input).
+selector_values = label_values.filter(lambda v: v not in ("null", "~"))
 #: Prometheus label names.
 label_names = st.one_of(
     st.sampled_from(["job", "instance", "__address__", "__name__", "__meta_kubernetes_pod_name", "env"]),
@@ -144,7 +153,10 @@ file_paths = st.one_of(
     st.builds(lambda seg: "/etc/vm/" + seg, st.from_regex(r"\A[A-Za-z0-9_.-]{1,12}\Z")),
 )
 _HOSTS = st.one_of(
-    st.sampled_from(["proxy", "proxy.example.com", "10.0.0.1", "[::1]", "xn--bcher-kva.example"]), dns_labels
+    st.sampled_from(
+        ["proxy", "proxy.example.com", "10.0.0.1", "[::1]", "xn--bcher-kva.example", "[fe80::1%25eth0]"]
+    ),
+    dns_labels,
 )
 urls = st.builds(
     lambda scheme, auth, host, port, path: f"{scheme}://{auth}{host}{port}{path}",
@@ -152,14 +164,16 @@ urls = st.builds(
     st.sampled_from(["", "user:pass@", "u%40x:p%3Aw@"]),
     _HOSTS,
     st.sampled_from(["", ":3128", ":8080"]),
-    st.sampled_from(["", "/", "/token", "/oauth2/token?x=y"]),
+    # Go's url.Parse (vmagent's) takes a space or an escape in the path.
+    st.sampled_from(["", "/", "/token", "/oauth2/token?x=y", "/a b", "/%41"]),
 )
 
 # --- durations and sizes ---------------------------------------------------------------------------------
 
 # Units in any case but ``M``, which vmagent refuses (it is not minutes); the models refuse it too.
 _UNITS = ["ms", "s", "m", "h", "d", "w", "y", "S", "H", "D", "W", "Y", "MS", "mS"]
-_NUMBERS = st.one_of(st.integers(0, 120).map(str), st.sampled_from(["1.5", "0.5", "2.", "10.25"]))
+# No zero: vmagent silently uses its default for a zero interval, so the models refuse it.
+_NUMBERS = st.one_of(st.integers(1, 120).map(str), st.sampled_from(["1.5", "0.5", "2.", "10.25"]))
 durations = st.one_of(
     st.sampled_from(["30s", "1m", "1m30s", "1.5m", "500ms", "2h", "1d", "1w", "1y", "15", "0.5", "1h-5m"]),
     st.lists(st.tuples(_NUMBERS, st.sampled_from(_UNITS)), min_size=1, max_size=3).map(
@@ -199,6 +213,9 @@ _REGEX_ATOMS = st.one_of(
             "a{2,3}",
             "[[:alpha:]]+",
             "\\pL+",
+            "\\p{Greek}",
+            "(?<n>x)",
+            "\\Qa.b\\E",
         ]
     ),
     st.from_regex(r"\A[A-Za-z0-9_:/-]{1,8}\Z"),
@@ -270,7 +287,10 @@ if_values = st.one_of(series_selectors, st.lists(series_selectors, min_size=1, m
 
 #: Target labels may use capture groups (``$1``, ``${1}``, ``${name}``) as parts of the name.
 target_labels = st.one_of(
-    label_names, st.sampled_from(["$1", "${1}", "prefix_$1", "${1}_suffix", "${name}", "a_${2}_b"])
+    label_names,
+    st.sampled_from(["$1", "${1}", "prefix_$1", "${1}_suffix", "${name}", "a_${2}_b"]),
+    # vmagent takes any target label, also ones that are no Prometheus label name.
+    st.sampled_from(["pod-name", "1x", "a.b"]),
 )
 replacements = st.one_of(st.sampled_from(["$1", "${1}", "$1:$2", "${1}_x", "", "{{ __name__ }}"]), text)
 
@@ -501,7 +521,10 @@ attach_metadatas = st.fixed_dictionaries({}, optional={"node": st.booleans(), "n
 
 # --- endpoints and scrapes -------------------------------------------------------------------------------
 
-port_names = st.one_of(st.sampled_from(["http", "metrics", "https-metrics", "8080", "web"]), dns_labels)
+#: Port names: the operator writes them into an anchored regex, so metacharacters that compile are fine.
+port_names = st.one_of(
+    st.sampled_from(["http", "metrics", "https-metrics", "8080", "web", "web|http", "Null"]), dns_labels
+)
 target_ports = st.one_of(st.integers(1, 65535), port_names)
 
 
@@ -517,7 +540,7 @@ def endpoints(draw: Callable[..., Any], auth_kinds: tuple[str, ...] = AUTH_KINDS
     _maybe(ep, draw, "scheme", st.sampled_from(["http", "https", "HTTP", "HTTPS"]))
     _maybe(ep, draw, "params", st.dictionaries(text, st.lists(text, max_size=3), max_size=3))
     _maybe(ep, draw, "follow_redirects", st.booleans())
-    _maybe(ep, draw, "sampleLimit", st.integers(0, 2**63 - 1))
+    _maybe(ep, draw, "sampleLimit", st.integers(-(2**63), 2**63 - 1))  # 0 or less: no limit
     _maybe(ep, draw, "seriesLimit", st.integers(0, 2**63 - 1))
     _maybe(ep, draw, "interval", durations)
     _maybe(ep, draw, "scrape_interval", durations)
@@ -538,14 +561,14 @@ def endpoints(draw: Callable[..., Any], auth_kinds: tuple[str, ...] = AUTH_KINDS
 @st.composite
 def label_selectors(draw: Callable[..., Any]) -> dict[str, Any]:
     selector: dict[str, Any] = {}
-    _maybe(selector, draw, "matchLabels", st.dictionaries(label_keys, label_values, max_size=3))
+    _maybe(selector, draw, "matchLabels", st.dictionaries(label_keys, selector_values, max_size=3))
     if draw(st.booleans()):
         expressions = []
         for _ in range(draw(st.integers(0, 3))):
             op = draw(st.sampled_from(["In", "NotIn", "Exists", "DoesNotExist"]))
             expr: dict[str, Any] = {"key": draw(label_keys), "operator": op}
             if op in ("In", "NotIn"):
-                expr["values"] = draw(st.lists(label_values, min_size=1, max_size=3))
+                expr["values"] = draw(st.lists(selector_values, min_size=1, max_size=3))
             elif draw(st.booleans()):
                 expr["values"] = []
             expressions.append(expr)
@@ -589,7 +612,7 @@ def spec_settings(draw: Callable[..., Any]) -> dict[str, Any]:
     _maybe(spec, draw, "podTargetLabels", st.lists(label_keys, max_size=3))
     _maybe(spec, draw, "selector", label_selectors())
     _maybe(spec, draw, "namespaceSelector", namespace_selectors)
-    _maybe(spec, draw, "sampleLimit", st.integers(0, 2**63 - 1))
+    _maybe(spec, draw, "sampleLimit", st.integers(-(2**63), 2**63 - 1))
     _maybe(spec, draw, "seriesLimit", st.integers(0, 2**63 - 1))
     _maybe(spec, draw, "attach_metadata", attach_metadatas)
     return spec
@@ -816,7 +839,6 @@ _BAD_ENDPOINT_VALUES: tuple[tuple[tuple[str, ...], Any, str], ...] = (
     (("max_scrape_size",), "16 parsecs", "bad size"),
     (("scheme",), "ftp", "unknown scheme"),
     (("path",), 1, "number for path"),
-    (("sampleLimit",), -1, "negative limit"),
     (("sampleLimit",), "100", "string for limit"),
     (("seriesLimit",), 1.5, "float for limit"),
     (("honorLabels",), "yes", "string for bool"),
@@ -827,8 +849,6 @@ _BAD_ENDPOINT_VALUES: tuple[tuple[tuple[str, ...], Any, str], ...] = (
     (("relabelConfigs",), [{"action": "explode"}], "unknown action"),
     (("relabelConfigs",), [{"targetLabel": "x", "regex": "(unclosed"}], "bad regex"),
     (("relabelConfigs",), [{"targetLabel": "x", "regex": ["ok", "a)"]}], "bad regex in list"),
-    (("relabelConfigs",), [{"targetLabel": "1bad"}], "bad target label"),
-    (("relabelConfigs",), [{"targetLabel": "bad-name"}], "bad target label"),
     (("relabelConfigs",), [{"action": "keep", "if": "{a="}], "bad if"),
     (("relabelConfigs",), [{"action": "keep", "if": ""}], "empty if"),
     (("relabelConfigs",), [{"action": "keep"}], "keep without source"),
@@ -869,6 +889,30 @@ _BAD_ENDPOINT_VALUES: tuple[tuple[tuple[str, ...], Any, str], ...] = (
     (("attach_metadata",), {"node": "yes"}, "string for bool"),
     (("attach_metadata",), {"pod": True}, "unknown key"),
     (("bogusField",), 1, "unknown endpoint key"),
+    # Hostile input, second round (issue 24): null spellings, regex metacharacters, Go's URL, size and
+    # regexp parsers, trailing newlines, vmagent's interval range, paths leaving the TLS mount.
+    (("port",), "null", "null port name"),
+    (("port",), "we(b", "port name that is no regex"),
+    (("port",), "a**", "port name with nested repetition"),
+    (("targetPort",), "~", "null targetPort name"),
+    (("proxyURL",), "http://proxy:3128\n", "control character in proxy URL"),
+    (("proxyURL",), "http://pr%41xy:3128", "host %-escape in proxy URL"),
+    (("proxyURL",), "http://[::1:3128", "unclosed IPv6 bracket in proxy URL"),
+    (("proxyURL",), "http://proxy:port", "non-numeric proxy port"),
+    (("proxyURL",), "http://a\\b:3128", "backslash in proxy host"),
+    (("max_scrape_size",), "16MB\n", "size with a trailing newline"),
+    (("max_scrape_size",), "\u0661\u0666MB", "size with non-ASCII digits"),
+    (("interval",), "0s", "zero interval"),
+    (("scrapeTimeout",), "300000y", "interval beyond vmagent's range"),
+    (("relabelConfigs",), [{"targetLabel": "x", "regex": "\\p{Old_Italic}"}], "script name Go lacks"),
+    (("relabelConfigs",), [{"targetLabel": "x", "regex": "(?P<\u00e9>a)"}], "non-ASCII group name"),
+    (("relabelConfigs",), [{"targetLabel": "x", "regex": "(" * 1000 + "a" + ")" * 1000}], "regex too deep"),
+    (
+        ("relabelConfigs",),
+        [{"action": "keep", "if": '{a=~"' + "(" * 1000 + "a" + ")" * 1000 + '"}'}],
+        "if regex too deep",
+    ),
+    (("tlsConfig",), {"ca": {"secret": {"name": "s", "key": "../ca"}}}, "TLS key leaving the mount"),
     (("targetport",), 80, "misspelt key"),
 )
 #: The same, for keys under ``spec``.
@@ -890,12 +934,18 @@ _BAD_SPEC_VALUES: tuple[tuple[tuple[str, ...], Any, str], ...] = (
     (("selector",), {"matchExpressions": [{"key": "app", "operator": "Like", "values": ["x"]}]}, "op"),
     (("selector",), {"matchExpressions": [{"operator": "Exists"}]}, "expression without key"),
     (("selector",), {"matchLabel": {"app": "x"}}, "misspelt key"),
+    (("selector",), {"matchLabels": {"app": "null"}}, "null label value"),
+    (("selector",), {"matchLabels": {"app": "x\n"}}, "label value with a trailing newline"),
+    (
+        ("selector",),
+        {"matchExpressions": [{"key": "app", "operator": "In", "values": ["null"]}]},
+        "null value",
+    ),
     (("namespaceSelector",), {"any": True, "matchNames": ["a"]}, "any with matchNames"),
     (("namespaceSelector",), {"any": "true"}, "string for bool"),
     (("namespaceSelector",), {"matchNames": ["Bad_NS"]}, "bad namespace"),
     (("namespaceSelector",), {"matchNames": "default"}, "string for list"),
     (("namespaceSelector",), ["default"], "list for selector"),
-    (("sampleLimit",), -5, "negative limit"),
     (("seriesLimit",), "10", "string for limit"),
     (("attach_metadata",), {"node": 1}, "number for bool"),
     (("attachMetadata",), {"node": True}, "camelCase spelling of attach_metadata"),
@@ -964,6 +1014,14 @@ MUTATIONS: tuple[tuple[str, Callable[[dict[str, Any], int], Mutation]], ...] = (
     ("metadata.name 5", _top_value(["metadata", "name"], 5, "number for name")),
     ("metadata.namespace Bad.NS", _top_value(["metadata", "namespace"], "Bad.NS", "bad namespace")),
     ("metadata.labels bad key", _top_value(["metadata", "labels"], {"bad key!": "x"}, "bad label key")),
+    ("metadata.name newline", _top_value(["metadata", "name"], "web\n", "trailing newline")),
+    ("metadata.namespace newline", _top_value(["metadata", "namespace"], "apps\n", "trailing newline")),
+    ("metadata.labels newline", _top_value(["metadata", "labels"], {"team": "a\n"}, "trailing newline")),
+    ("metadata.labels key newline", _top_value(["metadata", "labels"], {"team\n": "a"}, "trailing newline")),
+    (
+        "metadata.annotations over 256 KiB",
+        _top_value(["metadata", "annotations"], {"a": "x" * (256 * 1024)}, "annotations too large"),
+    ),
     ("apiVersion", _top_value(["apiVersion"], "monitoring.coreos.com/v1", "wrong apiVersion")),
     ("spec list", _top_value(["spec"], ["not", "a", "mapping"], "list for spec")),
     ("unknown top-level key", _top_value(["specs"], {}, "unknown top-level key")),

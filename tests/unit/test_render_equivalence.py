@@ -194,6 +194,9 @@ def test_the_benchmark_workload() -> None:
 
 def _tricky_scrape(i: int, value: str, port: str) -> dict[str, Any]:
     regex = value if regex_problem(value) is None and value not in YAML_NULLS else "x"
+    # Port names become the whole `regex` of a keep rule too (the operator writes them as they are).
+    port = port if regex_problem(port) is None and port not in YAML_NULLS else "http"
+    target_port = value if regex == value and value else "metrics"
     return {
         "apiVersion": "operator.victoriametrics.com/v1beta1",
         "kind": "VMServiceScrape",
@@ -219,7 +222,7 @@ def _tricky_scrape(i: int, value: str, port: str) -> dict[str, Any]:
                         {"action": "drop", "sourceLabels": ["__name__"], "regex": regex}
                     ],
                 },
-                {"targetPort": value or "metrics", "path": "/metrics"},
+                {"targetPort": target_port, "path": "/metrics"},
             ],
         },
     }

@@ -421,7 +421,9 @@ def test_diff_names_the_field_of_a_malformed_rendered_config(
 def test_diff_refuses_yaml_types_json_has_not(tmp_path: Path) -> None:
     old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
     old.write_text(yaml.safe_dump(_rendered(tmp_path)))
-    new.write_text("global: {scrape_interval: 30s, at: 2001-12-14}\nscrape_configs: []\n")
+    # A plain 2001-12-14 is the string yaml.v2 (the API server's and vmagent's reader) reads; an explicit
+    # tag makes it a date.
+    new.write_text("global: {scrape_interval: 30s, at: !!timestamp 2001-12-14}\nscrape_configs: []\n")
     (line,) = refused(["diff", str(old), str(new)])
     assert line == f"error: {new}: global.at: must be a string, number, boolean, list or mapping, not date"
 

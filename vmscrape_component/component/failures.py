@@ -24,7 +24,7 @@ __all__ = ["GuardedProgram", "busy_error", "engine_failure"]
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 # Diagnostics the engine prints: `error: ...` lines (the first of stdout/stderr behind the API's label).
-_ERROR_LINE = re.compile(r"^\s*(?:stdout:|stderr:)?\s*error:\s*(.+)$", re.IGNORECASE)
+_ERROR_LINE = re.compile(r"\s*(?:stdout:|stderr:)?\s*error:\s*(.+)", re.IGNORECASE)
 _LOCK_LINE = re.compile(r"created by (?P<who>\S+) \(pid (?P<pid>\d+)\) at (?P<since>\S+)")
 
 

@@ -10,7 +10,7 @@ same code.
 
 from __future__ import annotations
 
-from .durations import DURATION_HELP, DurationError, duration_ms, duration_problem
+from .durations import DURATION_HELP, DurationError, duration_ms, duration_problem, interval_problem
 from .keys import object_key
 from .labels import (
     dns_label_problem,
@@ -19,6 +19,7 @@ from .labels import (
     label_name_problem,
     label_value_problem,
     sanitize_label_name,
+    secret_key_problem,
 )
 from .namespaces import NamespaceMode, discovery_namespaces, namespace_mode, resolve_namespaces
 from .regex import regex_problem, strip_anchors
@@ -50,6 +51,7 @@ __all__ = [
     "dns_subdomain_problem",
     "duration_ms",
     "duration_problem",
+    "interval_problem",
     "label_key_problem",
     "label_name_problem",
     "label_value_problem",
@@ -59,6 +61,7 @@ __all__ = [
     "regex_problem",
     "resolve_namespaces",
     "sanitize_label_name",
+    "secret_key_problem",
     "series_selector_problem",
     "strip_anchors",
     "yaml_null_problem",

@@ -15,11 +15,12 @@ intervals) and vmagent (``promutil.Duration``, for every duration in a scrape co
 
 from __future__ import annotations
 
-import math
 import re
 from functools import lru_cache
 
-__all__ = ["DURATION_HELP", "DurationError", "duration_ms", "duration_problem"]
+from .numbers import go_int64, go_parse_float
+
+__all__ = ["DURATION_HELP", "DurationError", "duration_ms", "duration_problem", "interval_problem"]
 
 DURATION_HELP = (
     "use a number with a unit, e.g. 30s, 1m30s, 1.5m, 500ms, 1h, 2d, 1w, 1y "
@@ -29,14 +30,6 @@ DURATION_HELP = (
 _TWO_TO_63 = 2.0**63
 _INT64_MAX = 2**63 - 1
 _INT64_MIN = -(2**63)
-
-# Go's floating-point literal syntax as strconv.ParseFloat takes it (underscores only between digits).
-_DIGITS = r"[0-9](?:_?[0-9])*"
-_HEX_DIGITS = r"[0-9a-fA-F](?:_?[0-9a-fA-F])*"
-_GO_DECIMAL = re.compile(rf"[+-]?(?:{_DIGITS}(?:\.(?:{_DIGITS})?)?|\.{_DIGITS})(?:[eE][+-]?{_DIGITS})?")
-_GO_HEX = re.compile(
-    rf"[+-]?0[xX](?:_?{_HEX_DIGITS}(?:\.(?:{_HEX_DIGITS})?)?|\.{_HEX_DIGITS})[pP][+-]?{_DIGITS}"
-)
 
 #: One part (metricsql's scanSingleDuration, then parseSingleDuration): a number and a unit, or the
 #: query-step placeholder. Only a part with a minus may start with ``.`` (``-.5s``; ``.5s`` is refused).
@@ -55,29 +48,13 @@ _UNIT_MS = {
 }
 
 
+#: The longest duration vmagent holds: lib/promutil/duration.go:36 multiplies the milliseconds into int64
+#: nanoseconds, which wrap around beyond this.
+MAX_MS = _INT64_MAX // 1_000_000
+
+
 class DurationError(ValueError):
     """The text is not a duration VictoriaMetrics reads."""
-
-
-def _go_float(text: str) -> float | None:
-    """``strconv.ParseFloat(text, 64)`` when it succeeds, else None."""
-    try:
-        if _GO_DECIMAL.fullmatch(text):
-            value = float(text.replace("_", ""))
-        elif _GO_HEX.fullmatch(text):
-            value = float.fromhex(text.replace("_", ""))
-        else:
-            return None
-    except OverflowError:
-        return None
-    return None if math.isinf(value) else value  # Go reports out-of-range values as an error
-
-
-def _go_int64(value: float) -> int:
-    # Go's int64(float) truncates toward zero; out of range, amd64 gives the "indefinite" MinInt64.
-    if -_TWO_TO_63 <= value < _TWO_TO_63:
-        return int(value)
-    return _INT64_MIN
 
 
 @lru_cache(maxsize=4096)  # the same few intervals come back in every manifest
@@ -86,9 +63,9 @@ def duration_ms(text: str) -> int:
     if not text:
         raise DurationError("a duration cannot be empty")
     if "0" <= text[-1] <= "9" or text[-1] == ".":
-        seconds = _go_float(text)
+        seconds = go_parse_float(text)
         if seconds is not None:
-            return _go_int64(seconds * 1000)
+            return go_int64(seconds * 1000)
     total = 0.0
     negative = False  # once a part is negative, later parts count negative too
     pos = 0
@@ -109,7 +86,7 @@ def duration_ms(text: str) -> int:
         return _INT64_MAX
     if total < -_TWO_TO_63:
         return _INT64_MIN
-    return _go_int64(total)
+    return go_int64(total)
 
 
 @lru_cache(maxsize=4096)
@@ -125,6 +102,18 @@ def duration_problem(value: str) -> str | None:
         return f"not a duration: {DURATION_HELP}"
     if ms < 0:
         return f"a duration must not be negative: {DURATION_HELP}"
+    if ms > MAX_MS:
+        # promutil.Duration: time.Duration(ms) * time.Millisecond wraps around past int64 nanoseconds.
+        return f"longer than vmagent can hold (about 292 years, {MAX_MS} ms): {DURATION_HELP}"
     if any(part.group("step") or part.group("unit") in ("i", "I") for part in _PART.finditer(value)):
         return f"the query step ('i', '$__interval') means nothing in a scrape config: {DURATION_HELP}"
     return None
+
+
+def interval_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a scrape interval or timeout: :func:`duration_problem`, and zero, for which
+    vmagent silently uses its default instead (lib/promscrape/config.go:917)."""
+    problem = duration_problem(value)
+    if problem is None and duration_ms(value) == 0:
+        return f"zero makes vmagent silently use its default (1m; 10s for a timeout): {DURATION_HELP}"
+    return problem

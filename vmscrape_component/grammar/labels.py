@@ -17,11 +17,13 @@ __all__ = [
     "label_name_problem",
     "label_value_problem",
     "sanitize_label_name",
+    "secret_key_problem",
 ]
 
-_LABEL_NAME = re.compile(r"^[a-zA-Z_][a-zA-Z0-9_]*$")
-_CAPTURE_REF = re.compile(r"\$(?:\{\w+\}|\w+)")
+_LABEL_NAME = re.compile(r"[a-zA-Z_][a-zA-Z0-9_]*")
+_CAPTURE_REF = re.compile(r"\$(?:\{\w+\}|\w+)", re.ASCII)
 _INVALID_LABEL_CHARS = re.compile(r"[^a-zA-Z0-9_]")
+# Whole-string matches only (fullmatch): `$` would also match before a final newline.
 
 
 def sanitize_label_name(name: str) -> str:
@@ -33,7 +35,7 @@ def sanitize_label_name(name: str) -> str:
 def label_name_problem(value: str, *, templates: bool = False) -> str | None:
     """Why ``value`` is not a label name; with ``templates``, ``$1``/``${1}``/``${name}`` may appear in it."""
     candidate = _CAPTURE_REF.sub("x", value) if templates else value
-    if _LABEL_NAME.match(candidate):
+    if _LABEL_NAME.fullmatch(candidate):
         return None
     message = "not a valid label name: must match [a-zA-Z_][a-zA-Z0-9_]*"
     if templates:
@@ -41,15 +43,15 @@ def label_name_problem(value: str, *, templates: bool = False) -> str | None:
     return message
 
 
-_DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_QUALIFIED_NAME = re.compile(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")
-_LABEL_VALUE = re.compile(r"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")
+_DNS_LABEL = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?")
+_DNS_SUBDOMAIN = re.compile(r"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*")
+_QUALIFIED_NAME = re.compile(r"([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]")
+_LABEL_VALUE = re.compile(r"(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?")
 
 
 def dns_subdomain_problem(value: str) -> str | None:
     """Why ``value`` is not a DNS-1123 subdomain (the form of most object names)."""
-    if len(value) <= 253 and _DNS_SUBDOMAIN.match(value):
+    if len(value) <= 253 and _DNS_SUBDOMAIN.fullmatch(value):
         return None
     return (
         "not a valid object name: at most 253 characters of lowercase letters, digits, '-' and '.', "
@@ -59,7 +61,7 @@ def dns_subdomain_problem(value: str) -> str | None:
 
 def dns_label_problem(value: str) -> str | None:
     """Why ``value`` is not a DNS-1123 label (the form of namespace names)."""
-    if len(value) <= 63 and _DNS_LABEL.match(value):
+    if len(value) <= 63 and _DNS_LABEL.fullmatch(value):
         return None
     return (
         "not a valid namespace name: at most 63 characters of lowercase letters, digits and '-', "
@@ -74,7 +76,7 @@ def label_key_problem(value: str) -> str | None:
     if (
         (not prefix and "/" not in value or prefix and dns_subdomain_problem(prefix) is None)
         and len(name) <= 63
-        and _QUALIFIED_NAME.match(name)
+        and _QUALIFIED_NAME.fullmatch(name)
     ):
         return None
     return (
@@ -86,9 +88,30 @@ def label_key_problem(value: str) -> str | None:
 
 def label_value_problem(value: str) -> str | None:
     """Why ``value`` is not a Kubernetes label value."""
-    if len(value) <= 63 and _LABEL_VALUE.match(value):
+    if len(value) <= 63 and _LABEL_VALUE.fullmatch(value):
         return None
     return (
         "not a valid Kubernetes label value: at most 63 characters of letters, digits, '-', '_' and '.', "
         "starting and ending with a letter or digit (or empty)"
+    )
+
+
+_SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
+
+
+def secret_key_problem(value: str) -> str | None:
+    """Why no Secret or ConfigMap can hold a key ``value`` (apimachinery's IsConfigMapKey, which the API
+    server applies): the operator also turns keys into file names under the agent's TLS mount, so a key
+    like ``../x`` would point outside it. ``""`` passes: the CRD allows it, for an unset reference."""
+    if (
+        value == ""
+        or len(value) <= 253
+        and _SECRET_KEY.fullmatch(value)
+        and not value.startswith("..")
+        and value != "."
+    ):
+        return None
+    return (
+        "not a valid Secret/ConfigMap key: at most 253 characters of letters, digits, '-', '_' and '.', "
+        "not '.' and not starting with '..'"
     )

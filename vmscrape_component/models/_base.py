@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any, ClassVar, Self
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, field_validator
 
 from .. import grammar
 from ..errors import Problem, VMScrapeError
@@ -22,6 +22,9 @@ from .errors import from_pydantic, invalid
 
 #: vmagent reads limits into Go ints: larger values make it refuse the whole config.
 INT64_MAX = 2**63 - 1
+INT64_MIN = -(2**63)
+#: The API server's limit on all of an object's annotations (apimachinery TotalAnnotationSizeLimitB).
+ANNOTATIONS_MAX_BYTES = 256 * 1024
 #: The operator and vmagent read ``modulus`` into a Go uint64.
 UINT64_MAX = 2**64 - 1
 
@@ -98,14 +101,15 @@ def _agent_duration_problem(value: str) -> str | None:
             "the VMAgent CRD requires a duration in ms, s, m or h (pattern [0-9]+(ms|s|m|h)), "
             "e.g. 30s, 1m or 2h"
         )
-    return grammar.duration_problem(value)
+    return grammar.interval_problem(value)
 
 
 #: A VMAgent-level duration: a :data:`Duration` that also matches the CRD's pattern (so not ``1d``, ``15``).
 AgentDuration = Annotated[StrictStr, AfterValidator(_checked(_agent_duration_problem))]
-#: A duration, or ``""`` for a field the operator reads ``""`` as unset (Helm templates often write it).
+#: A scrape interval or timeout (a :data:`Duration` other than zero), or ``""`` for a field the operator
+#: reads ``""`` as unset (Helm templates often write it).
 DurationOrUnset = Annotated[
-    StrictStr, AfterValidator(_checked(lambda v: None if v == "" else grammar.duration_problem(v)))
+    StrictStr, AfterValidator(_checked(lambda v: None if v == "" else grammar.interval_problem(v)))
 ]
 #: A size in bytes: ``16MiB``, ``100KB``, ``1048576``.
 ByteSize = Annotated[StrictStr, AfterValidator(_checked(_checks.byte_size_problem))]
@@ -155,6 +159,18 @@ class KubernetesObject(VMModel):
     """``metadata.labels``."""
     annotations: dict[LabelKey, StrictStr] | None = None
     """``metadata.annotations``."""
+
+    @field_validator("annotations")
+    @classmethod
+    def _annotations_fit(cls, value: dict[str, str] | None) -> dict[str, str] | None:
+        # apimachinery ValidateAnnotationsSize: keys and values together, in bytes.
+        total = sum(len(k.encode()) + len(v.encode()) for k, v in (value or {}).items())
+        if total > ANNOTATIONS_MAX_BYTES:
+            raise invalid(
+                f"annotations hold {total} bytes; the API server allows at most {ANNOTATIONS_MAX_BYTES} "
+                "(256 KiB, keys and values together)"
+            )
+        return value
 
     @property
     def key(self) -> str:

@@ -6,7 +6,17 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StrictStr, field_validator
 
-from ._base import INT64_MAX, ByteSizeOrUnset, Duration, DurationOrUnset, ProxyURL, VMModel, secret_field
+from .. import grammar
+from ._base import (
+    INT64_MAX,
+    INT64_MIN,
+    ByteSizeOrUnset,
+    Duration,
+    DurationOrUnset,
+    ProxyURL,
+    VMModel,
+    secret_field,
+)
 from .auth import EndpointAuth, ProxyClientConfig
 from .errors import invalid
 from .relabel import RelabelConfig
@@ -53,8 +63,27 @@ class VMScrapeParams(VMModel):
         return value
 
 
+def _port_name_problem(name: str) -> str | None:
+    """Why a port name breaks the job: the operator writes it as the whole ``regex`` of a ``keep`` rule
+    (vmscrapes.go, ``__meta_kubernetes_endpoint_port_name``), which vmagent anchors and compiles."""
+    problem = grammar.yaml_null_problem(name, instead="another port name")
+    if problem:
+        return problem
+    problem = grammar.regex_problem(name)
+    if problem:
+        return (
+            f"the operator writes the port name into an anchored regex, and vmagent skips the job: {problem}"
+        )
+    return None
+
+
 def _port_is_a_name(value: Any) -> Any:
-    if value is None or isinstance(value, str):
+    if value is None:
+        return value
+    if isinstance(value, str):
+        problem = _port_name_problem(value)
+        if problem:
+            raise invalid(problem, value=value)
         return value
     if isinstance(value, int) and not isinstance(value, bool):
         raise invalid("`port` is the Service port name; use `targetPort` for a number", value=value)
@@ -68,6 +97,9 @@ def _target_port(value: Any) -> Any:
         raise invalid("`targetPort` as a number must be 1-65535", value=value)
     if value == "":
         raise invalid("`targetPort` must not be empty: give a container port number or name", value=value)
+    problem = _port_name_problem(value) if isinstance(value, str) else None
+    if problem:
+        raise invalid(problem, value=value)
     return value
 
 
@@ -93,9 +125,9 @@ class Endpoint(EndpointAuth):
     """URL query parameters."""
     follow_redirects: StrictBool | None = None
     """Whether to follow HTTP redirects."""
-    sample_limit: StrictInt | None = Field(None, alias="sampleLimit", ge=0, le=INT64_MAX)
-    """Scrapes with more samples than this fail."""
-    series_limit: StrictInt | None = Field(None, alias="seriesLimit", ge=0, le=INT64_MAX)
+    sample_limit: StrictInt | None = Field(None, alias="sampleLimit", ge=INT64_MIN, le=INT64_MAX)
+    """Scrapes with more samples than this fail (0 or less: no limit, and the operator writes none)."""
+    series_limit: StrictInt | None = Field(None, alias="seriesLimit", ge=INT64_MIN, le=INT64_MAX)
     """Most unique series a target may expose within 24 hours."""
     interval: DurationOrUnset | None = None
     """How often to scrape (``""``: unset, as the operator reads it)."""

@@ -23,7 +23,7 @@ __all__ = ["ERROR_TYPE", "from_pydantic", "invalid"]
 
 #: The error type of vmscrape's own validators (see :func:`invalid`).
 ERROR_TYPE = "vmscrape"
-_SIMPLE_KEY = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_SIMPLE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
 def invalid(message: str, *, field: str | None = None, value: Any = None) -> PydanticCustomError:
@@ -268,7 +268,7 @@ def _format_path(root: str, parts: list[str | int]) -> str:
     for part in parts:
         if isinstance(part, int):
             out += f"[{part}]"
-        elif _SIMPLE_KEY.match(part):
+        elif _SIMPLE_KEY.fullmatch(part):
             out += f".{part}" if out else part
         else:
             out += f'["{part}"]'

@@ -116,14 +116,8 @@ class RelabelConfig(VMModel):
                 data.pop(loser)
         return data
 
-    @field_validator("target_label")
-    @classmethod
-    def _target_is_a_label(cls, value: str | None) -> str | None:
-        if value:
-            problem = grammar.label_name_problem(value, templates=True)
-            if problem:
-                raise invalid(problem, value=value)
-        return value
+    # `target_label` is any string: vmagent v1.150.0 takes every one (go-oracle, `relabel`), even
+    # `pod-name` or `1x`; only whether an action needs one is checked (_action_problem).
 
     @field_validator("regex")
     @classmethod

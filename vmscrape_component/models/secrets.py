@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any, Self
 
-from pydantic import Field, PrivateAttr, StrictBool, StrictStr, model_validator
+from pydantic import Field, PrivateAttr, StrictBool, StrictStr, field_validator, model_validator
 
+from .. import grammar
 from ._base import VMModel
 from .errors import invalid
 
@@ -45,6 +46,14 @@ class _KeySelector(VMModel):
     """The key within the object."""
     optional: StrictBool | None = None
     """Whether the object or its key may be missing."""
+
+    @field_validator("key")
+    @classmethod
+    def _key_can_exist(cls, value: str) -> str:
+        problem = grammar.secret_key_problem(value)
+        if problem:
+            raise invalid(problem, value=value)
+        return value
 
 
 class SecretKeySelector(_KeySelector):

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import ClassVar, Literal
 
-from pydantic import Field, StrictInt, StrictStr
+from pydantic import Field, StrictInt, StrictStr, field_validator
 
-from ._base import INT64_MAX, KubernetesObject, LabelKey, LabelKeyOrUnset, VMModel
+from .. import grammar
+from ._base import INT64_MAX, INT64_MIN, KubernetesObject, LabelKey, LabelKeyOrUnset, VMModel
 from .endpoint import AttachMetadata, Endpoint
+from .errors import invalid
 from .selectors import LabelSelector, NamespaceMode, NamespaceSelector
 
 __all__ = ["DiscoveryRole", "VMServiceScrapeModel", "VMServiceScrapeSpec"]
@@ -41,14 +43,31 @@ class VMServiceScrapeSpec(VMModel):
     """Which Services to scrape, by label; ``{}`` or unset selects every Service."""
     namespace_selector: NamespaceSelector | None = Field(None, alias="namespaceSelector")
     """Which namespaces to discover Services in; unset means the scrape's own namespace."""
-    sample_limit: StrictInt | None = Field(None, alias="sampleLimit", ge=0, le=INT64_MAX)
-    """Scrapes with more samples than this fail (for endpoints that set none)."""
-    series_limit: StrictInt | None = Field(None, alias="seriesLimit", ge=0, le=INT64_MAX)
+    sample_limit: StrictInt | None = Field(None, alias="sampleLimit", ge=INT64_MIN, le=INT64_MAX)
+    """Scrapes with more samples than this fail (for endpoints that set none; 0 or less: no limit)."""
+    series_limit: StrictInt | None = Field(None, alias="seriesLimit", ge=INT64_MIN, le=INT64_MAX)
     """Most unique series a target may expose within 24 hours (for endpoints that set none)."""
     attach_metadata: AttachMetadata | None = None
     """Extra discovery metadata to attach to every endpoint's targets."""
     scrape_class: StrictStr | None = Field(None, alias="scrapeClass")
     """Name of the VMAgent scrape class to apply (else the agent's default class, if any)."""
+
+    @field_validator("selector")
+    @classmethod
+    def _selector_values_fit_a_regex(cls, value: LabelSelector | None) -> LabelSelector | None:
+        # The operator writes a matchLabels value, and the values of an In/NotIn expression joined by
+        # `|`, as the `regex` of a keep/drop rule; a lone `null`/`~` is YAML null to vmagent, which then
+        # refuses the whole config.
+        for key, label_value in (value.match_labels or {}).items() if value else ():
+            problem = grammar.yaml_null_problem(label_value, instead="another value")
+            if problem:
+                raise invalid(problem, field=f"matchLabels[{key!r}]", value=label_value)
+        for index, expression in enumerate(value.match_expressions or ()) if value else ():
+            if expression.values and len(expression.values) == 1:
+                problem = grammar.yaml_null_problem(expression.values[0], instead="another value")
+                if problem:
+                    raise invalid(problem, field=f"matchExpressions[{index}].values", value=expression.values)
+        return value
 
     @property
     def namespace_selector_mode(self) -> NamespaceMode:

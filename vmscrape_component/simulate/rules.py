@@ -12,6 +12,7 @@ import re2
 
 from ..errors import Problem, VMScrapeError
 from ..grammar import LabelFilter, SelectorError, parse_series_selector, strip_anchors
+from ..grammar.regex import re2_spelling
 from .labelset import Labels, values_of
 
 ACTIONS = (
@@ -39,12 +40,16 @@ ACTIONS = (
 
 OPTIONS = re2.Options()
 OPTIONS.log_errors = False
+OPTIONS.max_mem = 64 << 20  # Go has no memory budget: `\pL{1000}` compiles for vmagent
 
 
 def _compile(pattern: str) -> Any:
     try:
         return re2.compile(pattern, OPTIONS)
     except re2.error as exc:
+        spelled = re2_spelling(pattern)  # Unicode class names Go reads loosely (\p{greek})
+        if spelled != pattern:
+            return _compile(spelled)
         detail = exc.args[0] if exc.args else str(exc)
         if isinstance(detail, bytes):
             detail = detail.decode("utf-8", "replace")
