@@ -16,6 +16,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .models import credentials
+
 #: Lists whose items are aligned as sequences (insertions/deletions), not compared index by index.
 _SEQUENCES = frozenset({"relabel_configs", "metric_relabel_configs", "scrape_configs"})
 
@@ -35,6 +37,18 @@ class Change:
         if self.kind == "removed":
             return f"{self.path}: removed {_short(self.old)}"
         return f"{self.path}: {_short(self.old)} → {_short(self.new)}"
+
+    def masked(self) -> Change:
+        """This change with its credential values masked (the path says which field differs)."""
+        key = credentials.is_credential_path(self.path)
+        if key is None:
+            return Change(
+                self.path, self.kind, credentials.mask_config(self.old), credentials.mask_config(self.new)
+            )
+        old, new = credentials.mask_value(key, self.old), credentials.mask_value(key, self.new)
+        if self.kind == "changed" and old == new:  # only the secret part differs: say so
+            new = json.loads(json.dumps(new).replace(credentials.MASK, credentials.MASK_DIFFERS))
+        return Change(self.path, self.kind, old=old, new=new)
 
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path, "kind": self.kind}
@@ -89,6 +103,17 @@ class ConfigDiff:
                 {"job": t.job, "gained": t.gained, "lost": t.lost} for t in self.targets if t.gained or t.lost
             ],
         }
+
+    def masked(self) -> ConfigDiff:
+        """The same differences with every credential value masked (:mod:`~.models.credentials`): a
+        change of a secret reads ``password: <secret> → <secret, another value>``."""
+        return ConfigDiff(
+            added=list(self.added),
+            removed=list(self.removed),
+            changed={job: [c.masked() for c in changes] for job, changes in self.changed.items()},
+            global_changes=[c.masked() for c in self.global_changes],
+            targets=list(self.targets),
+        )
 
     def text(self) -> str:
         if self.empty:

@@ -11,8 +11,11 @@ With ``--snapshot FILE`` (a cluster snapshot, as for ``explain``) or ``--context
 and loses are listed, each as its scrape URL and final labels.
 
 Output (``-o``): ``text`` (default), ``json`` (see :meth:`vmscrape_component.diff.ConfigDiff.as_dict`) or
-``markdown`` (for a pull-request comment). Exit status 0 whether or not something changed (``--exit-code``:
-1 when something did), 2 for invalid input.
+``markdown`` (for a pull-request comment). Credential values (:mod:`vmscrape_component.models.credentials`:
+Secret values, header values, URL userinfo, OAuth2 parameters) are printed as ``<secret>`` unless
+``--reveal-secrets`` is given; a change of one reads ``<secret> → <secret, another value>``.
+Exit status 0 whether or not something changed (``--exit-code``: 1 when something did), 2 for invalid
+input.
 """
 
 from __future__ import annotations
@@ -50,6 +53,12 @@ def add_parser(commands: Any) -> None:
         "--agent", metavar="NS/NAME", help="render for this VMAgent (when the inputs hold several)"
     )
     p.add_argument("--exit-code", action="store_true", help="exit 1 when the configs differ")
+    p.add_argument(
+        "--reveal-secrets",
+        action="store_true",
+        help="print credential values (Secret values, header values, URL userinfo, OAuth2 parameters) "
+        "instead of <secret>",
+    )
     add_cluster_arguments(p, required=False)
     p.set_defaults(run=run)
 
@@ -170,6 +179,8 @@ def run(args: argparse.Namespace) -> int:
 
         snapshot = load_cluster_input(args, needs_nodes(old) or needs_nodes(new))
         result.targets = diff_targets(active_targets(old, snapshot), active_targets(new, snapshot))
+    if not args.reveal_secrets:
+        result = result.masked()
     if args.output == "text" and sys.stdout.isatty():
         _rich(result)
     else:

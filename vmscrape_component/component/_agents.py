@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 
 from ..errors import Problem, VMScrapeError
-from ..models import VMAgentModel, VMAgentSpec, VMServiceScrapeModel
+from ..models import VMAgentModel, VMAgentSpec, VMServiceScrapeModel, credentials
 from ..render import AgentConfig, OperatorSettings
 from ..render.standalone import config_checksum, gzipped_size
 from ..select import explain_selection, not_selected_warning
@@ -98,6 +98,8 @@ def agent_outputs(
         pulumi.log.warn(f"VMServiceScrape {key} is selected but left out: {reason}", resource=resource)
     return {
         "config_yaml": text,
+        # Header values or proxy userinfo written in a CR, or an inline credential: config_yaml is secret.
+        "holds_credentials": credentials.holds_credentials(config.as_dict()),
         "checksum": config_checksum(text),
         "config_size": len(text.encode()),
         "config_gzip_size": gzipped_size(text),
@@ -112,5 +114,12 @@ def agent_outputs(
 def output_attributes(
     values: pulumi.Output[dict[str, Any]], names: Sequence[str]
 ) -> dict[str, pulumi.Output[Any]]:
-    """One Output per name, each the value under that name (for a component's attributes and outputs)."""
-    return {name: values.apply(lambda v, name=name: v[name]) for name in names}  # type: ignore[misc]
+    """One Output per name, each the value under that name (for a component's attributes and outputs);
+    ``config_yaml`` is a Pulumi secret when the config holds a credential (``holds_credentials``)."""
+
+    def value(v: dict[str, Any], name: str) -> Any:
+        if name == "config_yaml" and v.get("holds_credentials"):
+            return pulumi.Output.secret(v[name])
+        return v[name]
+
+    return {name: values.apply(lambda v, name=name: value(v, name)) for name in names}  # type: ignore[misc]

@@ -9,7 +9,6 @@ vmagent Deployment itself.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -248,10 +247,7 @@ class StandaloneVMAgent(pulumi.ComponentResource):
             values = [owned[(r.namespace, r.name, r.key)] for r in standalone.inline_secrets]
 
             def fill(resolved: list[str]) -> str:
-                text = standalone.text
-                for ref, value in zip(standalone.inline_secrets, resolved, strict=True):
-                    text = text.replace(f"<secret {ref.namespace}/{ref.name} {ref.key}>", json.dumps(value))
-                return text
+                return standalone.text_with(dict(zip(standalone.inline_secrets, resolved, strict=True)))
 
             text: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.all(*values).apply(fill))  # type: ignore[arg-type]
             self.config_object: Any = k8s.core.v1.Secret(

@@ -6,8 +6,9 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, StrictBool, StrictInt, StrictStr, field_validator
 
-from ._base import INT64_MAX, ByteSizeOrUnset, Duration, DurationOrUnset, ProxyURL, VMModel, secret_field
+from ._base import INT64_MAX, ByteSizeOrUnset, Duration, DurationOrUnset, ProxyURL, VMModel
 from .auth import EndpointAuth, ProxyClientConfig
+from .credentials import secret_field
 from .errors import invalid
 from .relabel import RelabelConfig
 

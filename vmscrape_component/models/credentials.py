@@ -1,0 +1,140 @@
+"""The one registry of what is a credential, in the models and in the vmagent config rendered from them.
+
+Every printer (``diff``, ``verify``, the standalone writer, the component's outputs) decides what to mask
+from here, and nowhere else. Credentials come in four shapes:
+
+- a **value taken from a Secret** and inlined by the operator under one of :data:`INLINE_KEYS`
+  (``basic_auth.password``, ``bearer_token``, ``oauth2.client_secret``...). vmagent reads most of them
+  from a file too: the standalone writer moves them to :data:`INLINE_KEYS`' file key;
+- a **header value** (``headers: ["Authorization: Bearer …"]``, endpoint ``vm_scrape_params.headers``),
+  written inline in the CR: every header's value is masked, its name kept;
+- the **userinfo of a URL** (``proxy_url: http://user:PASSWORD@proxy``, the endpoint's ``proxyURL`` and
+  ``oauth2.proxy_url``): the userinfo is masked, scheme, host and path kept;
+- **token-request parameters** (``oauth2.endpoint_params``): every value masked, names kept.
+
+In the models the same fields are marked with :func:`secret_field` (never echoed in error messages); a
+Secret reference (:class:`~.secrets.SecretKeySelector`) names a credential by construction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from pydantic import Field
+
+__all__ = [
+    "HEADER_KEYS",
+    "INLINE_KEYS",
+    "MAP_KEYS",
+    "MASK",
+    "MASK_DIFFERS",
+    "URL_KEYS",
+    "holds_credentials",
+    "is_credential_path",
+    "is_secret_field",
+    "mask_config",
+    "mask_header",
+    "mask_url",
+    "secret_field",
+]
+
+#: vmagent config keys whose value the operator copies from a Secret (``client_id``: or a ConfigMap),
+#: each with the key under which vmagent reads the same value from a file (``None``: it has none).
+INLINE_KEYS: Mapping[str, str | None] = {
+    "username": "username_file",
+    "password": "password_file",
+    "bearer_token": "bearer_token_file",
+    "proxy_bearer_token": "proxy_bearer_token_file",
+    "credentials": "credentials_file",
+    "client_secret": "client_secret_file",
+    "client_id": None,
+}
+#: Keys holding a list of ``Name: value`` headers: the values are credentials (``Authorization: …``).
+HEADER_KEYS = frozenset({"headers"})
+#: Keys holding a URL whose userinfo (``user:password@``) is a credential.
+URL_KEYS = frozenset({"proxy_url", "proxyURL"})
+#: Keys holding a mapping whose values may be credentials (OAuth2 token-request parameters).
+MAP_KEYS = frozenset({"endpoint_params"})
+
+#: What a masked value reads as.
+MASK = "<secret>"
+#: A masked value that is not the one on the other side of a comparison.
+MASK_DIFFERS = "<secret, another value>"
+
+#: ``scheme://userinfo@`` of an absolute URL (the userinfo is everything before the last ``@`` of the
+#: authority, as Go's net/url reads it).
+_USERINFO = re.compile(r"^([A-Za-z][A-Za-z0-9+.-]*://)([^/?#]*)@")
+
+
+#: What the renderer writes where it does not reveal a value (``<secret apps/creds password>``): no
+#: credential, kept as it is.
+_PLACEHOLDER = re.compile(r"<(?:secret|configmap) [^<>\n]*>")
+
+
+def secret_field(default: Any = None, **kwargs: Any) -> Any:
+    """A model field whose value may be a credential: it is never echoed in error messages."""
+    return Field(default, json_schema_extra={"secret": True}, **kwargs)
+
+
+def is_secret_field(field: Any) -> bool:
+    """Whether a pydantic field was declared with :func:`secret_field`."""
+    extra = getattr(field, "json_schema_extra", None)
+    return isinstance(extra, dict) and bool(extra.get("secret"))
+
+
+def mask_url(url: str) -> str:
+    """``url`` with its userinfo masked: ``http://<secret>@proxy:3128``; unchanged when it has none."""
+    return _USERINFO.sub(lambda m: f"{m.group(1)}{MASK}@", url, count=1)
+
+
+def mask_header(header: str) -> str:
+    """``Name: <secret>`` for a ``Name: value`` header (the whole text when it has no ``:``)."""
+    name, sep, _ = header.partition(":")
+    return f"{name}: {MASK}" if sep else MASK
+
+
+def mask_value(key: str, value: Any) -> Any:
+    """``value`` as it may be printed when it sits under ``key`` (the last key of its path)."""
+    if value is None:
+        return None
+    if key in INLINE_KEYS:
+        return value if isinstance(value, str) and _PLACEHOLDER.fullmatch(value) else MASK
+    if key in HEADER_KEYS:
+        if isinstance(value, list):
+            return [mask_header(h) if isinstance(h, str) else MASK for h in value]
+        return mask_header(value) if isinstance(value, str) else MASK
+    if key in URL_KEYS:
+        return mask_url(value) if isinstance(value, str) else MASK
+    if key in MAP_KEYS:
+        return {k: MASK for k in value} if isinstance(value, Mapping) else MASK
+    return mask_config(value)
+
+
+def mask_config(node: Any) -> Any:
+    """A copy of ``node`` (parsed config data: mappings, lists, scalars) with every credential masked."""
+    if isinstance(node, Mapping):
+        return {k: mask_value(k, v) if isinstance(k, str) else mask_config(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [mask_config(item) for item in node]
+    return node
+
+
+def holds_credentials(node: Any) -> bool:
+    """Whether printing ``node`` unmasked could show a credential (masking would change it)."""
+    return mask_config(node) != node
+
+
+def is_credential_path(path: str) -> str | None:
+    """The registry key a change path ends in (``scrape_configs[0].headers[1]`` → ``headers``), if any.
+
+    A path ends in a credential when its last key is one (``basic_auth.password``), or when it points into
+    a header list, a URL key or a parameter map (``headers[1]``, ``endpoint_params.audience``)."""
+    parts = [p.split("[", 1)[0] for p in path.split(".")]
+    last = parts[-1] if parts else ""
+    if last in INLINE_KEYS or last in HEADER_KEYS or last in URL_KEYS or last in MAP_KEYS:
+        return last
+    if len(parts) > 1 and parts[-2] in MAP_KEYS:
+        return parts[-2]
+    return None
