@@ -11,11 +11,14 @@ Pure: nothing here imports pulumi.
 from __future__ import annotations
 
 import difflib
+import html
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .errors import one_line
 from .models import credentials
 
 #: Lists whose items are aligned as sequences (insertions/deletions), not compared index by index.
@@ -134,7 +137,8 @@ class ConfigDiff:
             for target in t.lost:
                 lines.append(f"- target {target} ({t.job})")
         lines.append(self.summary())
-        return "\n".join(lines) + "\n"
+        # Names and paths come from the input: none of them may start a line of its own.
+        return "\n".join(one_line(line) for line in lines) + "\n"
 
     def summary(self) -> str:
         parts = [
@@ -154,43 +158,61 @@ class ConfigDiff:
             return "### vmagent config: no changes\n"
         out = [f"### vmagent config: {self.summary()}", ""]
         if self.global_changes:
-            out += ["**global**", ""] + [f"- `{_md(c.words())}`" for c in self.global_changes] + [""]
+            out += ["**global**", ""] + [f"- {_code(c.words())}" for c in self.global_changes] + [""]
         if self.added:
-            out += ["**Jobs added**", ""] + [f"- `{job}`" for job in self.added] + [""]
+            out += ["**Jobs added**", ""] + [f"- {_code(job)}" for job in self.added] + [""]
         if self.removed:
-            out += ["**Jobs removed**", ""] + [f"- `{job}`" for job in self.removed] + [""]
+            out += ["**Jobs removed**", ""] + [f"- {_code(job)}" for job in self.removed] + [""]
         if self.changed:
             out += ["**Jobs changed**", ""]
             for job, changes in self.changed.items():
-                out.append(f"<details><summary><code>{job}</code>: {len(changes)} change(s)</summary>")
+                summary = f"<code>{html.escape(one_line(job))}</code>: {len(changes)} change(s)"
+                out.append(f"<details><summary>{summary}</summary>")
                 out += ["", "| field | change |", "|---|---|"]
-                out += [f"| `{c.path}` | {_md(_change_cell(c))} |" for c in changes]
+                out += [f"| {_code(c.path)} | {_change_cell(c)} |" for c in changes]
                 out += ["", "</details>", ""]
         if self.has_target_changes:
             out += ["**Targets**", "", "| job | gained | lost |", "|---|---|---|"]
             for t in self.targets:
                 if t.gained or t.lost:
-                    out.append(
-                        f"| `{t.job}` | {'<br>'.join(t.gained) or '–'} | {'<br>'.join(t.lost) or '–'} |"
-                    )
+                    gained = "<br>".join(map(_cell, t.gained)) or "–"
+                    lost = "<br>".join(map(_cell, t.lost)) or "–"
+                    out.append(f"| {_code(t.job)} | {gained} | {lost} |")
             out.append("")
         return "\n".join(out) + "\n"
 
 
 def _change_cell(c: Change) -> str:
     if c.kind == "added":
-        return f"added `{_short(c.new)}`"
+        return f"added {_code(_short(c.new))}"
     if c.kind == "removed":
-        return f"removed `{_short(c.old)}`"
-    return f"`{_short(c.old)}` → `{_short(c.new)}`"
+        return f"removed {_code(_short(c.old))}"
+    return f"{_code(_short(c.old))} → {_code(_short(c.new))}"
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _code(text: str) -> str:
+    """``text`` as one Markdown code span inside a table row: on one line, ``|`` escaped, fenced by more
+    backticks than any run inside it (CommonMark), so no value can end the span, the cell or the line."""
+    text = one_line(text).replace("|", "\\|")
+    fence = "`" * (max((len(m) for m in _BACKTICKS.findall(text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _cell(text: str) -> str:
+    """Plain ``text`` in a Markdown table cell: one line, no HTML, no ``|``."""
+    return html.escape(one_line(text), quote=False).replace("|", "\\|")
 
 
 def _short(value: Any, limit: int = 120) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=False, separators=(", ", ": "))
+    if isinstance(value, str):
+        # A value that holds a line break or an escape character is shown quoted, its characters escaped.
+        text = one_line(json.dumps(value, ensure_ascii=False)) if one_line(value) != value else value
+    else:
+        text = json.dumps(value, sort_keys=False, separators=(", ", ": "))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 

@@ -31,7 +31,7 @@ from typing import Any
 
 from .. import shapes
 from ..diff import ConfigDiff, diff_configs, diff_targets, target_text
-from ..errors import Problem, VMScrapeError
+from ..errors import Problem, VMScrapeError, one_line
 from ..manifests import load_manifests, parse_documents, read_text
 from ..render import Assets, OperatorSettings, render_config
 from ..simulate import Snapshot, explain_jobs
@@ -201,19 +201,23 @@ def _rich(result: ConfigDiff) -> None:
     table.add_column("", width=1)
     table.add_column("job / field")
     table.add_column("change")
+
+    def cell(text: str) -> str:  # input text: no markup, no control characters
+        return escape(one_line(text))
+
     for c in result.global_changes:
-        table.add_row("~", f"global.{c.path}", c.words().split(": ", 1)[-1])
+        table.add_row("~", cell(f"global.{c.path}"), cell(c.words().split(": ", 1)[-1]))
     for job in result.added:
-        table.add_row("[green]+[/]", job, "added")
+        table.add_row("[green]+[/]", cell(job), "added")
     for job in result.removed:
-        table.add_row("[red]-[/]", job, "removed")
+        table.add_row("[red]-[/]", cell(job), "removed")
     for job, changes in result.changed.items():
-        table.add_row("[yellow]~[/]", job, f"{len(changes)} change(s)")
+        table.add_row("[yellow]~[/]", cell(job), f"{len(changes)} change(s)")
         for c in changes:
-            table.add_row("", f"  {c.path}", c.words().split(": ", 1)[-1])
+            table.add_row("", cell(f"  {c.path}"), cell(c.words().split(": ", 1)[-1]))
     for t in result.targets:
         for target in t.gained:
-            table.add_row("[green]+[/]", t.job, f"target {escape(target)}")
+            table.add_row("[green]+[/]", cell(t.job), f"target {cell(target)}")
         for target in t.lost:
-            table.add_row("[red]-[/]", t.job, f"target {escape(target)}")
+            table.add_row("[red]-[/]", cell(t.job), f"target {cell(target)}")
     console.print(table)

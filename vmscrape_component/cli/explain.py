@@ -264,7 +264,11 @@ def _tables(result: Explanation) -> list[tuple[str, list[str], list[list[str]]]]
 
 def print_text(result: Explanation, notes: list[str] | None = None) -> None:
     """Tables on standard output: rich tables when ``rich`` is installed, plain text otherwise."""
-    tables = _tables(result)
+    # Every name, label and reason comes from the input: one line each, no terminal escapes, no markup.
+    tables = [
+        (one_line(title), header, [[one_line(cell) for cell in row] for row in rows])
+        for title, header, rows in _tables(result)
+    ]
     try:
         from rich.console import Console
         from rich.table import Table
@@ -278,7 +282,7 @@ def print_text(result: Explanation, notes: list[str] | None = None) -> None:
     else:
         console = Console(soft_wrap=False, width=max(120, Console().width))
         for title, header, rows in tables:
-            table = Table(title=title, title_justify="left", show_lines=False)
+            table = Table(title=_escape(title), title_justify="left", show_lines=False)
             for column in header:
                 table.add_column(column, overflow="fold")
             for row in rows:
