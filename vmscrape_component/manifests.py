@@ -9,6 +9,7 @@ namespace labels); every other kind is reported in :attr:`Manifests.ignored`.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -177,17 +178,48 @@ class Manifests:
     ignored: list[str] = field(default_factory=list)
 
 
+#: The most bytes read from one input (a file, a pipe, standard input): an endless input (``/dev/zero``,
+#: a FIFO nobody closes) is refused at this size instead of filling memory. ``VMSCRAPE_MAX_INPUT_BYTES``
+#: overrides it.
+MAX_INPUT_BYTES = 512 * 1024 * 1024
+_CHUNK = 1 << 20
+
+
+def _max_input_bytes() -> int:
+    value = os.environ.get("VMSCRAPE_MAX_INPUT_BYTES", "")
+    return int(value) if value.isdigit() else MAX_INPUT_BYTES
+
+
 def read_text(path: str | Path) -> str:
-    """The text of ``path`` (``-`` is standard input); :class:`VMScrapeError` if it cannot be read or is
-    not UTF-8 (naming the byte offset of the first bad byte)."""
+    """The text of ``path`` (``-`` is standard input); :class:`VMScrapeError` if it cannot be read, is
+    larger than :data:`MAX_INPUT_BYTES` (or endless) or is not UTF-8 (naming the byte offset of the first
+    bad byte)."""
+    where = str(path)
+    limit = _max_input_bytes()
+
+    def fail(message: str) -> VMScrapeError:
+        return VMScrapeError([Problem(object=where, path="", message=message)])
+
+    if str(path) == "-" and sys.stdin is None:
+        raise fail("cannot read: standard input is closed")
     try:
-        data = _read_stdin() if str(path) == "-" else Path(path).read_bytes()
+        if str(path) == "-":
+            buffer = getattr(sys.stdin, "buffer", None)
+            if buffer is None:  # a text stream that was handed in already decoded
+                return str(sys.stdin.read())
+            data = _read_bounded(buffer, limit)
+        else:
+            with open(path, "rb") as stream:
+                data = _read_bounded(stream, limit)
     except OSError as exc:
-        raise VMScrapeError(
-            [Problem(object=str(path), path="", message=f"cannot read: {exc.strerror}")]
-        ) from None
-    if isinstance(data, str):  # a text stream that was handed in already decoded
-        return data
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a closed stream
+        raise fail(f"cannot read: {exc}") from None
+    if data is None:
+        raise fail(
+            f"larger than {limit // (1024 * 1024)} MiB (or endless): not a manifest file "
+            "(VMSCRAPE_MAX_INPUT_BYTES raises the limit)"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -196,13 +228,19 @@ def read_text(path: str | Path) -> str:
         message = (
             f"not UTF-8 text: byte 0x{bad} at offset {exc.start} (line {line}); YAML input must be UTF-8"
         )
-        raise VMScrapeError([Problem(object=str(path), path="", message=message)]) from None
+        raise fail(message) from None
 
 
-def _read_stdin() -> bytes | str:
-    # The bytes, so that undecodable input is reported like a file's instead of failing in the decoder.
-    buffer = getattr(sys.stdin, "buffer", None)
-    return buffer.read() if buffer is not None else sys.stdin.read()
+def _read_bounded(stream: Any, limit: int) -> bytearray | None:
+    """All of ``stream``, or ``None`` once it holds more than ``limit`` bytes (nothing more is read)."""
+    data = bytearray()
+    while True:
+        chunk = stream.read(min(_CHUNK, limit + 1 - len(data)))
+        if not chunk:
+            return data
+        data += chunk
+        if len(data) > limit:
+            return None
 
 
 def parse_documents(path: str | Path, text: str) -> list[Any]:

@@ -26,6 +26,7 @@ import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -67,8 +68,9 @@ def _problem(where: str, message: str) -> VMScrapeError:
     return VMScrapeError([Problem(object=where, path="", message=message)])
 
 
-def _git_files(spec: str, into: Path) -> list[Path] | None:
-    """The YAML files of ``REV:PATH`` written under ``into``; ``None`` if ``spec`` names no git revision."""
+def _git_files(spec: str, into: Path) -> dict[Path, str] | None:
+    """The YAML files of ``REV:PATH`` written under ``into``, each with the name the user knows it by
+    (``HEAD:deploy/web.yaml``); ``None`` if ``spec`` names no git revision."""
     rev, sep, path = spec.partition(":")
     if not sep or not rev or Path(spec).exists():
         return None
@@ -86,15 +88,29 @@ def _git_files(spec: str, into: Path) -> list[Path] | None:
     names = [n for n in os.fsdecode(listed.stdout).split("\0") if n.endswith((".yaml", ".yml"))]
     if listed.returncode != 0 or not names:
         raise _problem(spec, f"no YAML files at {path or '.'!r} in git revision {rev!r}")
-    files = []
+    files: dict[Path, str] = {}
     for i, name in enumerate(names):
         blob = subprocess.run(["git", "show", f"{rev}:{name}"], capture_output=True, check=False)
         if blob.returncode != 0:
             raise _problem(f"{rev}:{name}", "git cannot show it: " + os.fsdecode(blob.stderr).strip())
         target = into / f"{i:05d}-{Path(name).name}"
         target.write_bytes(blob.stdout)
-        files.append(target)
+        files[target] = f"{rev}:{name}"
     return files
+
+
+def _named(exc: VMScrapeError, files: dict[Path, str]) -> VMScrapeError:
+    """``exc`` with every temporary file of a git revision named as the user knows it: a problem in
+    ``…/00001-web.yaml:2:1`` reads ``HEAD:deploy/web.yaml:2:1``."""
+    names = {str(path): name for path, name in files.items()}
+
+    def rename(where: str) -> str:
+        for path, name in names.items():
+            if where.startswith(path) and where[len(path) : len(path) + 1] in ("", ":", "#", " "):
+                return name + where[len(path) :]
+        return where
+
+    return VMScrapeError(replace(p, object=rename(p.object)) for p in exc.problems)
 
 
 def _as_config(spec: str, data: Any) -> dict[str, Any] | None:
@@ -122,8 +138,9 @@ def _checked(where: str, config: dict[str, Any]) -> dict[str, Any]:
 def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     """The vmagent config ``spec`` names (see the module doc)."""
     with tempfile.TemporaryDirectory(prefix="vmscrape-diff-") as tmp:
-        files = _git_files(spec, Path(tmp))
-        if files is None:
+        revision_files = _git_files(spec, Path(tmp))
+        files = list(revision_files or ())
+        if revision_files is None:
             path = Path(spec)
             if not path.exists():
                 raise _problem(spec, "no such file, directory or git revision (REV:PATH)")
@@ -136,7 +153,10 @@ def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
                 if len(docs) == 1 and (config := _as_config(spec, docs[0])) is not None:
                     return config
                 files = [path]
-        found = load_manifests([str(f) for f in files], default_namespace=args.namespace)
+        try:
+            found = load_manifests([str(f) for f in files], default_namespace=args.namespace)
+        except VMScrapeError as exc:
+            raise _named(exc, revision_files or {}) from None
     agents = found.agents
     if args.agent:
         agents = [a for a in agents if f"{a.namespace}/{a.name}" == args.agent]
