@@ -120,6 +120,7 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
             return self._build(node, set(), 1)
         except _NotPlain:
             _check_depth(node, 1, {})
+            _check_aliasing(node)
             return super().construct_document(node)
 
     def _build(self, node: Any, seen: set[int], depth: int) -> Any:
@@ -164,6 +165,68 @@ def _check_depth(node: Any, depth: int, deepest: dict[int, int]) -> None:
     children = node.value if node.__class__ is SequenceNode else [n for pair in node.value for n in pair]
     for child in children:
         _check_depth(child, depth + 1, deepest)
+
+
+class _TooManyAliases(yaml.MarkedYAMLError):
+    """A document whose aliases expand it far beyond its own size (an alias bomb)."""
+
+
+#: gopkg.in/yaml.v2's bounds on alias expansion (decode.go, v2.4.0: ``allowedAliasRatio``): what kubectl,
+#: the API server and vmagent read YAML with.
+_ALIAS_RATIO_LOW, _ALIAS_RATIO_HIGH = 400_000, 4_000_000
+
+
+def _allowed_alias_ratio(decoded: int) -> float:
+    if decoded <= _ALIAS_RATIO_LOW:
+        return 0.99
+    if decoded >= _ALIAS_RATIO_HIGH:
+        return 0.10
+    return 0.99 - 0.89 * (decoded - _ALIAS_RATIO_LOW) / (_ALIAS_RATIO_HIGH - _ALIAS_RATIO_LOW)
+
+
+def _check_aliasing(root: Any) -> None:
+    """Refuse a document yaml.v2 refuses with "document contains excessive aliasing": its decoder counts
+    every node it decodes, and those decoded inside an alias; past 1,000 nodes and 100 aliased ones, the
+    aliased share may not exceed :func:`_allowed_alias_ratio`. The walk follows the decoder's order and
+    stops at that point, so its cost is bounded by the document's size plus ~400,000 aliased nodes, never
+    by the expansion (PyYAML shares an alias's node, but every later walk of the data would not)."""
+    decoded, aliased = 1, 0  # yaml.v2 counts the document node too
+    seen: set[int] = set()
+    #: (id(parent), index of the child) of every child that is an alias (PyYAML: a node met again).
+    alias_edges: set[tuple[int, int]] = set()
+    #: (node, alias depth, id(parent), index under it); children are pushed in reverse, to pop in order.
+    stack: list[tuple[Any, int, int, int]] = [(root, 0, 0, 0)]
+    while stack:
+        node, depth, parent, index = stack.pop()
+        if depth == 0:  # the document itself, in order: a node met again is an alias occurrence
+            is_alias = id(node) in seen
+            if is_alias:
+                alias_edges.add((parent, index))
+            seen.add(id(node))
+        else:  # inside an expansion: the same edges as where the anchor's node was defined
+            is_alias = (parent, index) in alias_edges
+        for _ in range(2 if is_alias else 1):  # yaml.v2 decodes the alias node, then its anchor's node
+            decoded += 1
+            aliased += depth > 0
+            if aliased > 100 and decoded > 1000 and aliased / decoded > _allowed_alias_ratio(decoded):
+                raise _TooManyAliases(
+                    problem="aliases expand the document far beyond its size (an alias bomb): kubectl, "
+                    'the API server and vmagent (gopkg.in/yaml.v2) refuse it: "document contains '
+                    'excessive aliasing"',
+                    problem_mark=node.start_mark,
+                )
+            if is_alias and _ == 0:
+                depth += 1
+        if node.__class__ is ScalarNode:
+            continue
+        if node.__class__ is SequenceNode:
+            children = list(node.value)
+        else:  # a merge key (<<) is not decoded itself, only its value
+            merge = "tag:yaml.org,2002:merge"
+            children = [n for k, v in node.value for n in ((v,) if k.tag == merge else (k, v))]
+        node_id = id(node)
+        for i in range(len(children) - 1, -1, -1):
+            stack.append((children[i], depth, node_id, i))
 
 
 @dataclass
@@ -252,7 +315,7 @@ def parse_documents(path: str | Path, text: str) -> list[Any]:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
-        message = problem if isinstance(exc, _TooDeep) else f"not valid YAML: {problem}"
+        message = problem if isinstance(exc, _TooDeep | _TooManyAliases) else f"not valid YAML: {problem}"
         raise VMScrapeError([Problem(object=where, path="", message=message)]) from None
 
 
