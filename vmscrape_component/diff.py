@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import one_line
+from .manifests import SpelledFloat, SpelledInt
 from .models import credentials
 
 #: Lists whose items are aligned as sequences (insertions/deletions), not compared index by index.
@@ -56,9 +57,9 @@ class Change:
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path, "kind": self.kind}
         if self.kind != "added":
-            out["old"] = self.old
+            out["old"] = _as_written(self.old)
         if self.kind != "removed":
-            out["new"] = self.new
+            out["new"] = _as_written(self.new)
         return out
 
 
@@ -207,7 +208,24 @@ def _cell(text: str) -> str:
     return html.escape(one_line(text), quote=False).replace("|", "\\|")
 
 
+def _as_written(value: Any, *, tagged: bool = False) -> Any:
+    """``value`` with every number that was not spelled plainly as its text (``"0x5A"``), which is what
+    vmagent's string fields read; JSON data otherwise unchanged. ``tagged``: as ``{"\\0number": text}``,
+    so that it differs from the string ``"0x5A"`` too (for alignment keys)."""
+    if isinstance(value, SpelledInt | SpelledFloat):
+        return {"\0number": value.text} if tagged else value.text
+    if isinstance(value, Mapping):
+        return {k: _as_written(v, tagged=tagged) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_written(v, tagged=tagged) for v in value]
+    return value
+
+
 def _short(value: Any, limit: int = 120) -> str:
+    if isinstance(value, SpelledInt | SpelledFloat):
+        return value.text
+    if not isinstance(value, str):
+        value = _as_written(value) if isinstance(value, Mapping | list) else value
     if isinstance(value, str):
         # A value that holds a line break or an escape character is shown quoted, its characters escaped.
         text = one_line(json.dumps(value, ensure_ascii=False)) if one_line(value) != value else value
@@ -254,8 +272,9 @@ def compare(old: Any, new: Any, path: str = "") -> list[Change]:
 
 
 def _compare_sequence(old: list[Any], new: list[Any], path: str) -> list[Change]:
-    keys_old = [json.dumps(x, sort_keys=True) for x in old]
-    keys_new = [json.dumps(x, sort_keys=True) for x in new]
+    # Numbers by their spelling too (0x5A and 90 are different strings to vmagent's string fields).
+    keys_old = [json.dumps(_as_written(x, tagged=True), sort_keys=True) for x in old]
+    keys_new = [json.dumps(_as_written(x, tagged=True), sort_keys=True) for x in new]
     changes: list[Change] = []
     matcher = difflib.SequenceMatcher(a=keys_old, b=keys_new, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -152,6 +152,69 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
         raise _NotPlain
 
 
+class SpelledInt(int):
+    """An integer PyYAML (YAML 1.1) read from a spelling other than its plain decimal (``0x5A``, ``1:30``,
+    ``+90``, ``1_0``, ``010``). vmagent's yaml.v2 hands a string field the text itself (``"0x5A"``), so two
+    spellings of one number are two different values there: equal only when spelled alike."""
+
+    text: str
+
+    def __eq__(self, other: object) -> bool:
+        return int.__eq__(self, other) is True and self.text == spelling(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = int.__hash__
+
+
+class SpelledFloat(float):
+    """A float read from a spelling other than Python's own (``9.00``, ``.5``, ``1:30.5``, ``.inf``); see
+    :class:`SpelledInt`."""
+
+    text: str
+
+    def __eq__(self, other: object) -> bool:
+        return float.__eq__(self, other) is True and self.text == spelling(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = float.__hash__
+
+
+def spelling(value: Any) -> str | None:
+    """How a number was written in its file (its canonical text when it was written that way)."""
+    text = getattr(value, "text", None)
+    if text is not None:
+        return str(text)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return repr(value)
+
+
+def _spelled(number_type: type, spelled_type: type) -> Any:
+    def construct(loader: Any, node: Any) -> Any:
+        value = loader.yaml_constructors_base[node.tag](loader, node)
+        if type(value) is not number_type or repr(value) == node.value:
+            return value
+        spelled = spelled_type(value)
+        spelled.text = node.value
+        return spelled
+
+    return construct
+
+
+class _SpellingLoader(_Loader):
+    """:class:`_Loader` that keeps how each number was spelled when it is not the plain one."""
+
+    yaml_constructors_base = dict(_Loader.yaml_constructors)
+
+
+_SpellingLoader.add_constructor("tag:yaml.org,2002:int", _spelled(int, SpelledInt))
+_SpellingLoader.add_constructor("tag:yaml.org,2002:float", _spelled(float, SpelledFloat))
+
+
 def _check_depth(node: Any, depth: int, deepest: dict[int, int]) -> None:
     """Refuse a node tree deeper than :data:`MAX_DEPTH` (aliases included: a node reached again is walked
     again only when reached deeper, so alias bombs stay cheap and self-references end as "too deep")."""
@@ -306,11 +369,12 @@ def _read_bounded(stream: Any, limit: int) -> bytearray | None:
             return None
 
 
-def parse_documents(path: str | Path, text: str) -> list[Any]:
+def parse_documents(path: str | Path, text: str, *, keep_spellings: bool = False) -> list[Any]:
     """The YAML documents of ``text``; :class:`VMScrapeError` naming ``path:line:column`` if not YAML or
-    nested deeper than :data:`MAX_DEPTH`."""
+    nested deeper than :data:`MAX_DEPTH`. ``keep_spellings``: numbers not written plainly are
+    :class:`SpelledInt`/:class:`SpelledFloat` (for a comparison that must see ``0x5A`` ≠ ``90``)."""
     try:
-        return list(yaml.load_all(text, Loader=_Loader))
+        return list(yaml.load_all(text, Loader=_SpellingLoader if keep_spellings else _Loader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)

@@ -121,7 +121,7 @@ def _as_config(spec: str, data: Any) -> dict[str, Any] | None:
     if isinstance(data, dict):
         for key, value in data.items():
             if isinstance(value, str) and "scrape_configs" in value:
-                docs = parse_documents(f"{spec} output {key}", value)
+                docs = parse_documents(f"{spec} output {key}", value, keep_spellings=True)
                 parsed = docs[0] if len(docs) == 1 else None
                 if isinstance(parsed, dict) and "scrape_configs" in parsed:
                     return _checked(f"{spec} output {key}", parsed)
@@ -149,7 +149,7 @@ def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
                 if not files:
                     raise _problem(spec, "the directory holds no *.yaml / *.yml files")
             else:
-                docs = parse_documents(spec, read_text(path))
+                docs = parse_documents(spec, read_text(path), keep_spellings=True)
                 if len(docs) == 1 and (config := _as_config(spec, docs[0])) is not None:
                     return config
                 files = [path]
