@@ -31,6 +31,7 @@ __all__ = [
     "MASK",
     "MASK_DIFFERS",
     "URL_KEYS",
+    "URL_SAFE_MASK",
     "holds_credentials",
     "is_credential_path",
     "is_secret_field",
@@ -62,6 +63,9 @@ MAP_KEYS = frozenset({"endpoint_params"})
 MASK = "<secret>"
 #: A masked value that is not the one on the other side of a comparison.
 MASK_DIFFERS = "<secret, another value>"
+#: :data:`MASK` as URL userinfo Go's net/url accepts (``%3C`` is ``<``): a rendered config stays readable
+#: by vmagent (a ``<`` there makes it refuse the whole config).
+URL_SAFE_MASK = "%3Csecret%3E"
 
 #: ``scheme://userinfo@`` of an absolute URL (the userinfo is everything before the last ``@`` of the
 #: authority, as Go's net/url reads it).
@@ -84,9 +88,9 @@ def is_secret_field(field: Any) -> bool:
     return isinstance(extra, dict) and bool(extra.get("secret"))
 
 
-def mask_url(url: str) -> str:
+def mask_url(url: str, mask: str = MASK) -> str:
     """``url`` with its userinfo masked: ``http://<secret>@proxy:3128``; unchanged when it has none."""
-    return _USERINFO.sub(lambda m: f"{m.group(1)}{MASK}@", url, count=1)
+    return _USERINFO.sub(lambda m: f"{m.group(1)}{mask}@", url, count=1)
 
 
 def mask_header(header: str) -> str:
@@ -95,7 +99,7 @@ def mask_header(header: str) -> str:
     return f"{name}: {MASK}" if sep else MASK
 
 
-def mask_value(key: str, value: Any) -> Any:
+def mask_value(key: str, value: Any, *, url_mask: str = MASK) -> Any:
     """``value`` as it may be printed when it sits under ``key`` (the last key of its path)."""
     if value is None:
         return None
@@ -106,18 +110,24 @@ def mask_value(key: str, value: Any) -> Any:
             return [mask_header(h) if isinstance(h, str) else MASK for h in value]
         return mask_header(value) if isinstance(value, str) else MASK
     if key in URL_KEYS:
-        return mask_url(value) if isinstance(value, str) else MASK
+        return mask_url(value, url_mask) if isinstance(value, str) else MASK
     if key in MAP_KEYS:
         return {k: MASK for k in value} if isinstance(value, Mapping) else MASK
-    return mask_config(value)
+    return mask_config(value, url_mask=url_mask)
 
 
-def mask_config(node: Any) -> Any:
-    """A copy of ``node`` (parsed config data: mappings, lists, scalars) with every credential masked."""
+def mask_config(node: Any, *, url_mask: str = MASK) -> Any:
+    """A copy of ``node`` (parsed config data: mappings, lists, scalars) with every credential masked;
+    ``url_mask``: what URL userinfo becomes (:data:`URL_SAFE_MASK` for a config vmagent must still read)."""
     if isinstance(node, Mapping):
-        return {k: mask_value(k, v) if isinstance(k, str) else mask_config(v) for k, v in node.items()}
+        return {
+            k: mask_value(k, v, url_mask=url_mask)
+            if isinstance(k, str)
+            else mask_config(v, url_mask=url_mask)
+            for k, v in node.items()
+        }
     if isinstance(node, list):
-        return [mask_config(item) for item in node]
+        return [mask_config(item, url_mask=url_mask) for item in node]
     return node
 
 
