@@ -242,8 +242,9 @@ class StandaloneVMAgent(pulumi.ComponentResource):
             "namespace": ns,
             "annotations": {CHECKSUM_ANNOTATION: standalone.checksum},
         }
-        if standalone.inline_secrets:
-            # A credential must be inline: the config itself is secret, and goes into a Secret.
+        if standalone.holds_credentials:
+            # A credential is inline (a Secret value, a header value, proxy userinfo): the config itself is
+            # secret, and goes into a Secret.
             values = [owned[(r.namespace, r.name, r.key)] for r in standalone.inline_secrets]
 
             def fill(resolved: list[str]) -> str:

@@ -217,6 +217,12 @@ class StandaloneConfig:
         return dump(_filled(self.config.as_dict(), values))
 
     @functools.cached_property
+    def holds_credentials(self) -> bool:
+        """Whether the config text itself holds a credential (a header value or proxy userinfo written in a
+        CR; an inline Secret value once :meth:`text_with` fills it in): it then belongs in a Secret."""
+        return bool(self.inline_secrets) or credentials.holds_credentials(self.config.as_dict())
+
+    @functools.cached_property
     def checksum(self) -> str:
         """sha256 of the config text: changes exactly when the config does (roll the agent on it)."""
         return config_checksum(self.text)
