@@ -361,3 +361,21 @@ def test_the_masked_render_is_a_config_vmagent_reads(
     # With a raw "<" in the userinfo vmagent refuses the whole config: why the mask is %-escaped.
     raw = _render(tmp_path, capsys).replace("%3Csecret%3E", "<secret>")
     assert not dry_run(raw, binary=vmagent).ok
+
+
+def test_diff_names_a_changed_secret_value_without_printing_either(
+    tmp_path: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from vmscrape_component.cli.__main__ import main
+
+    scrape = RENDERED.split("    proxyURL")[0] + "    basicAuth:\n      password: {name: creds, key: pw}\n"
+    secret = (
+        "---\napiVersion: v1\nkind: Secret\nmetadata: {name: creds, namespace: apps}\nstringData: {pw: %s}\n"
+    )
+    (tmp_path / "old.yaml").write_text(scrape + secret % "S3CRET-old")
+    (tmp_path / "new.yaml").write_text(scrape + secret % "S3CRET-new")
+    assert main(["diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "basic_auth.password: <secret> → <secret, another value>" in out and "S3CRET" not in out
+    assert main(["diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml"), "--reveal-secrets"]) == 0
+    assert "S3CRET-old → S3CRET-new" in capsys.readouterr().out

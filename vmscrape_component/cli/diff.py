@@ -13,7 +13,8 @@ and loses are listed, each as its scrape URL and final labels.
 Output (``-o``): ``text`` (default), ``json`` (see :meth:`vmscrape_component.diff.ConfigDiff.as_dict`) or
 ``markdown`` (for a pull-request comment). Credential values (:mod:`vmscrape_component.models.credentials`:
 Secret values, header values, URL userinfo, OAuth2 parameters) are printed as ``<secret>`` unless
-``--reveal-secrets`` is given; a change of one reads ``<secret> → <secret, another value>``.
+``--reveal-secrets`` is given; a change of one reads ``<secret> → <secret, another value>`` (Secrets
+among the manifests are read, so a changed Secret value is a change too).
 Exit status 0 whether or not something changed (``--exit-code``: 1 when something did), 2 for invalid
 input.
 """
@@ -167,7 +168,8 @@ def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     rendered = render_config(
         found.scrapes,
         agents[0] if agents else None,
-        assets=Assets(found.assets),
+        # The values themselves, so that a changed Secret value is a change; the output masks them.
+        assets=Assets(found.assets, reveal=True),
         operator=OperatorSettings(),
         namespaces=found.namespaces,
     )
