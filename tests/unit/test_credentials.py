@@ -379,3 +379,13 @@ def test_diff_names_a_changed_secret_value_without_printing_either(
     assert "basic_auth.password: <secret> → <secret, another value>" in out and "S3CRET" not in out
     assert main(["diff", str(tmp_path / "old.yaml"), str(tmp_path / "new.yaml"), "--reveal-secrets"]) == 0
     assert "S3CRET-old → S3CRET-new" in capsys.readouterr().out
+
+
+def test_label_names_in_relabeling_rules_are_not_config_keys_and_stay_readable() -> None:
+    rule = {"action": "graphite", "match": "*.x", "labels": {"password": "$1", "job": "j"}}
+    config = {"scrape_configs": [{"job_name": "j", "metric_relabel_configs": [rule]}]}
+    assert credentials.mask_config(config) == config
+    assert not credentials.holds_credentials(config)
+    changed = json.loads(json.dumps(config).replace('"$1"', '"$2"'))
+    (change,) = diff_configs(config, changed).masked().changed["j"]
+    assert (change.path, change.old, change.new) == ("metric_relabel_configs[0].labels.password", "$1", "$2")

@@ -138,7 +138,7 @@ def run(args: argparse.Namespace) -> int:
         )
     for warning in config.refusal_warnings():
         print(one_line(f"warning: {warning}"), file=sys.stderr)
-    if not args.reveal_secrets:
+    if not args.reveal_secrets and config.holds_credentials():
         # Credentials written in the CRs themselves (header values, proxy userinfo, an inline API-server
         # token) are masked too, not only Secret values; the config stays one vmagent reads.
         url_mask = credentials.URL_SAFE_MASK

@@ -12,7 +12,7 @@ from typing import Any
 import pulumi
 
 from ..errors import Problem, VMScrapeError
-from ..models import VMAgentModel, VMAgentSpec, VMServiceScrapeModel, credentials
+from ..models import VMAgentModel, VMAgentSpec, VMServiceScrapeModel
 from ..render import AgentConfig, OperatorSettings
 from ..render.standalone import config_checksum, gzipped_size
 from ..select import explain_selection, not_selected_warning
@@ -99,7 +99,7 @@ def agent_outputs(
     return {
         "config_yaml": text,
         # Header values or proxy userinfo written in a CR, or an inline credential: config_yaml is secret.
-        "holds_credentials": credentials.holds_credentials(config.as_dict()),
+        "holds_credentials": config.holds_credentials(),
         "checksum": config_checksum(text),
         "config_size": len(text.encode()),
         "config_gzip_size": gzipped_size(text),

@@ -30,6 +30,7 @@ __all__ = [
     "MAP_KEYS",
     "MASK",
     "MASK_DIFFERS",
+    "NOT_CONFIG_KEYS",
     "URL_KEYS",
     "URL_SAFE_MASK",
     "holds_credentials",
@@ -58,6 +59,10 @@ HEADER_KEYS = frozenset({"headers"})
 URL_KEYS = frozenset({"proxy_url", "proxyURL"})
 #: Keys holding a mapping whose values may be credentials (OAuth2 token-request parameters).
 MAP_KEYS = frozenset({"endpoint_params"})
+
+#: Keys whose values are relabeling rules or labels, not config: their keys are label names (a graphite
+#: rule's ``labels: {password: …}`` is a label called ``password``), never credentials, and not walked.
+NOT_CONFIG_KEYS = frozenset({"relabel_configs", "metric_relabel_configs", "external_labels"})
 
 #: What a masked value reads as.
 MASK = "<secret>"
@@ -120,20 +125,50 @@ def mask_config(node: Any, *, url_mask: str = MASK) -> Any:
     """A copy of ``node`` (parsed config data: mappings, lists, scalars) with every credential masked;
     ``url_mask``: what URL userinfo becomes (:data:`URL_SAFE_MASK` for a config vmagent must still read)."""
     if isinstance(node, Mapping):
-        return {
-            k: mask_value(k, v, url_mask=url_mask)
-            if isinstance(k, str)
-            else mask_config(v, url_mask=url_mask)
-            for k, v in node.items()
-        }
+        out: dict[Any, Any] = {}
+        for key, value in node.items():
+            if key in NOT_CONFIG_KEYS:
+                out[key] = value
+            elif isinstance(key, str):
+                out[key] = mask_value(key, value, url_mask=url_mask)
+            else:
+                out[key] = mask_config(value, url_mask=url_mask)
+        return out
     if isinstance(node, list):
         return [mask_config(item, url_mask=url_mask) for item in node]
     return node
 
 
 def holds_credentials(node: Any) -> bool:
-    """Whether printing ``node`` unmasked could show a credential (masking would change it)."""
-    return mask_config(node) != node
+    """Whether printing ``node`` unmasked could show a credential (masking would change it); a walk that
+    stops at the first one, copies nothing and visits a part shared by several jobs once."""
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if type(item) is list:
+            stack.extend(v for v in item if type(v) is dict or type(v) is list)
+        elif isinstance(item, Mapping):
+            for key in _CREDENTIAL_KEYS.intersection(item):
+                if _is_credential(key, item[key]):
+                    return True
+            for key, value in item.items():
+                if (type(value) is dict or type(value) is list) and key not in NOT_CONFIG_KEYS:
+                    stack.append(value)
+        elif isinstance(item, list):
+            stack.extend(item)
+    return False
+
+
+#: Every key the registry names.
+_CREDENTIAL_KEYS = frozenset(INLINE_KEYS) | HEADER_KEYS | URL_KEYS | MAP_KEYS
+
+
+def _is_credential(key: str, value: Any) -> bool:
+    return value is not None and mask_value(key, value) != value
 
 
 def is_credential_path(path: str) -> str | None:
@@ -142,6 +177,8 @@ def is_credential_path(path: str) -> str | None:
     A path ends in a credential when its last key is one (``basic_auth.password``), or when it points into
     a header list, a URL key or a parameter map (``headers[1]``, ``endpoint_params.audience``)."""
     parts = [p.split("[", 1)[0] for p in path.split(".")]
+    if NOT_CONFIG_KEYS.intersection(parts):
+        return None
     last = parts[-1] if parts else ""
     if last in INLINE_KEYS or last in HEADER_KEYS or last in URL_KEYS or last in MAP_KEYS:
         return last

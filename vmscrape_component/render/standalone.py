@@ -220,7 +220,7 @@ class StandaloneConfig:
     def holds_credentials(self) -> bool:
         """Whether the config text itself holds a credential (a header value or proxy userinfo written in a
         CR; an inline Secret value once :meth:`text_with` fills it in): it then belongs in a Secret."""
-        return bool(self.inline_secrets) or credentials.holds_credentials(self.config.as_dict())
+        return bool(self.inline_secrets) or self.config.holds_credentials()
 
     @functools.cached_property
     def checksum(self) -> str:
