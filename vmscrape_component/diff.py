@@ -11,10 +11,16 @@ Pure: nothing here imports pulumi.
 from __future__ import annotations
 
 import difflib
+import html
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from .errors import one_line
+from .manifests import SpelledFloat, SpelledInt
+from .models import credentials
 
 #: Lists whose items are aligned as sequences (insertions/deletions), not compared index by index.
 _SEQUENCES = frozenset({"relabel_configs", "metric_relabel_configs", "scrape_configs"})
@@ -36,12 +42,24 @@ class Change:
             return f"{self.path}: removed {_short(self.old)}"
         return f"{self.path}: {_short(self.old)} → {_short(self.new)}"
 
+    def masked(self) -> Change:
+        """This change with its credential values masked (the path says which field differs)."""
+        key = credentials.is_credential_path(self.path)
+        if key is None:
+            return Change(
+                self.path, self.kind, credentials.mask_config(self.old), credentials.mask_config(self.new)
+            )
+        old, new = credentials.mask_value(key, self.old), credentials.mask_value(key, self.new)
+        if self.kind == "changed" and old == new:  # only the secret part differs: say so
+            new = json.loads(json.dumps(new).replace(credentials.MASK, credentials.MASK_DIFFERS))
+        return Change(self.path, self.kind, old=old, new=new)
+
     def as_dict(self) -> dict[str, Any]:
         out: dict[str, Any] = {"path": self.path, "kind": self.kind}
         if self.kind != "added":
-            out["old"] = self.old
+            out["old"] = _as_written(self.old)
         if self.kind != "removed":
-            out["new"] = self.new
+            out["new"] = _as_written(self.new)
         return out
 
 
@@ -90,6 +108,17 @@ class ConfigDiff:
             ],
         }
 
+    def masked(self) -> ConfigDiff:
+        """The same differences with every credential value masked (:mod:`~.models.credentials`): a
+        change of a secret reads ``password: <secret> → <secret, another value>``."""
+        return ConfigDiff(
+            added=list(self.added),
+            removed=list(self.removed),
+            changed={job: [c.masked() for c in changes] for job, changes in self.changed.items()},
+            global_changes=[c.masked() for c in self.global_changes],
+            targets=list(self.targets),
+        )
+
     def text(self) -> str:
         if self.empty:
             return "no changes\n"
@@ -109,7 +138,8 @@ class ConfigDiff:
             for target in t.lost:
                 lines.append(f"- target {target} ({t.job})")
         lines.append(self.summary())
-        return "\n".join(lines) + "\n"
+        # Names and paths come from the input: none of them may start a line of its own.
+        return "\n".join(one_line(line) for line in lines) + "\n"
 
     def summary(self) -> str:
         parts = [
@@ -129,43 +159,78 @@ class ConfigDiff:
             return "### vmagent config: no changes\n"
         out = [f"### vmagent config: {self.summary()}", ""]
         if self.global_changes:
-            out += ["**global**", ""] + [f"- `{_md(c.words())}`" for c in self.global_changes] + [""]
+            out += ["**global**", ""] + [f"- {_code(c.words())}" for c in self.global_changes] + [""]
         if self.added:
-            out += ["**Jobs added**", ""] + [f"- `{job}`" for job in self.added] + [""]
+            out += ["**Jobs added**", ""] + [f"- {_code(job)}" for job in self.added] + [""]
         if self.removed:
-            out += ["**Jobs removed**", ""] + [f"- `{job}`" for job in self.removed] + [""]
+            out += ["**Jobs removed**", ""] + [f"- {_code(job)}" for job in self.removed] + [""]
         if self.changed:
             out += ["**Jobs changed**", ""]
             for job, changes in self.changed.items():
-                out.append(f"<details><summary><code>{job}</code>: {len(changes)} change(s)</summary>")
+                summary = f"<code>{html.escape(one_line(job))}</code>: {len(changes)} change(s)"
+                out.append(f"<details><summary>{summary}</summary>")
                 out += ["", "| field | change |", "|---|---|"]
-                out += [f"| `{c.path}` | {_md(_change_cell(c))} |" for c in changes]
+                out += [f"| {_code(c.path)} | {_change_cell(c)} |" for c in changes]
                 out += ["", "</details>", ""]
         if self.has_target_changes:
             out += ["**Targets**", "", "| job | gained | lost |", "|---|---|---|"]
             for t in self.targets:
                 if t.gained or t.lost:
-                    out.append(
-                        f"| `{t.job}` | {'<br>'.join(t.gained) or '–'} | {'<br>'.join(t.lost) or '–'} |"
-                    )
+                    gained = "<br>".join(map(_cell, t.gained)) or "–"
+                    lost = "<br>".join(map(_cell, t.lost)) or "–"
+                    out.append(f"| {_code(t.job)} | {gained} | {lost} |")
             out.append("")
         return "\n".join(out) + "\n"
 
 
 def _change_cell(c: Change) -> str:
     if c.kind == "added":
-        return f"added `{_short(c.new)}`"
+        return f"added {_code(_short(c.new))}"
     if c.kind == "removed":
-        return f"removed `{_short(c.old)}`"
-    return f"`{_short(c.old)}` → `{_short(c.new)}`"
+        return f"removed {_code(_short(c.old))}"
+    return f"{_code(_short(c.old))} → {_code(_short(c.new))}"
 
 
-def _md(text: str) -> str:
-    return text.replace("|", "\\|")
+_BACKTICKS = re.compile(r"`+")
+
+
+def _code(text: str) -> str:
+    """``text`` as one Markdown code span inside a table row: on one line, ``|`` escaped, fenced by more
+    backticks than any run inside it (CommonMark), so no value can end the span, the cell or the line."""
+    text = one_line(text).replace("|", "\\|")
+    fence = "`" * (max((len(m) for m in _BACKTICKS.findall(text)), default=0) + 1)
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
+def _cell(text: str) -> str:
+    """Plain ``text`` in a Markdown table cell: one line, no HTML, no ``|``."""
+    return html.escape(one_line(text), quote=False).replace("|", "\\|")
+
+
+def _as_written(value: Any, *, tagged: bool = False) -> Any:
+    """``value`` with every number that was not spelled plainly as its text (``"0x5A"``), which is what
+    vmagent's string fields read; JSON data otherwise unchanged. ``tagged``: as ``{"\\0number": text}``,
+    so that it differs from the string ``"0x5A"`` too (for alignment keys)."""
+    if isinstance(value, SpelledInt | SpelledFloat):
+        return {"\0number": value.text} if tagged else value.text
+    if isinstance(value, Mapping):
+        return {k: _as_written(v, tagged=tagged) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_written(v, tagged=tagged) for v in value]
+    return value
 
 
 def _short(value: Any, limit: int = 120) -> str:
-    text = value if isinstance(value, str) else json.dumps(value, sort_keys=False, separators=(", ", ": "))
+    if isinstance(value, SpelledInt | SpelledFloat):
+        return value.text
+    if not isinstance(value, str):
+        value = _as_written(value) if isinstance(value, Mapping | list) else value
+    if isinstance(value, str):
+        # A value that holds a line break or an escape character is shown quoted, its characters escaped.
+        text = one_line(json.dumps(value, ensure_ascii=False)) if one_line(value) != value else value
+    else:
+        text = json.dumps(value, sort_keys=False, separators=(", ", ": "))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
@@ -207,8 +272,9 @@ def compare(old: Any, new: Any, path: str = "") -> list[Change]:
 
 
 def _compare_sequence(old: list[Any], new: list[Any], path: str) -> list[Change]:
-    keys_old = [json.dumps(x, sort_keys=True) for x in old]
-    keys_new = [json.dumps(x, sort_keys=True) for x in new]
+    # Numbers by their spelling too (0x5A and 90 are different strings to vmagent's string fields).
+    keys_old = [json.dumps(_as_written(x, tagged=True), sort_keys=True) for x in old]
+    keys_new = [json.dumps(_as_written(x, tagged=True), sort_keys=True) for x in new]
     changes: list[Change] = []
     matcher = difflib.SequenceMatcher(a=keys_old, b=keys_new, autojunk=False)
     for op, i1, i2, j1, j2 in matcher.get_opcodes():

@@ -10,6 +10,7 @@ as plain data (assets and namespace labels); every other kind is reported in :at
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -136,6 +137,7 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
             return self._build(node, set(), 1)
         except _NotPlain:
             _check_depth(node, 1, {})
+            _check_aliasing(node)
             return super().construct_document(node)
 
     def _build(self, node: Any, seen: set[int], depth: int) -> Any:
@@ -167,6 +169,69 @@ class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[mi
         raise _NotPlain
 
 
+class SpelledInt(int):
+    """An integer PyYAML (YAML 1.1) read from a spelling other than its plain decimal (``0x5A``, ``1:30``,
+    ``+90``, ``1_0``, ``010``). vmagent's yaml.v2 hands a string field the text itself (``"0x5A"``), so two
+    spellings of one number are two different values there: equal only when spelled alike."""
+
+    text: str
+
+    def __eq__(self, other: object) -> bool:
+        return int.__eq__(self, other) is True and self.text == spelling(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = int.__hash__
+
+
+class SpelledFloat(float):
+    """A float read from a spelling other than Python's own (``9.00``, ``.5``, ``1:30.5``, ``.inf``); see
+    :class:`SpelledInt`."""
+
+    text: str
+
+    def __eq__(self, other: object) -> bool:
+        return float.__eq__(self, other) is True and self.text == spelling(other)
+
+    def __ne__(self, other: object) -> bool:
+        return not self == other
+
+    __hash__ = float.__hash__
+
+
+def spelling(value: Any) -> str | None:
+    """How a number was written in its file (its canonical text when it was written that way)."""
+    text = getattr(value, "text", None)
+    if text is not None:
+        return str(text)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return repr(value)
+
+
+def _spelled(number_type: type, spelled_type: type) -> Any:
+    def construct(loader: Any, node: Any) -> Any:
+        value = loader.yaml_constructors_base[node.tag](loader, node)
+        if type(value) is not number_type or repr(value) == node.value:
+            return value
+        spelled = spelled_type(value)
+        spelled.text = node.value
+        return spelled
+
+    return construct
+
+
+class _SpellingLoader(_Loader):
+    """:class:`_Loader` that keeps how each number was spelled when it is not the plain one."""
+
+    yaml_constructors_base = dict(_Loader.yaml_constructors)
+
+
+_SpellingLoader.add_constructor("tag:yaml.org,2002:int", _spelled(int, SpelledInt))
+_SpellingLoader.add_constructor("tag:yaml.org,2002:float", _spelled(float, SpelledFloat))
+
+
 def _check_depth(node: Any, depth: int, deepest: dict[int, int]) -> None:
     """Refuse a node tree deeper than :data:`MAX_DEPTH` (aliases included: a node reached again is walked
     again only when reached deeper, so alias bombs stay cheap and self-references end as "too deep")."""
@@ -180,6 +245,68 @@ def _check_depth(node: Any, depth: int, deepest: dict[int, int]) -> None:
     children = node.value if node.__class__ is SequenceNode else [n for pair in node.value for n in pair]
     for child in children:
         _check_depth(child, depth + 1, deepest)
+
+
+class _TooManyAliases(yaml.MarkedYAMLError):
+    """A document whose aliases expand it far beyond its own size (an alias bomb)."""
+
+
+#: gopkg.in/yaml.v2's bounds on alias expansion (decode.go, v2.4.0: ``allowedAliasRatio``): what kubectl,
+#: the API server and vmagent read YAML with.
+_ALIAS_RATIO_LOW, _ALIAS_RATIO_HIGH = 400_000, 4_000_000
+
+
+def _allowed_alias_ratio(decoded: int) -> float:
+    if decoded <= _ALIAS_RATIO_LOW:
+        return 0.99
+    if decoded >= _ALIAS_RATIO_HIGH:
+        return 0.10
+    return 0.99 - 0.89 * (decoded - _ALIAS_RATIO_LOW) / (_ALIAS_RATIO_HIGH - _ALIAS_RATIO_LOW)
+
+
+def _check_aliasing(root: Any) -> None:
+    """Refuse a document yaml.v2 refuses with "document contains excessive aliasing": its decoder counts
+    every node it decodes, and those decoded inside an alias; past 1,000 nodes and 100 aliased ones, the
+    aliased share may not exceed :func:`_allowed_alias_ratio`. The walk follows the decoder's order and
+    stops at that point, so its cost is bounded by the document's size plus ~400,000 aliased nodes, never
+    by the expansion (PyYAML shares an alias's node, but every later walk of the data would not)."""
+    decoded, aliased = 1, 0  # yaml.v2 counts the document node too
+    seen: set[int] = set()
+    #: (id(parent), index of the child) of every child that is an alias (PyYAML: a node met again).
+    alias_edges: set[tuple[int, int]] = set()
+    #: (node, alias depth, id(parent), index under it); children are pushed in reverse, to pop in order.
+    stack: list[tuple[Any, int, int, int]] = [(root, 0, 0, 0)]
+    while stack:
+        node, depth, parent, index = stack.pop()
+        if depth == 0:  # the document itself, in order: a node met again is an alias occurrence
+            is_alias = id(node) in seen
+            if is_alias:
+                alias_edges.add((parent, index))
+            seen.add(id(node))
+        else:  # inside an expansion: the same edges as where the anchor's node was defined
+            is_alias = (parent, index) in alias_edges
+        for _ in range(2 if is_alias else 1):  # yaml.v2 decodes the alias node, then its anchor's node
+            decoded += 1
+            aliased += depth > 0
+            if aliased > 100 and decoded > 1000 and aliased / decoded > _allowed_alias_ratio(decoded):
+                raise _TooManyAliases(
+                    problem="aliases expand the document far beyond its size (an alias bomb): kubectl, "
+                    'the API server and vmagent (gopkg.in/yaml.v2) refuse it: "document contains '
+                    'excessive aliasing"',
+                    problem_mark=node.start_mark,
+                )
+            if is_alias and _ == 0:
+                depth += 1
+        if node.__class__ is ScalarNode:
+            continue
+        if node.__class__ is SequenceNode:
+            children = list(node.value)
+        else:  # a merge key (<<) is not decoded itself, only its value
+            merge = "tag:yaml.org,2002:merge"
+            children = [n for k, v in node.value for n in ((v,) if k.tag == merge else (k, v))]
+        node_id = id(node)
+        for i in range(len(children) - 1, -1, -1):
+            stack.append((children[i], depth, node_id, i))
 
 
 @dataclass
@@ -198,17 +325,48 @@ class Manifests:
     notes: list[str] = field(default_factory=list)
 
 
+#: The most bytes read from one input (a file, a pipe, standard input): an endless input (``/dev/zero``,
+#: a FIFO nobody closes) is refused at this size instead of filling memory. ``VMSCRAPE_MAX_INPUT_BYTES``
+#: overrides it.
+MAX_INPUT_BYTES = 512 * 1024 * 1024
+_CHUNK = 1 << 20
+
+
+def _max_input_bytes() -> int:
+    value = os.environ.get("VMSCRAPE_MAX_INPUT_BYTES", "")
+    return int(value) if value.isdigit() else MAX_INPUT_BYTES
+
+
 def read_text(path: str | Path) -> str:
-    """The text of ``path`` (``-`` is standard input); :class:`VMScrapeError` if it cannot be read or is
-    not UTF-8 (naming the byte offset of the first bad byte)."""
+    """The text of ``path`` (``-`` is standard input); :class:`VMScrapeError` if it cannot be read, is
+    larger than :data:`MAX_INPUT_BYTES` (or endless) or is not UTF-8 (naming the byte offset of the first
+    bad byte)."""
+    where = str(path)
+    limit = _max_input_bytes()
+
+    def fail(message: str) -> VMScrapeError:
+        return VMScrapeError([Problem(object=where, path="", message=message)])
+
+    if str(path) == "-" and sys.stdin is None:
+        raise fail("cannot read: standard input is closed")
     try:
-        data = _read_stdin() if str(path) == "-" else Path(path).read_bytes()
+        if str(path) == "-":
+            buffer = getattr(sys.stdin, "buffer", None)
+            if buffer is None:  # a text stream that was handed in already decoded
+                return str(sys.stdin.read())
+            data = _read_bounded(buffer, limit)
+        else:
+            with open(path, "rb") as stream:
+                data = _read_bounded(stream, limit)
     except OSError as exc:
-        raise VMScrapeError(
-            [Problem(object=str(path), path="", message=f"cannot read: {exc.strerror}")]
-        ) from None
-    if isinstance(data, str):  # a text stream that was handed in already decoded
-        return data
+        raise fail(f"cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:  # a closed stream
+        raise fail(f"cannot read: {exc}") from None
+    if data is None:
+        raise fail(
+            f"larger than {limit // (1024 * 1024)} MiB (or endless): not a manifest file "
+            "(VMSCRAPE_MAX_INPUT_BYTES raises the limit)"
+        )
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -217,25 +375,32 @@ def read_text(path: str | Path) -> str:
         message = (
             f"not UTF-8 text: byte 0x{bad} at offset {exc.start} (line {line}); YAML input must be UTF-8"
         )
-        raise VMScrapeError([Problem(object=str(path), path="", message=message)]) from None
+        raise fail(message) from None
 
 
-def _read_stdin() -> bytes | str:
-    # The bytes, so that undecodable input is reported like a file's instead of failing in the decoder.
-    buffer = getattr(sys.stdin, "buffer", None)
-    return buffer.read() if buffer is not None else sys.stdin.read()
+def _read_bounded(stream: Any, limit: int) -> bytearray | None:
+    """All of ``stream``, or ``None`` once it holds more than ``limit`` bytes (nothing more is read)."""
+    data = bytearray()
+    while True:
+        chunk = stream.read(min(_CHUNK, limit + 1 - len(data)))
+        if not chunk:
+            return data
+        data += chunk
+        if len(data) > limit:
+            return None
 
 
-def parse_documents(path: str | Path, text: str) -> list[Any]:
+def parse_documents(path: str | Path, text: str, *, keep_spellings: bool = False) -> list[Any]:
     """The YAML documents of ``text``; :class:`VMScrapeError` naming ``path:line:column`` if not YAML or
-    nested deeper than :data:`MAX_DEPTH`."""
+    nested deeper than :data:`MAX_DEPTH`. ``keep_spellings``: numbers not written plainly are
+    :class:`SpelledInt`/:class:`SpelledFloat` (for a comparison that must see ``0x5A`` ≠ ``90``)."""
     try:
-        return list(yaml.load_all(text, Loader=_Loader))
+        return list(yaml.load_all(text, Loader=_SpellingLoader if keep_spellings else _Loader))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{path}:{mark.line + 1}:{mark.column + 1}" if mark else str(path)
         problem = getattr(exc, "problem", None) or str(exc)
-        message = problem if isinstance(exc, _TooDeep) else f"not valid YAML: {problem}"
+        message = problem if isinstance(exc, _TooDeep | _TooManyAliases) else f"not valid YAML: {problem}"
         raise VMScrapeError([Problem(object=where, path="", message=message)]) from None
 
 

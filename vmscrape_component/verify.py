@@ -32,10 +32,11 @@ import yaml
 
 from .convert import IGNORE_CONVERSION_ANNOTATION as IGNORE_ANNOTATION
 from .convert import MERGE_META_ANNOTATION, convert_service_monitor
-from .diff import Change, ConfigDiff, diff_configs
+from .diff import ConfigDiff, diff_configs
 from .errors import Problem, VMScrapeError
 from .models import VMAgentModel as VMAgent
 from .models import VMServiceScrapeModel as VMServiceScrape
+from .models import credentials
 from .render import Assets, OperatorSettings, config_yaml, render_config
 
 __all__ = [
@@ -55,23 +56,10 @@ __all__ = [
 CONFIG_KEY = "vmagent.yaml.gz"
 #: The job-name prefix of the jobs vmscrape predicts (one per VMServiceScrape endpoint).
 SERVICE_SCRAPE_PREFIX = "serviceScrape/"
-#: vmagent config keys whose values the operator copies from a Secret (or, for ``client_id``, maybe a
-#: ConfigMap): masked wherever they appear in a verification's result.
-SECRET_KEYS = frozenset(
-    {
-        "username",
-        "password",
-        "bearer_token",
-        "proxy_bearer_token",
-        "credentials",
-        "client_secret",
-        "client_id",
-    }
-)
-#: What a masked value reads as.
-MASK = "<secret>"
+#: What a masked value reads as (the registry's, :mod:`vmscrape_component.models.credentials`).
+MASK = credentials.MASK
 #: A masked value that is not the one vmscrape predicts.
-MASK_DIFFERS = "<secret, another value>"
+MASK_DIFFERS = credentials.MASK_DIFFERS
 
 _GROUP, _VERSION = "operator.victoriametrics.com", "v1beta1"
 _API = f"{_GROUP}/{_VERSION}"
@@ -189,31 +177,9 @@ def compare_agent(
 
 
 def mask_secrets(result: ConfigDiff) -> ConfigDiff:
-    """``result`` with every credential value (:data:`SECRET_KEYS`) masked on both sides of each change."""
-    return ConfigDiff(
-        added=list(result.added),
-        removed=list(result.removed),
-        changed={job: [_mask_change(c) for c in changes] for job, changes in result.changed.items()},
-        global_changes=[_mask_change(c) for c in result.global_changes],
-        targets=list(result.targets),
-    )
-
-
-def _mask_change(change: Change) -> Change:
-    last = change.path.rsplit(".", 1)[-1].split("[", 1)[0]
-    if last in SECRET_KEYS:
-        return Change(
-            change.path, change.kind, old=MASK, new=MASK_DIFFERS if change.kind == "changed" else MASK
-        )
-    return Change(change.path, change.kind, old=_masked(change.old), new=_masked(change.new))
-
-
-def _masked(value: Any) -> Any:
-    if isinstance(value, Mapping):
-        return {k: MASK if k in SECRET_KEYS and v is not None else _masked(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_masked(v) for v in value]
-    return value
+    """``result`` with every credential value masked on both sides of each change (the one registry,
+    :mod:`vmscrape_component.models.credentials`: Secret values, header values, URL userinfo, OAuth2)."""
+    return result.masked()
 
 
 # -- the operator's Secret -----------------------------------------------------------------------------------

@@ -342,3 +342,30 @@ def test_a_spec_with_secret_values_is_not_changed_for_its_next_use(mocks: Record
         return pulumi.Output.all(one.manifest, two.manifest), check
 
     run_and_check(program)
+
+
+@pulumi.runtime.test
+def test_a_config_holding_a_header_value_is_a_secret_output_and_one_without_is_not(
+    mocks: RecordingMocks,
+) -> Any:
+    with_header = _component(
+        "api",
+        namespace="apps",
+        spec={"endpoints": [{"port": "http", "vm_scrape_params": {"headers": [f"Authorization: {TOKEN}"]}}]},
+    )
+    plain = _component("web", namespace="apps", spec=_web_spec())
+
+    async def observed() -> tuple[bool, bool, str]:
+        return (
+            await with_header.scrape_config_yaml.is_secret(),
+            await plain.scrape_config_yaml.is_secret(),
+            await with_header.scrape_config_yaml.future(),
+        )
+
+    def check(values: tuple[bool, bool, str]) -> None:
+        header_secret, plain_secret, header_config = values
+        assert (header_secret, plain_secret) == (True, False)
+        assert TOKEN in header_config  # the value itself is there, for the program's own use
+
+    result = pulumi.Output(set(), asyncio.ensure_future(observed()), _done(True))
+    return result.apply(check)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from typing import Any
 
@@ -177,3 +178,38 @@ def test_bad_arguments_name_the_argument(
     assert problem.object == "OperatorVMAgent bad"
     assert problem.path == path and words in problem.message
     assert mocks.resources == []
+
+
+#: An agent that selects every scrape.
+ALL = {"selectAllByDefault": True}
+
+
+def test_config_yaml_is_a_secret_output_exactly_when_a_cr_holds_a_credential(mocks: RecordingMocks) -> None:
+    token = "Bearer tok-7c1d-in-the-cr"
+
+    def program() -> Any:
+        header = _scrape_model(
+            "api",
+            {"endpoints": [{"port": "m", "vm_scrape_params": {"headers": [f"Authorization: {token}"]}}]},
+        )
+        plain = _scrape_model("db", {"endpoints": [{"port": "m"}]})
+        with_header = OperatorVMAgent("a", namespace="monitoring", agent=ALL, scrapes=[header])
+        without = OperatorVMAgent("b", namespace="monitoring", agent=ALL, scrapes=[plain])
+
+        async def observed() -> tuple[bool, bool, str]:
+            return (
+                await with_header.config_yaml.is_secret(),
+                await without.config_yaml.is_secret(),
+                await with_header.config_yaml.future(),
+            )
+
+        done = asyncio.get_event_loop().create_future()
+        done.set_result(True)
+        return pulumi.Output(set(), asyncio.ensure_future(observed()), done), check
+
+    def check(values: tuple[bool, bool, str]) -> None:
+        header_secret, plain_secret, config = values
+        assert (header_secret, plain_secret) == (True, False)
+        assert token in config
+
+    run_and_check(program)

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 import yaml
 
+from tests.support.vmagent import dry_run
 from vmscrape_component.render.standalone import (
     OBJECT_SIZE_LIMIT,
     SecretFile,
@@ -119,3 +120,74 @@ def test_sizes_and_the_object_limit_warning() -> None:
     assert size_warning(result.size) is None
     warning = size_warning(OBJECT_SIZE_LIMIT + 1)
     assert warning is not None and "1024 KiB" in warning
+
+
+# -- inline credentials at the names' length limits ------------------------------------------------------
+
+#: A namespace (DNS-1123 label, 63), a Secret name (DNS-1123 subdomain, 253) and a Secret key (253, the
+#: API server's limit for a data key) at their longest: the placeholder alone is ~590 characters, far past
+#: the emitter's column 80, where it folds long scalars.
+LONG_NS = "n" * 63
+LONG_NAME = ".".join(["s" * 63] * 4)[:253]
+LONG_KEY = "k" * 120 + "-._" + "v" * 130
+
+
+@pytest.mark.vmagent
+@pytest.mark.parametrize(
+    "value",
+    [
+        "client-1",
+        "an id with spaces: colons, 'quotes' and \"double quotes\" # and a hash " * 3,
+        "x" * 300,
+    ],
+)
+def test_an_inline_credential_with_the_longest_names_reaches_the_config_the_agent_reads(
+    value: str, vmagent: str
+) -> None:
+    assert len(LONG_NAME) == 253 and len(LONG_KEY) == 253
+    scrape = _scrape(
+        "api",
+        LONG_NS,
+        {
+            "selector": {"matchLabels": {"app": "api"}},
+            "endpoints": [
+                {
+                    "port": "http",
+                    "oauth2": {
+                        "client_id": {"secret": {"name": LONG_NAME, "key": LONG_KEY}},
+                        "client_secret": {"name": LONG_NAME, "key": "secret"},
+                        "token_url": "https://idp.example/token",
+                    },
+                }
+            ],
+        },
+    )
+    standalone = render_standalone(AGENT, [scrape])
+    (ref,) = standalone.inline_secrets
+    assert (ref.namespace, ref.name, ref.key) == (LONG_NS, LONG_NAME, LONG_KEY)
+    text = standalone.text_with({ref: value})
+    (job,) = yaml.safe_load(text)["scrape_configs"]
+    assert job["oauth2"]["client_id"] == value
+    assert "<secret" not in text
+    result = dry_run(text, binary=vmagent)
+    assert result.ok, result.output
+
+
+def test_the_text_without_values_keeps_the_placeholders_and_a_missing_value_is_an_error() -> None:
+    scrape = _scrape(
+        "api",
+        "apps",
+        {
+            "selector": {"matchLabels": {"app": "api"}},
+            "endpoints": [
+                {
+                    "port": "http",
+                    "oauth2": {"client_id": {"secret": {"name": "o", "key": "id"}}, "token_url": "https://t"},
+                }
+            ],
+        },
+    )
+    standalone = render_standalone(AGENT, [scrape])
+    assert yaml.safe_load(standalone.text)["scrape_configs"][0]["oauth2"]["client_id"] == "<secret apps/o id>"
+    with pytest.raises(KeyError):
+        standalone.text_with({})

@@ -277,3 +277,24 @@ def test_secret_values_reach_a_standalone_agent_as_files(mocks: RecordingMocks) 
         return agent.config_yaml, check
 
     run_and_check(program)
+
+
+def test_a_header_value_in_the_cr_moves_the_config_into_a_secret(mocks: RecordingMocks) -> None:
+    def program() -> Any:
+        scrape = VMServiceScrape(
+            "h",
+            namespace="monitoring",
+            spec={"endpoints": [{"port": "http", "vm_scrape_params": {"headers": [f"X-Token: {TOKEN}"]}}]},
+        )
+        agent = _standalone(mocks, scrape)
+
+        def check(_: str) -> None:
+            assert inputs_of(mocks, "kubernetes:core/v1:ConfigMap") == []
+            secrets = {s["metadata"]["name"]: s for s in inputs_of(mocks, "kubernetes:core/v1:Secret")}
+            stored = yaml.safe_load(secret_value(secrets["edge-scrape-config"]["stringData"])["scrape.yml"])
+            (job,) = stored["scrape_configs"]
+            assert job["headers"] == [f"X-Token: {TOKEN}"]  # what the agent must send
+
+        return agent.config_yaml, check
+
+    run_and_check(program)

@@ -53,3 +53,20 @@ def test_other_fields_keep_their_values() -> None:
     masked = mask_secrets(diff_configs(old, new))
     (change,) = masked.changed["serviceScrape/apps/web/0"]
     assert (change.path, change.old, change.new) == ("relabel_configs[0].regex", "web", "api")
+
+
+def test_header_values_and_proxy_userinfo_are_masked_and_their_names_and_hosts_shown() -> None:
+    old = _config(_job(headers=["Authorization: Bearer tok-1"], proxy_url="http://u:pw-1@proxy:3128"))
+    new = _config(_job(headers=["Authorization: Bearer tok-2"], proxy_url="http://u:pw-2@proxy:3128"))
+    masked = mask_secrets(diff_configs(old, new))
+    printed = masked.text() + masked.markdown() + json.dumps(masked.as_dict())
+    assert "tok-" not in printed and "pw-" not in printed
+    by_path = {c.path: c for c in masked.changed["serviceScrape/apps/web/0"]}
+    assert (by_path["headers[0]"].old, by_path["headers[0]"].new) == (
+        "Authorization: <secret>",
+        "Authorization: <secret, another value>",
+    )
+    assert (by_path["proxy_url"].old, by_path["proxy_url"].new) == (
+        "http://<secret>@proxy:3128",
+        "http://<secret, another value>@proxy:3128",
+    )

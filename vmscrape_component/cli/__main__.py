@@ -6,6 +6,8 @@ Exit codes: 0 success, 2 invalid input (one line per problem, no traceback), 1 a
 from __future__ import annotations
 
 import argparse
+import errno
+import os
 import sys
 from collections.abc import Sequence
 
@@ -56,18 +58,62 @@ def _check_text_arguments(args: argparse.Namespace) -> None:
         raise VMScrapeError(problems)
 
 
+#: Write errors that mean "standard output cannot take the text" (a full disk or device, a closed or
+#: broken descriptor, a file over its size limit, an I/O error), not a bug.
+_OUTPUT_ERRNOS = frozenset({errno.ENOSPC, errno.EBADF, errno.EFBIG, errno.EIO, errno.EDQUOT})
+
+
+def _report(exc: VMScrapeError) -> int:
+    for problem in exc.problems:
+        print(f"error: {exc.format_problem(problem)}", file=sys.stderr)
+    return EXIT_INVALID
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null, so that the interpreter's own flush at exit cannot fail again
+    with what is still buffered (it would print "Exception ignored ..." and exit 120)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, AttributeError, ValueError):
+        pass
+
+
+def _output_problem(message: str) -> VMScrapeError:
+    return VMScrapeError([Problem("standard output", "", message)])
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     try:
         _check_text_arguments(args)
-        return int(args.run(args))
+        if sys.stdout is None:
+            raise _output_problem("closed: nothing can be printed (run without >&-)")
+        code = int(args.run(args))
+        sys.stdout.flush()  # here, where a failure is reported, not at the interpreter's exit
+        return code
     except VMScrapeError as exc:
-        for problem in exc.problems:
-            print(f"error: {exc.format_problem(problem)}", file=sys.stderr)
-        return EXIT_INVALID
+        return _report(exc)
     except BrokenPipeError:  # e.g. `vmscrape render x.yaml | head`
+        _discard_stdout()
         return 0
+    except UnicodeEncodeError as exc:
+        _discard_stdout()
+        encoding = getattr(sys.stdout, "encoding", None) or exc.encoding
+        bad = exc.object[exc.start : exc.start + 1]
+        return _report(
+            _output_problem(
+                f"its encoding {encoding} cannot encode {bad!r} of the text; set PYTHONIOENCODING=utf-8 "
+                "(or a UTF-8 locale)"
+            )
+        )
+    except OSError as exc:
+        if exc.errno not in _OUTPUT_ERRNOS or exc.filename is not None:
+            raise
+        _discard_stdout()
+        return _report(_output_problem(f"cannot write: {exc.strerror}"))
 
 
 if __name__ == "__main__":

@@ -15,8 +15,12 @@ series set on another vmagent); JSON adds ``shards`` (:meth:`~vmscrape_component
 ShardMoves.as_dict`).
 
 Output (``-o``): ``text`` (default), ``json`` (see :meth:`vmscrape_component.diff.ConfigDiff.as_dict`) or
-``markdown`` (for a pull-request comment). Exit status 0 whether or not something changed (``--exit-code``:
-1 when something did), 2 for invalid input.
+``markdown`` (for a pull-request comment). Credential values (:mod:`vmscrape_component.models.credentials`:
+Secret values, header values, URL userinfo, OAuth2 parameters) are printed as ``<secret>`` unless
+``--reveal-secrets`` is given; a change of one reads ``<secret> → <secret, another value>`` (Secrets
+among the manifests are read, so a changed Secret value is a change too).
+Exit status 0 whether or not something changed (``--exit-code``: 1 when something did), 2 for invalid
+input.
 """
 
 from __future__ import annotations
@@ -27,12 +31,13 @@ import os
 import subprocess
 import sys
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .. import shapes
 from ..diff import ConfigDiff, diff_configs, diff_targets, target_text
-from ..errors import Problem, VMScrapeError
+from ..errors import Problem, VMScrapeError, one_line
 from ..manifests import load_manifests, parse_documents, read_text
 from ..render import Assets, render_config
 from ..simulate import JobExplanation, Snapshot, explain_jobs
@@ -56,6 +61,12 @@ def add_parser(commands: Any) -> None:
         "--agent", metavar="NS/NAME", help="render for this VMAgent (when the inputs hold several)"
     )
     p.add_argument("--exit-code", action="store_true", help="exit 1 when the configs differ")
+    p.add_argument(
+        "--reveal-secrets",
+        action="store_true",
+        help="print credential values (Secret values, header values, URL userinfo, OAuth2 parameters) "
+        "instead of <secret>",
+    )
     add_cluster_arguments(p, required=False)
     p.add_argument(
         "--shards",
@@ -72,8 +83,9 @@ def _problem(where: str, message: str) -> VMScrapeError:
     return VMScrapeError([Problem(object=where, path="", message=message)])
 
 
-def _git_files(spec: str, into: Path) -> list[Path] | None:
-    """The YAML files of ``REV:PATH`` written under ``into``; ``None`` if ``spec`` names no git revision."""
+def _git_files(spec: str, into: Path) -> dict[Path, str] | None:
+    """The YAML files of ``REV:PATH`` written under ``into``, each with the name the user knows it by
+    (``HEAD:deploy/web.yaml``); ``None`` if ``spec`` names no git revision."""
     rev, sep, path = spec.partition(":")
     if not sep or not rev or Path(spec).exists():
         return None
@@ -91,15 +103,29 @@ def _git_files(spec: str, into: Path) -> list[Path] | None:
     names = [n for n in os.fsdecode(listed.stdout).split("\0") if n.endswith((".yaml", ".yml"))]
     if listed.returncode != 0 or not names:
         raise _problem(spec, f"no YAML files at {path or '.'!r} in git revision {rev!r}")
-    files = []
+    files: dict[Path, str] = {}
     for i, name in enumerate(names):
         blob = subprocess.run(["git", "show", f"{rev}:{name}"], capture_output=True, check=False)
         if blob.returncode != 0:
             raise _problem(f"{rev}:{name}", "git cannot show it: " + os.fsdecode(blob.stderr).strip())
         target = into / f"{i:05d}-{Path(name).name}"
         target.write_bytes(blob.stdout)
-        files.append(target)
+        files[target] = f"{rev}:{name}"
     return files
+
+
+def _named(exc: VMScrapeError, files: dict[Path, str]) -> VMScrapeError:
+    """``exc`` with every temporary file of a git revision named as the user knows it: a problem in
+    ``…/00001-web.yaml:2:1`` reads ``HEAD:deploy/web.yaml:2:1``."""
+    names = {str(path): name for path, name in files.items()}
+
+    def rename(where: str) -> str:
+        for path, name in names.items():
+            if where.startswith(path) and where[len(path) : len(path) + 1] in ("", ":", "#", " "):
+                return name + where[len(path) :]
+        return where
+
+    return VMScrapeError(replace(p, object=rename(p.object)) for p in exc.problems)
 
 
 def _as_config(spec: str, data: Any) -> dict[str, Any] | None:
@@ -110,7 +136,7 @@ def _as_config(spec: str, data: Any) -> dict[str, Any] | None:
     if isinstance(data, dict):
         for key, value in data.items():
             if isinstance(value, str) and "scrape_configs" in value:
-                docs = parse_documents(f"{spec} output {key}", value)
+                docs = parse_documents(f"{spec} output {key}", value, keep_spellings=True)
                 parsed = docs[0] if len(docs) == 1 else None
                 if isinstance(parsed, dict) and "scrape_configs" in parsed:
                     return _checked(f"{spec} output {key}", parsed)
@@ -133,8 +159,9 @@ def load_side(spec: str, args: argparse.Namespace) -> tuple[dict[str, Any], Any 
     """The vmagent config ``spec`` names, and the VMAgent it was rendered for (``None``: none, or a
     rendered config given)."""
     with tempfile.TemporaryDirectory(prefix="vmscrape-diff-") as tmp:
-        files = _git_files(spec, Path(tmp))
-        if files is None:
+        revision_files = _git_files(spec, Path(tmp))
+        files = list(revision_files or ())
+        if revision_files is None:
             path = Path(spec)
             if not path.exists():
                 raise _problem(spec, "no such file, directory or git revision (REV:PATH)")
@@ -143,12 +170,17 @@ def load_side(spec: str, args: argparse.Namespace) -> tuple[dict[str, Any], Any 
                 if not files:
                     raise _problem(spec, "the directory holds no *.yaml / *.yml files")
             else:
-                docs = parse_documents(spec, read_text(path))
+                docs = parse_documents(spec, read_text(path), keep_spellings=True)
                 if len(docs) == 1 and (config := _as_config(spec, docs[0])) is not None:
                     return config, None
                 files = [path]
         operator = operator_settings(args)
-        found = load_manifests([str(f) for f in files], default_namespace=args.namespace, operator=operator)
+        try:
+            found = load_manifests(
+                [str(f) for f in files], default_namespace=args.namespace, operator=operator
+            )
+        except VMScrapeError as exc:
+            raise _named(exc, revision_files or {}) from None
     agents = found.agents
     if args.agent:
         agents = [a for a in agents if f"{a.namespace}/{a.name}" == args.agent]
@@ -159,7 +191,8 @@ def load_side(spec: str, args: argparse.Namespace) -> tuple[dict[str, Any], Any 
     rendered = render_config(
         found.scrapes,
         agents[0] if agents else None,
-        assets=Assets(found.assets),
+        # The values themselves, so that a changed Secret value is a change; the output masks them.
+        assets=Assets(found.assets, reveal=True),
         operator=operator,
         namespaces=found.namespaces,
     )
@@ -175,11 +208,15 @@ def render_diff(result: ConfigDiff, output: str, shards: ShardMoves | None = Non
     if output == "markdown":
         text = result.markdown()
         if shards is not None:
-            text += "\n**Shards**\n\n```\n" + "\n".join(shards.lines()) + "\n```\n"
+            text += "\n**Shards**\n\n```\n" + "\n".join(map(one_line, shards.lines())) + "\n```\n"
         return text
     text = result.text()
     if shards is not None:
-        text = ("vmagent config: no changes\n" if result.empty else text) + "\n".join(shards.lines()) + "\n"
+        text = (
+            ("vmagent config: no changes\n" if result.empty else text)
+            + "\n".join(map(one_line, shards.lines()))
+            + "\n"
+        )
     return text
 
 
@@ -212,10 +249,12 @@ def run(args: argparse.Namespace) -> int:
         result.targets = diff_targets(_active(old_jobs), _active(new_jobs))
         if old_shards.sharded or new_shards.sharded:
             shards = shard_moves(shard_report(old_jobs, old_shards), shard_report(new_jobs, new_shards))
+    if not args.reveal_secrets:
+        result = result.masked()
     if args.output == "text" and sys.stdout.isatty():
         _rich(result)
         if shards is not None:
-            print("\n".join(shards.lines()))
+            print("\n".join(map(one_line, shards.lines())))
     else:
         sys.stdout.write(render_diff(result, args.output, shards))
     changed = not result.empty or (shards is not None and not shards.empty)
@@ -235,19 +274,23 @@ def _rich(result: ConfigDiff) -> None:
     table.add_column("", width=1)
     table.add_column("job / field")
     table.add_column("change")
+
+    def cell(text: str) -> str:  # input text: no markup, no control characters
+        return escape(one_line(text))
+
     for c in result.global_changes:
-        table.add_row("~", f"global.{c.path}", c.words().split(": ", 1)[-1])
+        table.add_row("~", cell(f"global.{c.path}"), cell(c.words().split(": ", 1)[-1]))
     for job in result.added:
-        table.add_row("[green]+[/]", job, "added")
+        table.add_row("[green]+[/]", cell(job), "added")
     for job in result.removed:
-        table.add_row("[red]-[/]", job, "removed")
+        table.add_row("[red]-[/]", cell(job), "removed")
     for job, changes in result.changed.items():
-        table.add_row("[yellow]~[/]", job, f"{len(changes)} change(s)")
+        table.add_row("[yellow]~[/]", cell(job), f"{len(changes)} change(s)")
         for c in changes:
-            table.add_row("", f"  {c.path}", c.words().split(": ", 1)[-1])
+            table.add_row("", cell(f"  {c.path}"), cell(c.words().split(": ", 1)[-1]))
     for t in result.targets:
         for target in t.gained:
-            table.add_row("[green]+[/]", t.job, f"target {escape(target)}")
+            table.add_row("[green]+[/]", cell(t.job), f"target {cell(target)}")
         for target in t.lost:
-            table.add_row("[red]-[/]", t.job, f"target {escape(target)}")
+            table.add_row("[red]-[/]", cell(t.job), f"target {cell(target)}")
     console.print(table)

@@ -302,7 +302,11 @@ def print_text(
 ) -> None:
     """Tables on standard output (``tables``, by default explain's own): rich tables when ``rich`` is
     installed, plain text otherwise."""
-    tables = _tables(result) if tables is None else tables
+    # Every name, label and reason comes from the input: one line each, no terminal escapes, no markup.
+    tables = [
+        (one_line(title), header, [[one_line(cell) for cell in row] for row in rows])
+        for title, header, rows in (_tables(result) if tables is None else tables)
+    ]
     try:
         from rich.console import Console
         from rich.table import Table
@@ -316,7 +320,7 @@ def print_text(
     else:
         console = Console(soft_wrap=False, width=max(120, Console().width))
         for title, header, rows in tables:
-            table = Table(title=title, title_justify="left", show_lines=False)
+            table = Table(title=_escape(title), title_justify="left", show_lines=False)
             for column in header:
                 table.add_column(column, overflow="fold")
             for row in rows:

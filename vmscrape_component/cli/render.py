@@ -7,6 +7,7 @@ import sys
 
 from ..errors import Problem, VMScrapeError, one_line
 from ..manifests import Manifests, load_manifests
+from ..models import credentials
 from ..render import OPERATOR_TLS_MOUNT_DIR, Assets, OperatorSettings, config_yaml, render_config
 
 _CHUNK = 1 << 20
@@ -36,8 +37,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--reveal-secrets",
         action="store_true",
-        help="inline the values of Secrets given in FILEs, as the operator does "
-        "(default: placeholders such as '<secret ns/name key>')",
+        help="inline the values of Secrets given in FILEs, as the operator does, and print header values "
+        "and URL userinfo from the CRs (default: placeholders such as '<secret ns/name key>', "
+        "'Authorization: <secret>', 'http://%%3Csecret%%3E@proxy')",
     )
     p.add_argument(
         "--tls-mount-dir",
@@ -153,6 +155,11 @@ def run(args: argparse.Namespace) -> int:
         )
     for warning in config.refusal_warnings():
         print(one_line(f"warning: {warning}"), file=sys.stderr)
+    if not args.reveal_secrets and config.holds_credentials():
+        # Credentials written in the CRs themselves (header values, proxy userinfo, an inline API-server
+        # token) are masked too, not only Secret values; the config stays one vmagent reads.
+        url_mask = credentials.URL_SAFE_MASK
+        config.jobs = [credentials.mask_config(job, url_mask=url_mask) for job in config.jobs]
     text = config_yaml(config)
     # In slices: writing 30+ MB at once would hold a second, encoded copy of it.
     for start in range(0, len(text), _CHUNK):

@@ -137,6 +137,8 @@ def agent_outputs(
         targets = predicted_targets(scrapes, snapshot, agent, operator)
     return {
         "config_yaml": text,
+        # Header values or proxy userinfo written in a CR, or an inline credential: config_yaml is secret.
+        "holds_credentials": config.holds_credentials(),
         "checksum": config_checksum(text),
         "config_size": len(text.encode()),
         "config_gzip_size": gzipped_size(text),
@@ -152,5 +154,12 @@ def agent_outputs(
 def output_attributes(
     values: pulumi.Output[dict[str, Any]], names: Sequence[str]
 ) -> dict[str, pulumi.Output[Any]]:
-    """One Output per name, each the value under that name (for a component's attributes and outputs)."""
-    return {name: values.apply(lambda v, name=name: v[name]) for name in names}  # type: ignore[misc]
+    """One Output per name, each the value under that name (for a component's attributes and outputs);
+    ``config_yaml`` is a Pulumi secret when the config holds a credential (``holds_credentials``)."""
+
+    def value(v: dict[str, Any], name: str) -> Any:
+        if name == "config_yaml" and v.get("holds_credentials"):
+            return pulumi.Output.secret(v[name])
+        return v[name]
+
+    return {name: values.apply(lambda v, name=name: value(v, name)) for name in names}  # type: ignore[misc]

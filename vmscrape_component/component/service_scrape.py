@@ -29,6 +29,7 @@ from ..models import (
     VMAgentSpec,
     VMServiceScrapeModel,
     VMServiceScrapeSpec,
+    credentials,
 )
 from ..render import AgentSettings, Assets, OperatorSettings, dump_yaml, render_scrape_jobs
 from ..select import selection_report
@@ -339,12 +340,16 @@ class VMServiceScrape(pulumi.ComponentResource):
             return {
                 **preview,
                 "yaml": dump_yaml(jobs),
+                # Header values or proxy userinfo written in the CR itself: the text is a Pulumi secret.
+                "holds_credentials": credentials.holds_credentials(jobs),
                 "job_names": [j["job_name"] for j in jobs],
                 "namespaces": ["*"] if resolved is None else resolved,
             }
 
         rendered = scrape_out.apply(_render)
-        self.scrape_config_yaml = rendered.apply(lambda r: r["yaml"])
+        self.scrape_config_yaml = rendered.apply(
+            lambda r: pulumi.Output.secret(r["yaml"]) if r["holds_credentials"] else r["yaml"]
+        )
         self.job_names = rendered.apply(lambda r: r["job_names"])
         self.discovery_namespaces = rendered.apply(lambda r: r["namespaces"])
         #: Per given agent: ``{"selected": bool, "reason": str}`` (only with ``agents=``).

@@ -9,7 +9,6 @@ vmagent Deployment itself.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -245,15 +244,13 @@ class StandaloneVMAgent(pulumi.ComponentResource):
             "namespace": ns,
             "annotations": {CHECKSUM_ANNOTATION: standalone.checksum},
         }
-        if standalone.inline_secrets:
-            # A credential must be inline: the config itself is secret, and goes into a Secret.
+        if standalone.holds_credentials:
+            # A credential is inline (a Secret value, a header value, proxy userinfo): the config itself is
+            # secret, and goes into a Secret.
             values = [owned[(r.namespace, r.name, r.key)] for r in standalone.inline_secrets]
 
             def fill(resolved: list[str]) -> str:
-                text = standalone.text
-                for ref, value in zip(standalone.inline_secrets, resolved, strict=True):
-                    text = text.replace(f"<secret {ref.namespace}/{ref.name} {ref.key}>", json.dumps(value))
-                return text
+                return standalone.text_with(dict(zip(standalone.inline_secrets, resolved, strict=True)))
 
             text: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.all(*values).apply(fill))  # type: ignore[arg-type]
             self.config_object: Any = k8s.core.v1.Secret(

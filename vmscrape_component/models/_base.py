@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping
 from typing import Annotated, Any, ClassVar, Self
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StrictStr, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, StrictStr, field_validator
 
 from .. import grammar
 from ..errors import Problem, VMScrapeError
@@ -133,11 +133,6 @@ LabelValue = Annotated[StrictStr, AfterValidator(_checked(grammar.label_value_pr
 NamespaceName = Annotated[StrictStr, AfterValidator(_checked(grammar.dns_label_problem))]
 #: An object name (DNS-1123 subdomain).
 ObjectName = Annotated[StrictStr, AfterValidator(_checked(grammar.dns_subdomain_problem))]
-
-
-def secret_field(default: Any = None, **kwargs: Any) -> Any:
-    """A field whose value may be a credential: it is never echoed in error messages."""
-    return Field(default, json_schema_extra={"secret": True}, **kwargs)
 
 
 class KubernetesObject(VMModel):

@@ -14,8 +14,9 @@ from typing import ClassVar, Self
 from pydantic import ConfigDict, Field, StrictBool, StrictInt, StrictStr, field_validator, model_validator
 
 from .. import grammar
-from ._base import INT64_MAX, AgentDuration, Duration, KubernetesObject, LabelName, VMModel, secret_field
+from ._base import INT64_MAX, AgentDuration, Duration, KubernetesObject, LabelName, VMModel
 from .auth import Authorization, BasicAuth, EndpointAuth
+from .credentials import secret_field
 from .endpoint import AttachMetadata
 from .errors import invalid
 from .relabel import RelabelConfig

@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from pydantic import Field, StrictStr
 
-from ._base import VMModel, secret_field
+from ._base import ProxyURL, VMModel
+from .credentials import secret_field
 from .secrets import SecretKeySelector, SecretOrConfigMap
 from .tls import TLSConfig
 
@@ -51,8 +52,9 @@ class OAuth2(VMModel):
     """Scopes to ask for."""
     endpoint_params: dict[StrictStr, StrictStr] | None = secret_field()
     """Extra parameters for the token URL."""
-    proxy_url: StrictStr | None = None
-    """Proxy for the connection to ``token_url``."""
+    proxy_url: ProxyURL | None = secret_field()
+    """Proxy for the connection to ``token_url`` (checked like the endpoint's ``proxyURL``; its userinfo
+    is a credential)."""
     tls_config: TLSConfig | None = None
     """TLS for the connection to ``token_url``."""
 

@@ -15,9 +15,9 @@ from ._base import (
     DurationOrUnset,
     ProxyURL,
     VMModel,
-    secret_field,
 )
 from .auth import EndpointAuth, ProxyClientConfig
+from .credentials import secret_field
 from .errors import invalid
 from .relabel import RelabelConfig
 

@@ -18,6 +18,7 @@ import pydantic
 from pydantic_core import PydanticCustomError
 
 from ..errors import Problem, VMScrapeError
+from .credentials import is_secret_field
 
 __all__ = ["ERROR_TYPE", "from_pydantic", "invalid"]
 
@@ -164,7 +165,7 @@ def _walk(model: type[pydantic.BaseModel] | None, loc: tuple[str | int, ...]) ->
                 current = None
                 continue
             parts.append(name)
-            secret = secret or _is_secret(field)
+            secret = secret or is_secret_field(field)
             current = field.annotation
             continue
         origin = typing.get_origin(current)
@@ -202,11 +203,6 @@ def _validation_aliases(field: Any) -> set[str]:
     elif isinstance(va, pydantic.AliasChoices):
         aliases.update(c for c in va.choices if isinstance(c, str))
     return aliases
-
-
-def _is_secret(field: Any) -> bool:
-    extra = field.json_schema_extra
-    return isinstance(extra, dict) and bool(extra.get("secret"))
 
 
 def _unwrap(tp: Any) -> Any:

@@ -14,7 +14,7 @@ from typing import Any
 from ..bulk import gc_paused
 from ..grammar import object_key
 from ..lint import refusal_warnings
-from ..models import Endpoint, VMAgentModel, VMAgentSpec, VMServiceScrapeModel
+from ..models import Endpoint, VMAgentModel, VMAgentSpec, VMServiceScrapeModel, credentials
 from ..select import select_service_scrapes
 from ..settings import AgentSettings, OperatorSettings
 from .assets import Assets, MissingReference
@@ -65,6 +65,11 @@ class AgentConfig:
     def job_names(self) -> list[str]:
         """The jobs' names, in order (without copying the jobs)."""
         return [job["job_name"] for job in self._current()]
+
+    def holds_credentials(self) -> bool:
+        """Whether a job holds a credential value (:mod:`~vmscrape_component.models.credentials`: one
+        written in a CR, such as a header value, or a revealed Secret value), without copying the jobs."""
+        return credentials.holds_credentials(self._current())
 
     def refusal_warnings(self) -> list[str]:
         """:func:`~vmscrape_component.lint.refusal_warnings` of the jobs (without copying them)."""

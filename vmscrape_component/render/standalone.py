@@ -21,7 +21,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from ..models import ConfigMapKeySelector, SecretKeySelector, VMAgentModel, VMServiceScrapeModel
+from ..models import ConfigMapKeySelector, SecretKeySelector, VMAgentModel, VMServiceScrapeModel, credentials
 from ..settings import OperatorSettings
 from .agent import AgentConfig, render_agent_config
 from .assets import Assets
@@ -33,15 +33,8 @@ STANDALONE_MOUNT_DIR = "/etc/vmagent-tls/certs"
 #: Kubernetes refuses objects (a ConfigMap or Secret holding the config) larger than this.
 OBJECT_SIZE_LIMIT = 1024 * 1024
 
-#: Inline credential key -> the vmagent key that reads the same value from a file.
-_FILE_KEYS = {
-    "password": "password_file",
-    "username": "username_file",
-    "bearer_token": "bearer_token_file",
-    "proxy_bearer_token": "proxy_bearer_token_file",
-    "credentials": "credentials_file",
-    "client_secret": "client_secret_file",
-}
+#: Inline credential key -> the vmagent key that reads the same value from a file (the registry's).
+_FILE_KEYS = {key: file_key for key, file_key in credentials.INLINE_KEYS.items() if file_key}
 
 
 @dataclass(frozen=True, order=True)
@@ -89,8 +82,29 @@ class MountedAssets(Assets):
         return path
 
 
+class _Inline(str):
+    """The placeholder of a credential that must stay inline (``<secret ns/name key>``), with its key."""
+
+    __slots__ = ("ref",)
+    ref: SecretFile
+
+
 def _placeholder(ref: SecretFile) -> str:
-    return f"<secret {ref.namespace}/{ref.name} {ref.key}>"
+    marker = _Inline(f"<secret {ref.namespace}/{ref.name} {ref.key}>")
+    marker.ref = ref
+    return marker
+
+
+def _filled(node: Any, values: Mapping[SecretFile, str]) -> Any:
+    """``node`` with every inline placeholder replaced by its value (in the tree: the emitter then quotes
+    and folds the value itself, so no placeholder is ever split across lines)."""
+    if isinstance(node, dict):
+        return {key: _filled(value, values) for key, value in node.items()}
+    if isinstance(node, list):
+        return [_filled(item, values) for item in node]
+    if isinstance(node, _Inline):
+        return values[node.ref]
+    return node
 
 
 def _as_files(node: Any, inline: set[SecretFile], files: set[SecretFile]) -> Any:
@@ -191,6 +205,22 @@ class StandaloneConfig:
     #: Secret keys whose *value* must be written into the config (no file variant in vmagent).
     inline_secrets: list[SecretFile]
     rbac: DiscoveryRBAC
+
+    def text_with(self, values: Mapping[SecretFile, str]) -> str:
+        """The config text with the value of every :attr:`inline_secrets` key written in (``values`` must
+        hold each of them): what the agent reads. Substituted in the tree, then emitted."""
+        missing = [ref for ref in self.inline_secrets if ref not in values]
+        if missing:
+            raise KeyError(f"no value for the inline secret(s) {', '.join(map(_placeholder, missing))}")
+        if not self.inline_secrets:
+            return self.text
+        return dump(_filled(self.config.as_dict(), values))
+
+    @functools.cached_property
+    def holds_credentials(self) -> bool:
+        """Whether the config text itself holds a credential (a header value or proxy userinfo written in a
+        CR; an inline Secret value once :meth:`text_with` fills it in): it then belongs in a Secret."""
+        return bool(self.inline_secrets) or self.config.holds_credentials()
 
     @functools.cached_property
     def checksum(self) -> str:
