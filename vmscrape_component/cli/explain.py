@@ -43,8 +43,9 @@ import orjson
 
 from ..errors import Problem, VMScrapeError, one_line
 from ..manifests import load_manifests
-from ..render import Assets, OperatorSettings, render_config
+from ..render import Assets, render_config
 from ..simulate import Explanation, Snapshot, Target, duplicate_targets, explain, load_snapshot
+from .render import add_operator_arguments, operator_settings
 
 OUTPUT_FORMATS = ("text", "json")
 
@@ -68,6 +69,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         help="namespace for objects that name none (default: %(default)s)",
     )
     p.add_argument("-o", "--output", choices=OUTPUT_FORMATS, default="text", help="default: %(default)s")
+    add_operator_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -131,6 +133,7 @@ def run(args: argparse.Namespace) -> int:
         )
     found = load_manifests(args.files, default_namespace=args.namespace)
     agent = _choose_agent(found.agents, args.agent)
+    operator = operator_settings(args)
 
     def needs_nodes(snapshot: Snapshot) -> bool:
         from ..simulate.live import needs_nodes
@@ -140,7 +143,7 @@ def run(args: argparse.Namespace) -> int:
             found.scrapes,
             agent,
             assets=Assets(found.assets),
-            operator=OperatorSettings(),
+            operator=operator,
             namespaces=namespaces,
         )
         return needs_nodes(config.as_dict())
@@ -151,7 +154,7 @@ def run(args: argparse.Namespace) -> int:
         snapshot,
         agent,
         assets=Assets(found.assets),
-        operator=OperatorSettings(),
+        operator=operator,
         namespaces=found.namespaces,
     )
     notes = [f"ignored {note}" for note in found.ignored]

@@ -17,8 +17,8 @@ from typing import Any
 
 from ..errors import Problem, VMScrapeError
 from ..manifests import load_manifests
-from ..render import OperatorSettings
 from ..select import selection_report
+from .render import add_operator_arguments, operator_settings
 
 
 def add_parser(commands: Any) -> None:
@@ -30,7 +30,7 @@ def add_parser(commands: Any) -> None:
     )
     p.add_argument("files", nargs="+", metavar="MANIFESTS", help="YAML files ('-' for standard input)")
     p.add_argument("--namespace", "-n", default="default", help="namespace for objects that name none")
-    p.add_argument("--watch-namespace", default="", metavar="NS[,NS]", help="the operator's WATCH_NAMESPACE")
+    add_operator_arguments(p)
     p.add_argument("-o", "--output", choices=("text", "json"), default="text")
     p.add_argument(
         "--strict", action="store_true", help="exit 1 when a scrape is selected by no or several agents"
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     found = load_manifests(args.files, default_namespace=args.namespace)
     if not found.agents:
         raise VMScrapeError([Problem("MANIFESTS", "", "no VMAgent given: nothing selects anything")])
-    operator = OperatorSettings.from_env({"WATCH_NAMESPACE": args.watch_namespace})
+    operator = operator_settings(args)
     report = selection_report(
         [a.manifest() for a in found.agents],
         [s.manifest() for s in found.scrapes],
