@@ -152,6 +152,16 @@ class OperatorSettings:
         }
         return cls(**values, unmodelled=tuple(sorted(unmodelled)))
 
+    @classmethod
+    def of(cls, value: OperatorSettings | Mapping[str, str] | None) -> OperatorSettings:
+        """Settings given as settings, as the operator's environment (read by :meth:`from_env`), or not
+        at all (the defaults): what the components accept as ``operator``."""
+        if value is None:
+            return cls()
+        if isinstance(value, OperatorSettings):
+            return value
+        return cls.from_env(value)
+
 
 @dataclass(frozen=True)
 class AgentSettings:

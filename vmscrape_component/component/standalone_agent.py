@@ -78,8 +78,9 @@ class StandaloneVMAgentArgs:
     namespace_labels: Mapping[str, Mapping[str, str]] | None = None
     """Labels of the namespaces involved, for an agent whose ``serviceScrapeNamespaceSelector`` matches
     labels."""
-    operator: OperatorSettings | None = None
-    """Operator settings to render with, as if the operator did (``WATCH_NAMESPACE``...)."""
+    operator: OperatorSettings | Mapping[str, str] | None = None
+    """Operator settings to render with, as if the operator did, or its environment variables
+    (read by :meth:`OperatorSettings.from_env`)."""
     deployment: StandaloneDeployment | None = None
     """Also deploy vmagent itself (else bring your own, mounting the ConfigMap and Secrets this makes)."""
     snapshot: str | None = None
@@ -186,7 +187,7 @@ class StandaloneVMAgent(pulumi.ComponentResource):
             components, models = split_scrapes(args.scrapes)
             manifests = _plain_manifests(components) + [m.manifest() for m in models]
             owned = _owned_values(components)
-            operator = args.operator or OperatorSettings()
+            operator = OperatorSettings.of(args.operator)
             namespaces = dict(args.namespace_labels or {})
             agent_manifest = agent.manifest()
             standalone = render_standalone(
