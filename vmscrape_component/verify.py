@@ -270,7 +270,10 @@ def _compare_layout(
         return drift, notes
     found: list[str] = []
     if len(predicted) != len(live):
-        found.append(f"{len(live)} bucket(s) written, {len(predicted)} predicted")
+        found.append(
+            f"{len(live)} bucket(s) written, {len(predicted)} predicted with a budget of {layout.budget} "
+            f"(if the operator runs with another VM_CONFIG_DATA_BUDGET_BYTES, pass it as --operator-env)"
+        )
         for index in range(len(predicted), len(live)):
             found.append(f"{layout.secret_name(index)} is not predicted (stale, or a different split)")
     for index, (want, got) in enumerate(zip(predicted, live, strict=False)):

@@ -39,10 +39,10 @@ def add_parser(commands: Any) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    operator = operator_settings(args)
     found = load_manifests(args.files, default_namespace=args.namespace)
     if not found.agents:
         raise VMScrapeError([Problem("MANIFESTS", "", "no VMAgent given: nothing selects anything")])
-    operator = operator_settings(args)
     report = selection_report(
         [a.manifest() for a in found.agents],
         [s.manifest() for s in found.scrapes],
