@@ -219,9 +219,16 @@ def compare_agent(
     drift, notes = _compare_layout(layout, buckets, written_secrets, split_live, bool(others))
     status = objects.statuses.get(agent.key) or {}
     failed = str(status.get("updateStatus") or "") == "failed"
-    reconcile_error = (str(status.get("reason") or "") or "status.updateStatus is failed") if failed else ""
+    reason = (str(status.get("reason") or "") or "status.updateStatus is failed") if failed else ""
+    reconcile_error = ""
     if failed and isinstance(layout, VMScrapeError):
         notes.append(f"vmscrape predicted this failure: {layout}")
+    if failed and (drift or not result.empty):
+        reconcile_error = reason
+    elif failed:
+        # Live, the status stays failed after the scrapes are fixed and the Secrets rewritten (a scrape's
+        # reconcile writes them; only the agent's own reconcile resets its status): not drift then.
+        notes.append(f"status says the last reconcile failed ({reason}), but the Secrets are as predicted")
     return AgentVerification(
         agent=agent.key,
         secret=f"{agent.namespace}/{main_name}",
