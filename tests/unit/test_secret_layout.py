@@ -200,3 +200,10 @@ def test_each_bucket_is_what_yaml_v2_marshals_for_its_jobs(yaml_v2_marshal: str)
     jobs = config.as_dict()["scrape_configs"]
     theirs = yaml_v2(yaml_v2_marshal, [jobs[b.start : b.stop] for b in layout.buckets])
     assert theirs == [b.text for b in layout.buckets]
+
+
+def test_an_agent_with_no_jobs_gets_an_empty_list_in_one_secret() -> None:
+    layout = render_secret_layout(render_config([]), AGENT, budget=100)
+    assert len(layout.buckets) == 1 and layout.buckets[0].gzip_bytes > 0
+    assert layout.main_text.endswith("scrape_configs: []\n")
+    assert layout.main_text == dump(render_config([]).as_dict())

@@ -113,10 +113,11 @@ def operator_settings(args: argparse.Namespace) -> OperatorSettings:
 
 
 def secret_layout(
-    config: AgentConfig, agent: VMAgentModel | None, operator: OperatorSettings
+    config: AgentConfig, agent: VMAgentModel | None, operator: OperatorSettings, text: str | None = None
 ) -> SecretLayout:
-    """The Secret layout of ``config``; warnings about a layout about to change go to stderr."""
-    layout = render_secret_layout(config, agent, budget=operator.config_data_budget_bytes)
+    """The Secret layout of ``config`` (``text``: its ``config_yaml``, if written already); warnings about
+    a layout about to change go to stderr."""
+    layout = render_secret_layout(config, agent, budget=operator.config_data_budget_bytes, text=text)
     for warning in layout.warnings():
         print(one_line(f"warning: {warning}"), file=sys.stderr)
     return layout
@@ -170,14 +171,13 @@ def run(args: argparse.Namespace) -> int:
         )
     for warning in config.refusal_warnings():
         print(one_line(f"warning: {warning}"), file=sys.stderr)
-    layout = secret_layout(config, agent, operator)
+    text = config_yaml(config)
+    layout = secret_layout(config, agent, operator, text)
     if args.output == "secrets":
         text = dump_all(layout.secrets())
-    else:
-        if layout.split:
-            for line in layout.summary():
-                print(one_line(f"note: {line}"), file=sys.stderr)
-        text = config_yaml(config)
+    elif layout.split:
+        for line in layout.summary():
+            print(one_line(f"note: {line}"), file=sys.stderr)
     # In slices: writing 30+ MB at once would hold a second, encoded copy of it.
     for start in range(0, len(text), _CHUNK):
         sys.stdout.write(text[start : start + _CHUNK])

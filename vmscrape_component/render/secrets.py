@@ -305,11 +305,14 @@ def render_secret_layout(
     budget: int = DEFAULT_CONFIG_DATA_BUDGET_BYTES,
     size: GzipSize | None = None,
     exact: bool | None = None,
+    text: str | None = None,
 ) -> SecretLayout:
     """The Secrets the operator writes for ``config`` under ``budget``.
 
     ``size``: the gzip measure (default: Go's through ``go-gzip-size`` when installed, else zlib's
-    estimate; ``exact`` then says which). Raises :class:`VMScrapeError` naming the VMServiceScrape and
+    estimate; ``exact`` then says which). ``text``: the config as
+    :func:`~vmscrape_component.render.config_yaml` wrote it, when already at hand (saves writing it again).
+    Raises :class:`VMScrapeError` naming the VMServiceScrape and
     endpoint when one job alone is over the budget (the operator would fail to reconcile).
     """
     if size is None:
@@ -318,19 +321,26 @@ def render_secret_layout(
     exact = bool(exact)
     names = config.job_names
     global_text = dump({"global": config.global_})
-    whole = dump(config._emitted_tree())
-    jobs_text = whole[len(global_text) :].removeprefix("scrape_configs:").lstrip(" \n")
-    texts = split_job_texts(jobs_text if jobs_text != "[]\n" else "")
-    if len(texts) != len(names):
-        raise AssertionError(f"{len(texts)} job texts for {len(names)} jobs")  # the emitter changed
-    encoded = [t.encode() for t in texts]
+    whole = dump(config._emitted_tree()) if text is None else text
+    # The text is global's, then "scrape_configs:" and the list (or " []" when there are no jobs).
+    if not whole.startswith(global_text + "scrape_configs:"):
+        raise AssertionError("the config text does not start with its global section")  # emitter changed
+    head = len(global_text.encode()) + len("scrape_configs:\n")
+    empty = whole.startswith(global_text + "scrape_configs: []")
+    # Jobs are contiguous in the text: each bucket is one slice of it (yaml.v2 starts each list item at
+    # column 0 with "- "; see split_job_texts).
+    body = b"" if empty else whole.encode()[head:]
+    offsets = [0] + [m.start() + 1 for m in re.finditer(rb"\n- ", body)] if body else []
+    offsets.append(len(body))
+    if len(offsets) - 1 != len(names):
+        raise AssertionError(f"{len(offsets) - 1} job texts for {len(names)} jobs")  # the emitter changed
 
     def text_of(start: int, stop: int) -> bytes:
-        return b"".join(encoded[start:stop]) if stop > start else b"[]\n"
+        return body[offsets[start] : offsets[stop]] if stop > start else b"[]\n"
 
     try:
-        total = size(text_of(0, len(encoded)))
-        ranges = pack_ranges(len(encoded), text_of, budget, size, measured=total)
+        total = size(text_of(0, len(names)))
+        ranges = pack_ranges(len(names), text_of, budget, size, measured=total)
     except ItemTooLarge as exc:
         raise VMScrapeError(
             [
