@@ -25,7 +25,7 @@ from __future__ import annotations
 import base64
 import gzip
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -364,9 +364,3 @@ def render_secret_layout(
     main += "scrape_configs: []\n" if first.stop == first.start else "scrape_configs:\n" + first.text
     prefix, namespace, labels, owner = _agent_identity(agent)
     return SecretLayout(prefix, namespace, budget, exact, total, buckets, main, labels, owner)
-
-
-def layout_of_texts(texts: Sequence[str], budget: int, size: GzipSize) -> list[tuple[int, int, int]]:
-    """PackItems over job texts as given (for tests and tools): the ``(start, stop, size)`` ranges."""
-    encoded = [t.encode() for t in texts]
-    return pack_ranges(len(encoded), lambda a, b: b"".join(encoded[a:b]) if b > a else b"[]\n", budget, size)
