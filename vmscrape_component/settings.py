@@ -29,11 +29,18 @@ def _parse_go_bool(value: str) -> bool:
         return True
     if value in _GO_FALSE:
         return False
-    raise ValueError("must be a Go bool: true, false, 1, 0, t, f (any case of TRUE/FALSE)")
+    raise ValueError(
+        "must be a Go boolean (true, false, 1, 0, t, f, TRUE, FALSE...): the operator would not start"
+    )
 
 
 def _parse_namespaces(value: str) -> tuple[str, ...]:
     return tuple(ns for ns in value.split(",") if ns)
+
+
+def _parse_go_list(value: str) -> tuple[str, ...]:
+    # caarlos0/env splits on "," and keeps every item as written (an empty item is a prefix of every key).
+    return tuple(value.split(","))
 
 
 def _parse_budget(value: str) -> int:
@@ -72,6 +79,37 @@ OPERATOR_ENV: tuple[OperatorVariable, ...] = (
         "enforce_endpoint_slices",
         "scrapes that name no discoveryRole get endpointslice instead of endpoints",
         _parse_go_bool,
+    ),
+    # The ServiceMonitor converter (internal/config/config.go:703-726 at v0.74.1); read by convert.py.
+    OperatorVariable(
+        "VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE",
+        "convert_service_monitors",
+        "the operator converts ServiceMonitors into VMServiceScrapes (default true)",
+        _parse_go_bool,
+    ),
+    OperatorVariable(
+        "VM_ENABLEDPROMETHEUSCONVERTEROWNERREFERENCES",
+        "converter_owner_references",
+        "the ServiceMonitor owns its converted VMServiceScrape",
+        _parse_go_bool,
+    ),
+    OperatorVariable(
+        "VM_PROMETHEUSCONVERTERADDARGOCDIGNOREANNOTATIONS",
+        "converter_argocd_annotations",
+        "two ArgoCD annotations on converted objects",
+        _parse_go_bool,
+    ),
+    OperatorVariable(
+        "VM_FILTERPROMETHEUSCONVERTERLABELPREFIXES",
+        "converter_label_prefixes",
+        "label keys with these prefixes (comma-separated) are not copied to converted objects",
+        _parse_go_list,
+    ),
+    OperatorVariable(
+        "VM_FILTERPROMETHEUSCONVERTERANNOTATIONPREFIXES",
+        "converter_annotation_prefixes",
+        "annotation keys with these prefixes (comma-separated) are not copied to converted objects",
+        _parse_go_list,
     ),
     OperatorVariable(
         "VM_CONFIG_DATA_BUDGET_BYTES",
@@ -133,6 +171,12 @@ class OperatorSettings:
 
     watch_namespaces: tuple[str, ...] = ()
     enforce_endpoint_slices: bool = False
+    #: The ServiceMonitor converter's variables (rows of :data:`OPERATOR_ENV`).
+    convert_service_monitors: bool = True
+    converter_owner_references: bool = False
+    converter_argocd_annotations: bool = False
+    converter_label_prefixes: tuple[str, ...] = ()
+    converter_annotation_prefixes: tuple[str, ...] = ()
     config_data_budget_bytes: int = DEFAULT_CONFIG_DATA_BUDGET_BYTES
     #: Variables given that the operator reads but vmscrape does not model (told to the user as a note).
     unmodelled: tuple[str, ...] = ()
