@@ -22,12 +22,14 @@ $(VENV)/.installed: $(PY) pyproject.toml constraints-ci.txt
 venv: $(VENV)/.installed
 
 # Real tools, cached in ~/.cache/vmscrape (built or unpacked once; later runs take seconds).
-# install-kube: etcd, kube-apiserver, the operator (the local control plane) and yaml-v2-marshal.
-# install-oracle: go-oracle, vmagent's own Go parsers behind a pipe (tests/support/go_oracle.py).
+# install-kube: etcd, kube-apiserver, the operator (the local control plane) and yaml-v2-marshal;
+# install-oracle: go-oracle, vmagent's own Go parsers behind a pipe (tests/support/go_oracle.py);
+# install-gogzip: go-gzip-size (Go's gzip size, by which the operator splits a config into buckets).
 tools:
 	@scripts/install-vmagent --version both >/dev/null
 	@scripts/install-oracle >/dev/null
 	@scripts/install-kube >/dev/null
+	@scripts/install-gogzip >/dev/null
 engine:
 	@scripts/install-pulumi >/dev/null
 

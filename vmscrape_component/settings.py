@@ -7,82 +7,204 @@ environment (``WATCH_NAMESPACE``, ``VM_VMSERVICESCRAPEDEFAULT_ENFORCEENDPOINTSLI
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import difflib
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import Problem, VMScrapeError
 from .models import APIServerConfig, RelabelConfig, ScrapeClass, VMAgentSpec
+from .operator_env import OPERATOR_ENV_NAMES, OPERATOR_VERSION
+
+#: The operator's default ``VM_CONFIG_DATA_BUDGET_BYTES`` (internal/config/config.go:154 at v0.74.1).
+DEFAULT_CONFIG_DATA_BUDGET_BYTES = 524288
+
+_GO_TRUE = frozenset({"1", "t", "T", "TRUE", "true", "True"})
+_GO_FALSE = frozenset({"0", "f", "F", "FALSE", "false", "False"})
+
+
+def _parse_go_bool(value: str) -> bool:
+    # Go's strconv.ParseBool, which the operator's env parser uses for bool fields.
+    if value in _GO_TRUE:
+        return True
+    if value in _GO_FALSE:
+        return False
+    raise ValueError(
+        "must be a Go boolean (true, false, 1, 0, t, f, TRUE, FALSE...): the operator would not start"
+    )
+
+
+def _parse_namespaces(value: str) -> tuple[str, ...]:
+    return tuple(ns for ns in value.split(",") if ns)
+
+
+def _parse_go_list(value: str) -> tuple[str, ...]:
+    # caarlos0/env splits on "," and keeps every item as written (an empty item is a prefix of every key).
+    return tuple(value.split(","))
+
+
+def _parse_budget(value: str) -> int:
+    # A budget of 0 (or below) makes PackItems divide by zero (build/child_object.go:196): refused here.
+    text = value.strip()
+    if not text.lstrip("+").isdigit() or int(text) <= 0:
+        raise ValueError("must be a positive whole number of bytes (the operator's default is 524288)")
+    return int(text)
+
+
+@dataclass(frozen=True)
+class OperatorVariable:
+    """One environment variable of the operator that changes what vmscrape predicts."""
+
+    #: The variable's name, as the operator reads it.
+    name: str
+    #: The :class:`OperatorSettings` field it sets.
+    field: str
+    #: What it means, in one line.
+    meaning: str
+    #: Its value's grammar: text → the field's value; raises ``ValueError`` saying what is allowed.
+    parse: Callable[[str], Any]
+
+
+#: The one table of operator environment variables vmscrape models. Add a row (and a field of
+#: :class:`OperatorSettings`) to model another one; every ``--operator-env`` goes through it.
+OPERATOR_ENV: tuple[OperatorVariable, ...] = (
+    OperatorVariable(
+        "WATCH_NAMESPACE",
+        "watch_namespaces",
+        "namespaces the operator watches (comma-separated); empty: cluster-wide",
+        _parse_namespaces,
+    ),
+    OperatorVariable(
+        "VM_VMSERVICESCRAPEDEFAULT_ENFORCEENDPOINTSLICES",
+        "enforce_endpoint_slices",
+        "scrapes that name no discoveryRole get endpointslice instead of endpoints",
+        _parse_go_bool,
+    ),
+    # The ServiceMonitor converter (internal/config/config.go:703-726 at v0.74.1); read by convert.py.
+    OperatorVariable(
+        "VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE",
+        "convert_service_monitors",
+        "the operator converts ServiceMonitors into VMServiceScrapes (default true)",
+        _parse_go_bool,
+    ),
+    OperatorVariable(
+        "VM_ENABLEDPROMETHEUSCONVERTEROWNERREFERENCES",
+        "converter_owner_references",
+        "the ServiceMonitor owns its converted VMServiceScrape",
+        _parse_go_bool,
+    ),
+    OperatorVariable(
+        "VM_PROMETHEUSCONVERTERADDARGOCDIGNOREANNOTATIONS",
+        "converter_argocd_annotations",
+        "two ArgoCD annotations on converted objects",
+        _parse_go_bool,
+    ),
+    OperatorVariable(
+        "VM_FILTERPROMETHEUSCONVERTERLABELPREFIXES",
+        "converter_label_prefixes",
+        "label keys with these prefixes (comma-separated) are not copied to converted objects",
+        _parse_go_list,
+    ),
+    OperatorVariable(
+        "VM_FILTERPROMETHEUSCONVERTERANNOTATIONPREFIXES",
+        "converter_annotation_prefixes",
+        "annotation keys with these prefixes (comma-separated) are not copied to converted objects",
+        _parse_go_list,
+    ),
+    OperatorVariable(
+        "VM_CONFIG_DATA_BUDGET_BYTES",
+        "config_data_budget_bytes",
+        "gzipped bytes of scrape jobs per Secret before the config is split into buckets",
+        _parse_budget,
+    ),
+)
+_BY_NAME = {row.name: row for row in OPERATOR_ENV}
+
+
+def _unknown_variable(name: str) -> Problem:
+    close = difflib.get_close_matches(name, sorted(OPERATOR_ENV_NAMES), n=1, cutoff=0.8)
+    hint = f"did you mean {close[0]}? " if close else ""
+    modelled = ", ".join(row.name for row in OPERATOR_ENV)
+    return Problem(
+        object="--operator-env",
+        path=name,
+        message=f"not a variable of the operator {OPERATOR_VERSION}; {hint}vmscrape models {modelled} "
+        f"(the operator's {len(OPERATOR_ENV_NAMES)} names: vmscrape_component/operator_env.py)",
+    )
+
+
+def check_operator_env(env: Mapping[str, str]) -> list[str]:
+    """Check an operator environment: every name must be one the operator reads, every modelled value must
+    parse. Returns the names the operator reads that vmscrape does not model (they change nothing it
+    predicts, or vmscrape does not know how they would). Raises :class:`VMScrapeError` otherwise."""
+    problems: list[Problem] = []
+    unmodelled: list[str] = []
+    for name, value in env.items():
+        row = _BY_NAME.get(name)
+        if row is None:
+            if name in OPERATOR_ENV_NAMES:
+                unmodelled.append(name)
+            else:
+                problems.append(_unknown_variable(name))
+            continue
+        if value == "":
+            continue  # the operator's env parser treats an empty value as unset
+        try:
+            row.parse(value)
+        except ValueError as exc:
+            problems.append(Problem(object="--operator-env", path=name, message=str(exc), value=value))
+    if problems:
+        raise VMScrapeError(problems)
+    return unmodelled
 
 
 @dataclass(frozen=True)
 class OperatorSettings:
-    """How the operator itself was started (its environment variables).
+    """How the operator itself was started (its environment variables, :data:`OPERATOR_ENV`).
 
     ``watch_namespaces``: the operator's ``WATCH_NAMESPACE`` list; empty means cluster-wide (the default).
     ``enforce_endpoint_slices``: ``VM_VMSERVICESCRAPEDEFAULT_ENFORCEENDPOINTSLICES=true`` — scrapes that
     name no ``discoveryRole`` get ``endpointslice`` instead of ``endpoints``.
+    ``config_data_budget_bytes``: ``VM_CONFIG_DATA_BUDGET_BYTES`` — when the gzipped job list is over it,
+    the operator splits the jobs into buckets, one Secret each (see :mod:`vmscrape_component.render.secrets`).
     """
 
     watch_namespaces: tuple[str, ...] = ()
     enforce_endpoint_slices: bool = False
-    #: ServiceMonitor conversion (internal/config/config.go:703-726 at v0.74.1):
-    #: ``VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE`` (default true): the conversion runs.
+    #: The ServiceMonitor converter's variables (rows of :data:`OPERATOR_ENV`).
     convert_service_monitors: bool = True
-    #: ``VM_ENABLEDPROMETHEUSCONVERTEROWNERREFERENCES`` — the ServiceMonitor owns its copy.
     converter_owner_references: bool = False
-    #: ``VM_PROMETHEUSCONVERTERADDARGOCDIGNOREANNOTATIONS`` — two ArgoCD annotations on converted objects.
     converter_argocd_annotations: bool = False
-    #: ``VM_FILTERPROMETHEUSCONVERTERLABELPREFIXES`` — label keys with these prefixes are not copied.
     converter_label_prefixes: tuple[str, ...] = ()
-    #: ``VM_FILTERPROMETHEUSCONVERTERANNOTATIONPREFIXES`` — such annotations are not copied.
     converter_annotation_prefixes: tuple[str, ...] = ()
+    config_data_budget_bytes: int = DEFAULT_CONFIG_DATA_BUDGET_BYTES
+    #: Variables given that the operator reads but vmscrape does not model (told to the user as a note).
+    unmodelled: tuple[str, ...] = ()
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> OperatorSettings:
-        """Read the operator's environment variables (as an ``operator_config`` mapping or ``os.environ``)."""
-        watch = tuple(ns for ns in (env.get("WATCH_NAMESPACE") or "").split(",") if ns)
-        enforce = (env.get("VM_VMSERVICESCRAPEDEFAULT_ENFORCEENDPOINTSLICES") or "").lower() == "true"
-        return cls(
-            watch_namespaces=watch,
-            enforce_endpoint_slices=enforce,
-            convert_service_monitors=_go_bool(env, "VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE", True),
-            converter_owner_references=_go_bool(env, "VM_ENABLEDPROMETHEUSCONVERTEROWNERREFERENCES", False),
-            converter_argocd_annotations=_go_bool(
-                env, "VM_PROMETHEUSCONVERTERADDARGOCDIGNOREANNOTATIONS", False
-            ),
-            converter_label_prefixes=_go_list(env, "VM_FILTERPROMETHEUSCONVERTERLABELPREFIXES"),
-            converter_annotation_prefixes=_go_list(env, "VM_FILTERPROMETHEUSCONVERTERANNOTATIONPREFIXES"),
-        )
+        """The settings of an operator started with the variables ``env`` (an ``operator_config`` mapping).
 
+        Every name must be one the operator reads
+        (:data:`~vmscrape_component.operator_env.OPERATOR_ENV_NAMES`) and every modelled value must
+        parse; otherwise :class:`~vmscrape_component.errors.VMScrapeError` names the variable and
+        what is allowed. Empty values count as unset, as in the operator.
+        """
+        unmodelled = check_operator_env(env)
+        values: dict[str, Any] = {
+            row.field: row.parse(env[row.name]) for row in OPERATOR_ENV if env.get(row.name)
+        }
+        return cls(**values, unmodelled=tuple(sorted(unmodelled)))
 
-#: What Go's strconv.ParseBool accepts (the operator reads its env with caarlos0/env, which uses it).
-_GO_BOOLS = {"1": True, "t": True, "T": True, "TRUE": True, "true": True, "True": True}
-_GO_BOOLS |= {"0": False, "f": False, "F": False, "FALSE": False, "false": False, "False": False}
-
-
-def _go_bool(env: Mapping[str, str], name: str, default: bool) -> bool:
-    value = env.get(name)
-    if value is None or value == "":
-        return default
-    if value not in _GO_BOOLS:
-        raise VMScrapeError(
-            [
-                Problem(
-                    name,
-                    "",
-                    "must be a Go boolean (true, false, 1, 0, t, f...): the operator would not start",
-                    value,
-                )
-            ]
-        )
-    return _GO_BOOLS[value]
-
-
-def _go_list(env: Mapping[str, str], name: str) -> tuple[str, ...]:
-    # caarlos0/env splits on "," and keeps every item as written (an empty item is a prefix of every key).
-    value = env.get(name) or ""
-    return tuple(value.split(",")) if value else ()
+    @classmethod
+    def of(cls, value: OperatorSettings | Mapping[str, str] | None) -> OperatorSettings:
+        """Settings given as settings, as the operator's environment (read by :meth:`from_env`), or not
+        at all (the defaults): what the components accept as ``operator``."""
+        if value is None:
+            return cls()
+        if isinstance(value, OperatorSettings):
+            return value
+        return cls.from_env(value)
 
 
 @dataclass(frozen=True)

@@ -37,7 +37,8 @@ from .errors import Problem, VMScrapeError
 from .models import VMAgentModel as VMAgent
 from .models import VMServiceScrapeModel as VMServiceScrape
 from .models import credentials
-from .render import Assets, OperatorSettings, config_yaml, render_config
+from .render import Assets, OperatorSettings, config_yaml, render_config, render_secret_layout
+from .render.secrets import EXTRA_CONFIG_KEY, MAIN_CONFIG_KEY, SecretLayout
 
 __all__ = [
     "CONFIG_KEY",
@@ -53,7 +54,7 @@ __all__ = [
 ]
 
 #: The key of the operator's Secret that holds the gzipped config.
-CONFIG_KEY = "vmagent.yaml.gz"
+CONFIG_KEY = MAIN_CONFIG_KEY
 #: The job-name prefix of the jobs vmscrape predicts (one per VMServiceScrape endpoint).
 SERVICE_SCRAPE_PREFIX = "serviceScrape/"
 #: What a masked value reads as (the registry's, :mod:`vmscrape_component.models.credentials`).
@@ -80,6 +81,18 @@ class ClusterObjects:
     namespaces: dict[str, Mapping[str, str]] = field(default_factory=dict)
     #: Secret and ConfigMap objects the scrapes refer to (as the API returns them, ``data`` base64).
     assets: list[dict[str, Any]] = field(default_factory=list)
+    #: ``namespace/name`` of a VMAgent → its ``status`` as the API returns it.
+    statuses: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+@dataclass
+class WrittenSecrets:
+    """What the operator wrote for one agent: the main config and each overflow Secret's jobs."""
+
+    #: The main Secret's config (parsed YAML).
+    main: Mapping[str, Any]
+    #: ``(Secret name, its jobs)`` of each ``<prefix>-sc-<i>`` found, i = 1, 2, ... in order.
+    extra: list[tuple[str, list[Any]]] = field(default_factory=list)
 
 
 @dataclass
@@ -98,10 +111,19 @@ class AgentVerification:
     not_compared: dict[str, int]
     #: ``namespace/name`` → why the operator leaves that selected scrape out (as vmscrape predicts it).
     skipped: dict[str, str]
+    #: Where the Secret layout differs from the prediction (bucket count, a bucket's jobs, stale
+    #: overflow Secrets): drift, each in words.
+    layout: list[str] = field(default_factory=list)
+    #: Facts about the layout that are not drift (the buckets seen; why a layout was not compared).
+    layout_notes: list[str] = field(default_factory=list)
+    #: The operator's last reconcile of the agent failed: its reason (``status.reason``), else ``""``.
+    reconcile_error: str = ""
+    #: Every Secret the config was read from, main first (``namespace/name``).
+    secrets: list[str] = field(default_factory=list)
 
     @property
     def identical(self) -> bool:
-        return self.diff.empty
+        return self.diff.empty and not self.layout and not self.reconcile_error
 
     def as_dict(self) -> dict[str, Any]:
         """Stable JSON: ``agent``, ``secret``, ``identical``, ``compared_jobs``, ``not_compared``
@@ -115,6 +137,10 @@ class AgentVerification:
             "not_compared": {k: self.not_compared[k] for k in sorted(self.not_compared)},
             "skipped": [{"scrape": k, "reason": self.skipped[k]} for k in sorted(self.skipped)],
             "diff": self.diff.as_dict(),
+            "secrets": list(self.secrets),
+            "layout": list(self.layout),
+            "layout_notes": list(self.layout_notes),
+            "reconcile_error": self.reconcile_error,
         }
 
     def not_compared_text(self) -> str:
@@ -133,28 +159,46 @@ def predict(
 ) -> tuple[dict[str, Any], dict[str, str]]:
     """The config the operator should write for ``agent`` (as vmagent parses it, secret values
     inlined) and the selected scrapes it leaves out, with why."""
+    predicted, skipped, _ = _predict(agent, objects, operator or OperatorSettings())
+    return predicted, skipped
+
+
+def _predict(
+    agent: VMAgent, objects: ClusterObjects, operator: OperatorSettings
+) -> tuple[dict[str, Any], dict[str, str], SecretLayout | VMScrapeError]:
+    # The whole config, the scrapes left out, and its Secret layout (or why the operator cannot pack it).
     assets = Assets(objects.assets, reveal=True, strict=True)
     config = render_config(
-        objects.scrapes,
-        agent,
-        assets=assets,
-        operator=operator or OperatorSettings(),
-        namespaces=objects.namespaces,
+        objects.scrapes, agent, assets=assets, operator=operator, namespaces=objects.namespaces
     )
+    layout: SecretLayout | VMScrapeError
+    try:
+        layout = render_secret_layout(config, agent, budget=operator.config_data_budget_bytes)
+    except VMScrapeError as exc:
+        layout = exc
     # Through the YAML text, as vmagent reads it: both sides are then plain parsed YAML.
-    return yaml.safe_load(config_yaml(config)), dict(config.skipped)
+    return yaml.safe_load(config_yaml(config)), dict(config.skipped), layout
 
 
 def compare_agent(
     agent: VMAgent,
     objects: ClusterObjects,
-    operator_config: Mapping[str, Any],
+    operator_config: Mapping[str, Any] | WrittenSecrets,
     *,
     operator: OperatorSettings | None = None,
 ) -> AgentVerification:
-    """Compare the config the operator wrote for ``agent`` (parsed YAML) with vmscrape's prediction."""
-    predicted, skipped = predict(agent, objects, operator)
-    jobs = [j for j in operator_config.get("scrape_configs") or () if isinstance(j, Mapping)]
+    """Compare the config the operator wrote for ``agent`` (the main config as parsed YAML, or every
+    Secret it wrote) with vmscrape's prediction: the jobs of all buckets together, then the layout."""
+    written_secrets = (
+        operator_config if isinstance(operator_config, WrittenSecrets) else WrittenSecrets(operator_config)
+    )
+    operator_config = written_secrets.main
+    predicted, skipped, layout = _predict(agent, objects, operator or OperatorSettings())
+    split_live = bool(operator_config.get("scrape_config_files"))
+    buckets: list[list[Any]] = [list(operator_config.get("scrape_configs") or ())]
+    if split_live:
+        buckets += [list(jobs) for _, jobs in written_secrets.extra]
+    jobs = [j for bucket in buckets for j in bucket if isinstance(j, Mapping)]
     own = [j for j in jobs if str(j.get("job_name", "")).startswith(SERVICE_SCRAPE_PREFIX)]
     others = Counter(
         str(j.get("job_name", "")).split("/", 1)[0]
@@ -166,14 +210,91 @@ def compare_agent(
     names = {j.get("job_name") for j in predicted.get("scrape_configs") or ()} | {
         j.get("job_name") for j in own
     }
+    main_name = config_secret_name(agent.name)
+    drift, notes = _compare_layout(layout, buckets, written_secrets, split_live, bool(others))
+    status = objects.statuses.get(agent.key) or {}
+    failed = str(status.get("updateStatus") or "") == "failed"
+    reason = (str(status.get("reason") or "") or "status.updateStatus is failed") if failed else ""
+    reconcile_error = ""
+    if failed and isinstance(layout, VMScrapeError):
+        notes.append(f"vmscrape predicted this failure: {layout}")
+    if failed and (drift or not result.empty):
+        reconcile_error = reason
+    elif failed:
+        # Live, the status stays failed after the scrapes are fixed and the Secrets rewritten (a scrape's
+        # reconcile writes them; only the agent's own reconcile resets its status): not drift then.
+        notes.append(f"status says the last reconcile failed ({reason}), but the Secrets are as predicted")
     return AgentVerification(
         agent=agent.key,
-        secret=f"{agent.namespace}/{config_secret_name(agent.name)}",
+        secret=f"{agent.namespace}/{main_name}",
         diff=result,
         compared_jobs=len(names),
         not_compared=dict(others),
         skipped=skipped,
+        layout=drift,
+        layout_notes=notes,
+        reconcile_error=reconcile_error,
+        secrets=[f"{agent.namespace}/{main_name}"]
+        + [f"{agent.namespace}/{name}" for name, _ in written_secrets.extra],
     )
+
+
+def _job_names(jobs: Sequence[Any]) -> list[str]:
+    return [str(j.get("job_name", "")) for j in jobs if isinstance(j, Mapping)]
+
+
+def _compare_layout(
+    layout: SecretLayout | VMScrapeError,
+    buckets: list[list[Any]],
+    written: WrittenSecrets,
+    split_live: bool,
+    other_kinds: bool,
+) -> tuple[list[str], list[str]]:
+    """Drift and notes about the Secret layout: bucket count, each bucket's jobs, stale Secrets."""
+    drift: list[str] = []
+    notes: list[str] = []
+    if not split_live and written.extra:
+        names = ", ".join(name for name, _ in written.extra)
+        drift.append(f"stale overflow Secret(s) {names}: the main config names no scrape_config_files")
+    if isinstance(layout, VMScrapeError):
+        drift.append(f"the operator cannot write this config: {layout}")
+        return drift, notes
+    live = [_job_names(b) for b in buckets]
+    notes.append(
+        f"{len(live)} Secret(s) written, {len(layout.buckets)} predicted (budget "
+        f"{layout.budget} gzipped bytes, {'exact' if layout.exact else 'estimated'} sizes)"
+    )
+    if other_kinds:
+        notes.append("bucket layout not compared: the operator also packs job kinds vmscrape does not model")
+        return drift, notes
+    predicted = [list(b.job_names) for b in layout.buckets]
+    if predicted == live:
+        return drift, notes
+    found: list[str] = []
+    if len(predicted) != len(live):
+        found.append(
+            f"{len(live)} bucket(s) written, {len(predicted)} predicted with a budget of {layout.budget} "
+            f"(if the operator runs with another VM_CONFIG_DATA_BUDGET_BYTES, pass it as --operator-env)"
+        )
+        for index in range(len(predicted), len(live)):
+            found.append(f"{layout.secret_name(index)} is not predicted (stale, or a different split)")
+    for index, (want, got) in enumerate(zip(predicted, live, strict=False)):
+        if want != got:
+            found.append(
+                f"bucket {index} ({layout.secret_name(index)}): {len(got)} job(s) "
+                f"{_span(got)} written, {len(want)} {_span(want)} predicted"
+            )
+    if layout.exact:
+        drift.extend(found)
+    else:
+        notes.extend(f"{line} (sizes are zlib's estimate: not counted as drift)" for line in found)
+    return drift, notes
+
+
+def _span(names: Sequence[str]) -> str:
+    if not names:
+        return "(none)"
+    return f"({names[0]} .. {names[-1]})" if len(names) > 1 else f"({names[0]})"
 
 
 def mask_secrets(result: ConfigDiff) -> ConfigDiff:
@@ -188,11 +309,41 @@ def mask_secrets(result: ConfigDiff) -> ConfigDiff:
 def read_config_secret(secret: Mapping[str, Any], where: str) -> dict[str, Any]:
     """The config in the operator's Secret object (``data`` base64 of gzip of YAML); :class:`VMScrapeError`
     naming ``where`` (``Secret ns/name``) when it is not there or not readable."""
+    config = _read_gzip_yaml(secret, where, CONFIG_KEY)
+    if not isinstance(config, dict):
+        raise VMScrapeError(
+            [
+                Problem(
+                    object=where,
+                    path=f"data[{CONFIG_KEY!r}]",
+                    message=f"unreadable: not a vmagent config (a YAML {type(config).__name__})",
+                )
+            ]
+        )
+    return config
 
+
+def read_extra_secret(secret: Mapping[str, Any], where: str) -> list[Any]:
+    """The jobs in an overflow Secret (key ``jobs.yaml``: base64 of gzip of a YAML list)."""
+    jobs = _read_gzip_yaml(secret, where, EXTRA_CONFIG_KEY)
+    if not isinstance(jobs, list):
+        raise VMScrapeError(
+            [
+                Problem(
+                    object=where,
+                    path=f"data[{EXTRA_CONFIG_KEY!r}]",
+                    message=f"unreadable: not a list of scrape jobs (a YAML {type(jobs).__name__})",
+                )
+            ]
+        )
+    return jobs
+
+
+def _read_gzip_yaml(secret: Mapping[str, Any], where: str, key: str) -> Any:
     def fail(message: str) -> VMScrapeError:
-        return VMScrapeError([Problem(object=where, path=f"data[{CONFIG_KEY!r}]", message=message)])
+        return VMScrapeError([Problem(object=where, path=f"data[{key!r}]", message=message)])
 
-    encoded = (secret.get("data") or {}).get(CONFIG_KEY)
+    encoded = (secret.get("data") or {}).get(key)
     if not encoded:
         raise fail("missing: the operator has not written this agent's config (yet)")
     try:
@@ -203,8 +354,6 @@ def read_config_secret(secret: Mapping[str, Any], where: str) -> dict[str, Any]:
         config = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise fail(f"unreadable: not YAML ({' '.join(str(exc).split())})") from None
-    if not isinstance(config, dict):
-        raise fail(f"unreadable: not a vmagent config (a YAML {type(config).__name__})")
     return config
 
 
@@ -244,9 +393,25 @@ def verify_cluster(
                         )
                     ]
                 )
-            config = read_config_secret(secret, where)
-            results.append(compare_agent(chosen, objects, config, operator=operator))
+            written = WrittenSecrets(read_config_secret(secret, where), _read_extra(cluster, chosen, name))
+            results.append(compare_agent(chosen, objects, written, operator=operator))
     return results
+
+
+def _read_extra(cluster: Any, agent: VMAgent, prefix: str) -> list[tuple[str, list[Any]]]:
+    """The overflow Secrets ``<prefix>-sc-1``, ``-sc-2``, ... up to the first missing one, read by name
+    (the operator writes them numbered from 1 and deletes those above its bucket count; reading by name
+    needs no list of the namespace's Secrets)."""
+    found: list[tuple[str, list[Any]]] = []
+    index = 1
+    while True:
+        name = f"{prefix}-sc-{index}"
+        where = f"Secret {agent.namespace}/{name}"
+        secret = cluster.get(where, cluster.core.read_namespaced_secret, name, agent.namespace)
+        if secret is None:
+            return found
+        found.append((name, read_extra_secret(secret, where)))
+        index += 1
 
 
 def _read_objects(cluster: Any) -> ClusterObjects:
@@ -266,6 +431,9 @@ def _read_objects(cluster: Any) -> ClusterObjects:
     for item in custom("vmagents"):
         try:
             objects.agents.append(VMAgent.from_manifest({**item, "apiVersion": _API, "kind": "VMAgent"}))
+            meta = item.get("metadata") or {}
+            key = f"{meta.get('namespace') or 'default'}/{meta.get('name')}"
+            objects.statuses[key] = item.get("status") or {}
         except VMScrapeError as exc:
             problems.extend(exc.problems)
     for item in custom("vmservicescrapes"):

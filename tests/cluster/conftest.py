@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from tests.cluster.prediction import DIFFERENCES, TALLY
+from tests.cluster.prediction import DIFFERENCES, LAYOUTS, TALLY
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     if not TALLY and not DIFFERENCES:
         return
     terminalreporter.section("vmscrape vs the real operator (local control plane)")
+    for line in LAYOUTS:
+        terminalreporter.write_line(f"Secret layout: {line}")
     terminalreporter.write_line(
         f"operator Secret vs `vmscrape render`: {TALLY['configs']} configs "
         f"({TALLY['scrapes']} VMServiceScrapes, {TALLY['jobs']} jobs, {TALLY['bytes']} bytes) "

@@ -24,6 +24,8 @@ from tests.support.cluster import ApiRefused, _call, apply, apply_manifests, obj
 
 #: What was compared against the operator, printed at the end of the run (tests/cluster/conftest.py).
 TALLY: Counter[str] = Counter()
+#: Secret layouts (bucket counts and sizes) seen live and predicted (tests/cluster/test_buckets.py).
+LAYOUTS: list[str] = []
 DIFFERENCES: list[str] = []
 
 _LISTS = {

@@ -28,7 +28,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         action="append",
         default=[],
         metavar="NAME=VALUE",
-        help="environment variable for the operator (e.g. WATCH_NAMESPACE=apps); repeatable",
+        help="environment variable for the operator (e.g. WATCH_NAMESPACE=apps, "
+        "VM_CONFIG_DATA_BUDGET_BYTES=8000); a name the operator does not read is refused; repeatable",
     )
     up.add_argument(
         "--crd",
@@ -56,6 +57,9 @@ def _parse_env(pairs: list[str]) -> dict[str, str]:
         if not sep or not name:
             raise VMScrapeError([Problem("", f"--operator-env[{i}]", "expected NAME=VALUE", pair)])
         env[name] = value
+    from ..settings import check_operator_env
+
+    check_operator_env(env)  # names the operator does not read, or bad values, are refused
     return env
 
 

@@ -50,9 +50,10 @@ import orjson
 
 from ..errors import Problem, VMScrapeError, one_line
 from ..manifests import load_manifests
-from ..render import Assets, OperatorSettings, render_config
+from ..render import Assets, render_config
 from ..simulate import Explanation, Snapshot, Target, duplicate_targets, explain, load_snapshot
 from . import _shards
+from .render import add_operator_arguments, operator_settings
 
 OUTPUT_FORMATS = ("text", "json")
 
@@ -77,14 +78,7 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("-o", "--output", choices=OUTPUT_FORMATS, default="text", help="default: %(default)s")
     _shards.add_arguments(p)
-    p.add_argument(
-        "--operator-env",
-        action="append",
-        default=[],
-        metavar="KEY=VALUE",
-        help="an environment variable of the operator (e.g. the ServiceMonitor converter's "
-        "VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE); repeatable",
-    )
+    add_operator_arguments(p)
     p.set_defaults(run=run)
 
 
@@ -146,11 +140,9 @@ def run(args: argparse.Namespace) -> int:
         raise VMScrapeError(
             [Problem("--snapshot", "", "standard input can feed MANIFESTS or the snapshot, not both")]
         )
-    from .render import operator_settings
-
     shards_wanted = _shards.wanted(args)
-    args.watch_namespace = getattr(args, "watch_namespace", "")
-    found = load_manifests(args.files, default_namespace=args.namespace, operator=operator_settings(args))
+    operator = operator_settings(args)
+    found = load_manifests(args.files, default_namespace=args.namespace, operator=operator)
     agent = _choose_agent(found.agents, args.agent)
     if shards_wanted:
         _shards.settings(args, agent)  # bad shard options fail before the cluster is read
@@ -163,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
             found.scrapes,
             agent,
             assets=Assets(found.assets),
-            operator=OperatorSettings(),
+            operator=operator,
             namespaces=namespaces,
         )
         return needs_nodes(config.as_dict())
@@ -174,7 +166,7 @@ def run(args: argparse.Namespace) -> int:
         snapshot,
         agent,
         assets=Assets(found.assets),
-        operator=OperatorSettings(),
+        operator=operator,
         namespaces=found.namespaces,
     )
     notes = [f"ignored {note}" for note in found.ignored]

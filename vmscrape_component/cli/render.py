@@ -7,8 +7,19 @@ import sys
 
 from ..errors import Problem, VMScrapeError, one_line
 from ..manifests import Manifests, load_manifests
-from ..models import credentials
-from ..render import OPERATOR_TLS_MOUNT_DIR, Assets, OperatorSettings, config_yaml, render_config
+from ..models import VMAgentModel, credentials
+from ..render import (
+    OPERATOR_TLS_MOUNT_DIR,
+    AgentConfig,
+    Assets,
+    OperatorSettings,
+    SecretLayout,
+    config_yaml,
+    render_config,
+    render_secret_layout,
+)
+from ..render.yaml import dump_all
+from ..settings import OPERATOR_ENV
 
 _CHUNK = 1 << 20
 
@@ -48,6 +59,14 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     add_operator_arguments(p)
     p.add_argument(
+        "-o",
+        "--output",
+        choices=("config", "secrets"),
+        default="config",
+        help="config: the whole config as one text (default; stderr tells the Secret layout when the "
+        "operator would split it); secrets: the Secrets the operator writes (main + -sc-N), a YAML stream",
+    )
+    p.add_argument(
         "--strict-refs",
         action="store_true",
         help="leave out scrapes whose Secrets/ConfigMaps are not in FILEs, as the operator does "
@@ -70,9 +89,9 @@ def add_operator_arguments(p: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="an environment variable of the operator that changes what it generates "
-        "(WATCH_NAMESPACE, VM_VMSERVICESCRAPEDEFAULT_ENFORCEENDPOINTSLICES, the ServiceMonitor converter's "
-        "VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE, VM_FILTERPROMETHEUSCONVERTER*PREFIXES...); repeatable",
+        help="an environment variable of the operator ("
+        + ", ".join(row.name for row in OPERATOR_ENV)
+        + "; other names the operator reads are noted, unknown names refused); repeatable",
     )
 
 
@@ -86,9 +105,23 @@ def operator_settings(args: argparse.Namespace) -> OperatorSettings:
                 [Problem(object="--operator-env", path="", value=pair, message="must be KEY=VALUE")]
             )
         env[key] = value
-    if args.watch_namespace:
+    if getattr(args, "watch_namespace", ""):
         env["WATCH_NAMESPACE"] = args.watch_namespace
-    return OperatorSettings.from_env(env)
+    settings = OperatorSettings.from_env(env)
+    for name in settings.unmodelled:
+        print(f"note: --operator-env {name}: read by the operator, not modelled by vmscrape", file=sys.stderr)
+    return settings
+
+
+def secret_layout(
+    config: AgentConfig, agent: VMAgentModel | None, operator: OperatorSettings, text: str | None = None
+) -> SecretLayout:
+    """The Secret layout of ``config`` (``text``: its ``config_yaml``, if written already); warnings about
+    a layout about to change go to stderr."""
+    layout = render_secret_layout(config, agent, budget=operator.config_data_budget_bytes, text=text)
+    for warning in layout.warnings():
+        print(one_line(f"warning: {warning}"), file=sys.stderr)
+    return layout
 
 
 def print_conversion_notes(found: Manifests) -> None:
@@ -161,6 +194,12 @@ def run(args: argparse.Namespace) -> int:
         url_mask = credentials.URL_SAFE_MASK
         config.jobs = [credentials.mask_config(job, url_mask=url_mask) for job in config.jobs]
     text = config_yaml(config)
+    layout = secret_layout(config, agent, operator, text)
+    if args.output == "secrets":
+        text = dump_all(layout.secrets())
+    elif layout.split:
+        for line in layout.summary():
+            print(one_line(f"note: {line}"), file=sys.stderr)
     # In slices: writing 30+ MB at once would hold a second, encoded copy of it.
     for start in range(0, len(text), _CHUNK):
         sys.stdout.write(text[start : start + _CHUNK])

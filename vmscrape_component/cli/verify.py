@@ -2,7 +2,8 @@
 
 Reads the cluster's own objects (VMAgents, VMServiceScrapes, Namespaces, the Secrets and ConfigMaps the
 scrapes refer to; read-only), predicts each VMAgent's vmagent config as ``vmscrape render`` would, reads
-the config the operator wrote (Secret ``vmagent-<name>``, key ``vmagent.yaml.gz``) and compares the two
+the config the operator wrote (Secret ``vmagent-<name>``, key ``vmagent.yaml.gz``, and, when the config is
+split into buckets, each ``vmagent-<name>-sc-<i>``, key ``jobs.yaml``) and compares the two
 semantically: ``global`` and every ``serviceScrape/…`` job, field by field. Jobs of other scrape kinds
 (``podScrape/``, ``probe/``...) are counted, not compared. Credential values are masked on both sides:
 the output names the field that differs, never its value.
@@ -19,9 +20,12 @@ ServiceMonitor is gone (left behind, still scraped) is drift too.
 
 JSON output (``-o json``): ``{"identical": bool, "agents": [...], "conversions": {...}}``, one agent
 entry per VMAgent sorted by ``namespace/name`` with the keys ``agent``, ``secret``, ``identical``,
-``compared_jobs``, ``not_compared`` (``{kind: count}``), ``skipped`` (``[{"scrape", "reason"}]``) and
-``diff`` (as ``vmscrape diff -o json``); ``conversions`` has ``identical``, ``compared``, ``drifted``
-(``{scrape: [lines]}``), ``missing``, ``orphaned``, ``kept`` and ``invalid``.
+``compared_jobs``, ``not_compared`` (``{kind: count}``), ``skipped`` (``[{"scrape", "reason"}]``), ``diff``
+(as ``vmscrape diff -o json``), ``secrets`` (every Secret read), ``layout`` (drift of the Secret layout, in
+words: bucket count, a bucket's jobs, stale overflow Secrets), ``layout_notes`` and ``reconcile_error``
+(the agent's ``status.reason`` when its last reconcile failed, else ``""``); any of the last is drift.
+``conversions`` has ``identical``, ``compared``, ``drifted`` (``{scrape: [lines]}``), ``missing``,
+``orphaned``, ``kept`` and ``invalid``.
 """
 
 from __future__ import annotations
@@ -31,6 +35,7 @@ import json
 import sys
 from typing import Any
 
+from ..errors import one_line
 from ..verify import AgentVerification, verify_cluster, verify_conversions
 from .render import add_operator_arguments, operator_settings
 
@@ -80,7 +85,18 @@ def _facts(result: AgentVerification) -> list[str]:
     if result.not_compared:
         facts.append(result.not_compared_text())
     facts += [f"VMServiceScrape {k} left out: {result.skipped[k]}" for k in sorted(result.skipped)]
+    if len(result.secrets) > 1:
+        facts.append(f"read from {len(result.secrets)} Secrets: {', '.join(result.secrets)}")
+    facts += result.layout_notes
     return facts
+
+
+def _drift_lines(result: AgentVerification) -> list[str]:
+    lines = []
+    if result.reconcile_error:
+        lines.append(f"the operator's last reconcile failed: {result.reconcile_error}")
+    lines += [f"layout: {line}" for line in result.layout]
+    return lines
 
 
 def text(result: AgentVerification) -> str:
@@ -88,7 +104,8 @@ def text(result: AgentVerification) -> str:
     head = f"VMAgent {result.agent} (config in Secret {result.secret})"
     lines = [f"{head}: {'as predicted' if result.identical else 'DRIFT'}"]
     lines += [f"  {fact}" for fact in _facts(result)]
-    if not result.identical:
+    lines += [one_line(f"  {line}") for line in _drift_lines(result)]
+    if not result.diff.empty:
         lines.append("  changes from vmscrape's prediction (-) to the operator's config (+):")
         lines += [f"  {line}" for line in result.diff.text().splitlines()]
     return "\n".join(lines) + "\n"
@@ -99,7 +116,8 @@ def markdown(result: AgentVerification) -> str:
     verdict = "as predicted" if result.identical else "**drift**"
     out = [f"## VMAgent `{result.agent}`: {verdict}", ""]
     out += [f"- {fact}" for fact in _facts(result)] + [""]
-    if not result.identical:
+    out += [f"- **{line}**" for line in _drift_lines(result)]
+    if not result.diff.empty:
         out += ["Changes from vmscrape's prediction to the operator's config:", ""]
         out.append(result.diff.markdown().replace("### vmagent config:", "### changes:", 1))
     return "\n".join(out)

@@ -17,8 +17,8 @@ from pulumi_kubernetes.apiextensions import CustomResource
 
 from ..errors import Problem, VMScrapeError
 from ..models import API_VERSION, VMAgentSpec
-from ..render import OperatorSettings, config_yaml, render_config
-from ..render.standalone import size_warning
+from ..render import OperatorSettings, config_yaml, render_config, render_secret_layout
+from ..render.secrets import SecretLayout
 from ._agents import (
     AGENT_OUTPUTS,
     FORMER_TYPE_TOKEN,
@@ -33,6 +33,28 @@ from ._preview import snapshot_path
 from .service_scrape import VMServiceScrape, VMServiceScrapeArgs
 
 TYPE_TOKEN = "vmscrape:index:OperatorVMAgent"
+#: The outputs only this component gives: the operator's Secret layout (after :data:`AGENT_OUTPUTS`).
+LAYOUT_OUTPUTS = ("bucket_count", "buckets")
+
+
+def layout_outputs(layout: SecretLayout) -> dict[str, Any]:
+    """``bucket_count`` and ``buckets`` (per Secret: name, first/last job index, job count, gzipped bytes
+    of its jobs, the budget, and whether the sizes are Go's own)."""
+    return {
+        "bucket_count": len(layout.buckets),
+        "buckets": [
+            {
+                "secret": layout.secret_name(b.index),
+                "first_job": b.start,
+                "last_job": b.stop - 1,
+                "jobs": b.stop - b.start,
+                "gzip_bytes": b.gzip_bytes,
+                "budget": layout.budget,
+                "exact": layout.exact,
+            }
+            for b in layout.buckets
+        ],
+    }
 
 
 @dataclass(kw_only=True)
@@ -54,8 +76,9 @@ class OperatorVMAgentArgs:
     namespace_labels: Mapping[str, Mapping[str, str]] | None = None
     """Labels of the namespaces involved, for an agent whose ``serviceScrapeNamespaceSelector`` matches
     labels."""
-    operator: OperatorSettings | None = None
-    """The operator's own settings that change its output (``WATCH_NAMESPACE``...)."""
+    operator: OperatorSettings | Mapping[str, str] | None = None
+    """The operator's own settings that change its output, or its environment variables
+    (``{"VM_CONFIG_DATA_BUDGET_BYTES": "8000"}``, read by :meth:`OperatorSettings.from_env`)."""
     snapshot: str | None = None
     """A cluster snapshot file (default: the stack setting ``vmscrape:snapshot``) for ``targets``."""
 
@@ -93,8 +116,11 @@ class OperatorVMAgent(pulumi.ComponentResource):
     as keywords. The scrapes are selected exactly as the operator selects them.
 
     Outputs: ``config_yaml`` (for review: secret values are ``<secret ns/name key>`` placeholders),
-    ``checksum`` (sha256 of the config), ``config_size`` / ``config_gzip_size`` (bytes; the operator
-    stores the config gzipped in a Secret, and a warning says when that would pass Kubernetes' 1 MiB),
+    ``checksum`` (sha256 of the config), ``config_size`` / ``config_gzip_size`` (bytes),
+    ``bucket_count`` / ``buckets`` (the operator's Secrets for it: over ``VM_CONFIG_DATA_BUDGET_BYTES``
+    of gzipped jobs the config is split into ``vmagent-<name>-sc-<i>`` Secrets, which the operator owns:
+    this component never registers them; a warning says when the layout is about to change, and a
+    single job over the budget is an error before anything rolls out),
     ``job_names``, ``selected`` / ``not_selected`` (``namespace/name`` -> reason), ``skipped`` (selected
     but left out by the operator, with the reason), ``targets`` (per job, the targets predicted in the
     cluster snapshot; empty without one), ``shards`` (with a snapshot and ``shardCount``: targets per
@@ -106,6 +132,8 @@ class OperatorVMAgent(pulumi.ComponentResource):
     checksum: pulumi.Output[str]
     config_size: pulumi.Output[int]
     config_gzip_size: pulumi.Output[int]
+    bucket_count: pulumi.Output[int]
+    buckets: pulumi.Output[list[dict[str, Any]]]
     job_names: pulumi.Output[list[str]]
     selected: pulumi.Output[dict[str, str]]
     not_selected: pulumi.Output[dict[str, str]]
@@ -126,7 +154,8 @@ class OperatorVMAgent(pulumi.ComponentResource):
             agent = agent_object(args.agent_name or name, args.namespace, args.agent)
             if args.create_agent:
                 _check_creatable(agent.manifest()["spec"])
-            components, models, converted = split_scrapes(args.scrapes, args.operator)
+            operator = OperatorSettings.of(args.operator)
+            components, models, converted = split_scrapes(args.scrapes, operator)
         except VMScrapeError as exc:
             raise exc.within(f"OperatorVMAgent {name}") from None
         aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=FORMER_TYPE_TOKEN)])
@@ -144,7 +173,7 @@ class OperatorVMAgent(pulumi.ComponentResource):
                     namespace=m.namespace,
                     labels=m.labels,
                     annotations=m.annotations,
-                    operator=args.operator,
+                    operator=operator,
                 ),
                 opts=child,
             )
@@ -159,7 +188,6 @@ class OperatorVMAgent(pulumi.ComponentResource):
                 spec=agent_manifest["spec"],
                 opts=child,
             )
-        operator = args.operator or OperatorSettings()
         namespaces = dict(args.namespace_labels or {})
         snapshot = snapshot_path(args.snapshot)
 
@@ -176,18 +204,23 @@ class OperatorVMAgent(pulumi.ComponentResource):
                 snapshot=snapshot,
                 sharded=True,
             )
-            # The operator stores the config gzipped in a Secret: that is what must fit.
-            warning = size_warning(values["config_gzip_size"], "the gzipped config")
-            if warning:
+            # The operator packs the gzipped jobs into Secrets of VM_CONFIG_DATA_BUDGET_BYTES each.
+            try:
+                layout = render_secret_layout(config, agent, budget=operator.config_data_budget_bytes)
+            except VMScrapeError as exc:
+                raise exc.within(f"OperatorVMAgent {name}") from None
+            for warning in layout.warnings():
                 pulumi.log.warn(warning, resource=self)
-            return values
+            if layout.split:
+                pulumi.log.info("; ".join(line.strip() for line in layout.summary()), resource=self)
+            return {**values, **layout_outputs(layout)}
 
         # ServiceMonitors given are the chart's: the operator creates their VMServiceScrapes, not the stack.
         from_monitors = [m.manifest() for m in converted]
         values = pulumi.Output.all(*[c.manifest for c in self.scrapes]).apply(
             lambda ms: outputs([*ms, *from_monitors])
         )
-        attributes = output_attributes(values, AGENT_OUTPUTS)
+        attributes = output_attributes(values, AGENT_OUTPUTS + LAYOUT_OUTPUTS)
         for output_name, output in attributes.items():
             setattr(self, output_name, output)
         self.register_outputs(attributes)

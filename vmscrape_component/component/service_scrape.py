@@ -177,8 +177,9 @@ class VMServiceScrapeArgs:
     agent: VMAgentSpec | Mapping[str, Any] | None = None
     """The spec of the VMAgent that will pick the scrape up: its scrape classes, interval limits, relabel
     template and overrides shape the rendered jobs. Not created."""
-    operator: OperatorSettings | None = None
-    """The operator's own settings that change its output (``WATCH_NAMESPACE``...)."""
+    operator: OperatorSettings | Mapping[str, str] | None = None
+    """The operator's own settings that change its output (``WATCH_NAMESPACE``...), or its environment
+    variables (read by :meth:`OperatorSettings.from_env`)."""
     secrets: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None
     """``{secret name: {key: value}}``: Secrets this component owns, in the scrape's namespace, values kept
     as Pulumi secrets; refer to them from the spec with ``{"name": ..., "key": ...}`` selectors."""
@@ -250,11 +251,11 @@ class VMServiceScrape(pulumi.ComponentResource):
             self.plain_object: VMServiceScrapeModel | None = None
             if all(_is_plain(v) for v in (namespace, args.labels, args.annotations)):
                 self.plain_object = scrape_object(namespace, args.labels, args.annotations)  # type: ignore[arg-type]
+            settings_operator = OperatorSettings.of(args.operator)
         except VMScrapeError as exc:
             raise exc.within(f"VMServiceScrape {name}") from None
         super().__init__(TYPE_TOKEN, name, None, opts)
 
-        settings_operator = args.operator or OperatorSettings()
         # One namespace rule for both outputs: under WATCH_NAMESPACE the operator may ignore the selector.
         ignore_selectors = AgentSettings.from_spec(
             agent_spec, operator=settings_operator

@@ -77,8 +77,9 @@ class StandaloneVMAgentArgs:
     namespace_labels: Mapping[str, Mapping[str, str]] | None = None
     """Labels of the namespaces involved, for an agent whose ``serviceScrapeNamespaceSelector`` matches
     labels."""
-    operator: OperatorSettings | None = None
-    """Operator settings to render with, as if the operator did (``WATCH_NAMESPACE``...)."""
+    operator: OperatorSettings | Mapping[str, str] | None = None
+    """Operator settings to render with, as if the operator did, or its environment variables
+    (read by :meth:`OperatorSettings.from_env`)."""
     deployment: StandaloneDeployment | None = None
     """Also deploy vmagent itself (else bring your own, mounting the ConfigMap and Secrets this makes)."""
     snapshot: str | None = None
@@ -183,11 +184,11 @@ class StandaloneVMAgent(pulumi.ComponentResource):
         try:
             args = resolve_args(StandaloneVMAgentArgs, args, keywords)
             agent = agent_object(args.agent_name or name, args.namespace, args.agent)
-            components, models, converted = split_scrapes(args.scrapes, args.operator)
+            operator = OperatorSettings.of(args.operator)
+            components, models, converted = split_scrapes(args.scrapes, operator)
             # ServiceMonitors are scraped as the operator would convert them (no operator runs here).
             manifests = _plain_manifests(components) + [m.manifest() for m in [*models, *converted]]
             owned = _owned_values(components)
-            operator = args.operator or OperatorSettings()
             namespaces = dict(args.namespace_labels or {})
             agent_manifest = agent.manifest()
             standalone = render_standalone(

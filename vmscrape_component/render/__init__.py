@@ -12,6 +12,7 @@ from ..settings import AgentSettings, OperatorSettings
 from .agent import AgentConfig, render_agent_config
 from .assets import OPERATOR_TLS_MOUNT_DIR, Assets, MissingReference
 from .scrape import render_endpoint_job, render_scrape_jobs
+from .secrets import SecretLayout, render_secret_layout
 from .yaml import dump as dump_yaml
 
 __all__ = [
@@ -21,12 +22,14 @@ __all__ = [
     "Assets",
     "MissingReference",
     "OperatorSettings",
+    "SecretLayout",
     "config_yaml",
     "dump_yaml",
     "render_agent_config",
     "render_config",
     "render_endpoint_job",
     "render_scrape_jobs",
+    "render_secret_layout",
 ]
 
 
