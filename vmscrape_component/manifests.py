@@ -22,6 +22,7 @@ from .bulk import gc_paused
 from .errors import Problem, VMScrapeError
 from .models import VMAgentModel, VMServiceScrapeModel
 from .shapes import check_object, describe
+from .yamlblock import NOT_PLAIN, block_documents
 
 _ASSET_KINDS = ("Secret", "ConfigMap")
 
@@ -165,6 +166,27 @@ def _check_depth(node: Any, depth: int, deepest: dict[int, int]) -> None:
         _check_depth(child, depth + 1, deepest)
 
 
+#: The implicit tags of plain scalars that the quick reader builds itself (``<<`` and ``=`` it leaves).
+_PLAIN_TAGS = frozenset([_NULL, _BOOL, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"])
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _PlainScalars:
+    """Plain scalar text → the value PyYAML's safe loader gives it (its resolver, its constructors)."""
+
+    def __init__(self) -> None:
+        self._loader = _Loader("")
+
+    def __call__(self, text: str) -> Any:
+        loader = self._loader
+        tag = loader.resolve(ScalarNode, text, (True, False))
+        if tag == _STR:
+            return text
+        if tag in _PLAIN_TAGS or tag == _TIMESTAMP:
+            return loader.yaml_constructors[tag](loader, ScalarNode(tag, text))
+        return NOT_PLAIN
+
+
 @dataclass
 class Manifests:
     """What a set of YAML files contained, sorted by kind."""
@@ -207,7 +229,13 @@ def _read_stdin() -> bytes | str:
 
 def parse_documents(path: str | Path, text: str) -> list[Any]:
     """The YAML documents of ``text``; :class:`VMScrapeError` naming ``path:line:column`` if not YAML or
-    nested deeper than :data:`MAX_DEPTH`."""
+    nested deeper than :data:`MAX_DEPTH`.
+
+    Plain block-style text (what kubectl and yaml.v2 print) is read by :mod:`.yamlblock`; anything else,
+    and every error, by PyYAML (through :class:`_Loader`), which gives the positions."""
+    quick = block_documents(text, _PlainScalars())
+    if quick is not None:
+        return quick
     try:
         return list(yaml.load_all(text, Loader=_Loader))
     except yaml.YAMLError as exc:
