@@ -257,8 +257,8 @@ def parse_json(path: str | Path, text: str) -> Any:
         raise VMScrapeError([Problem(object=str(path), path="", message=message)]) from None
 
 
-def _documents(path: Path, text: str) -> Iterator[tuple[str, Any]]:
-    for index, doc in enumerate(parse_documents(path, text)):
+def _documents(path: Path, docs: list[Any]) -> Iterator[tuple[str, Any]]:
+    for index, doc in enumerate(docs):
         if doc is None:
             continue
         where = f"{path}#{index}"
@@ -273,22 +273,32 @@ def _documents(path: Path, text: str) -> Iterator[tuple[str, Any]]:
             yield where, doc
 
 
-def load_manifests(paths: Iterable[str | Path], *, default_namespace: str = "default") -> Manifests:
+def load_manifests(
+    paths: Iterable[str | Path],
+    *,
+    default_namespace: str = "default",
+    parsed: Mapping[str, list[Any]] | None = None,
+) -> Manifests:
     """Read and validate every document of ``paths`` (``-`` is standard input).
 
-    Raises :class:`VMScrapeError` listing every problem in every file; nothing is returned half-valid.
+    ``parsed`` maps a path to the documents :func:`parse_documents` already gave for it (so a caller that
+    looked at them first does not parse the file twice). Raises :class:`VMScrapeError` listing every
+    problem in every file; nothing is returned half-valid.
     """
     with gc_paused():
-        return _load(paths, default_namespace)
+        return _load(paths, default_namespace, parsed or {})
 
 
-def _load(paths: Iterable[str | Path], default_namespace: str) -> Manifests:
+def _load(paths: Iterable[str | Path], default_namespace: str, parsed: Mapping[str, list[Any]]) -> Manifests:
     result = Manifests()
     problems: list[Problem] = []
     for raw in paths:
         path = Path(raw)
         try:
-            documents = list(_documents(path, read_text(raw)))
+            docs = parsed.get(str(raw))
+            documents = list(
+                _documents(path, parse_documents(path, read_text(raw)) if docs is None else docs)
+            )
         except VMScrapeError as exc:
             problems.extend(exc.problems)
             continue

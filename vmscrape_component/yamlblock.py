@@ -47,7 +47,8 @@ _LINE = re.compile(
     rf"(?:{_scalar('k')}:(?: +|$))?{_VALUE}? *"
 )
 
-_KEY, _ITEM, _VAL = 1, 2, 4  # line flags: has a key; is a sequence item; has a value on the line
+#: Line flags: has a key; is a sequence item; has a value on the line; that value is ``{}`` or ``[]``.
+_KEY, _ITEM, _VAL, _FRESH = 1, 2, 4, 8
 
 
 class _Decline(Exception):
@@ -125,10 +126,10 @@ class _Reader:
             flags |= _VAL
             value = g["vd"][1:-1]
         elif g["vm"] is not None:
-            flags |= _VAL
+            flags |= _VAL | _FRESH
             value = _EMPTY_MAP
         elif g["vq"] is not None:
-            flags |= _VAL
+            flags |= _VAL | _FRESH
             value = _EMPTY_SEQ
         return (dash_col, col, flags, key, value)
 
@@ -188,68 +189,75 @@ class _Reader:
             return self._sequence(col, depth)  # yaml.v2's style: a list under a key, not indented
         return None
 
-    def _value_end(self, col: int) -> None:
-        """After a scalar on a line, the next line must not be deeper (a continuation PyYAML would fold)."""
-        line = self.lines[self.pos]
-        if line is not None and line[0] > col:
-            raise _Decline
-
     def _mapping(self, col: int, depth: int) -> dict[Any, Any]:
         data: dict[Any, Any] = {}
         lines = self.lines
-        first = True
+        pos = self.pos
+        line = lines[pos]
         while True:
-            line = lines[self.pos]
-            if line is None:
-                return data
-            if first:
-                first = False
-            elif line[0] != col or line[2] & _ITEM:
-                if line[0] > col or (line[0] == col and line[2] & _ITEM):
-                    raise _Decline
-                return data
             flags = line[2]
             if not flags & _KEY:
                 raise _Decline  # a lone value where a key belongs
             key = line[3]
             if key in data:
                 raise _Decline  # PyYAML's path names both lines
-            self.pos += 1
+            pos += 1
             if flags & _VAL:
                 value = line[4]
-                data[key] = _fresh(value)
-                self._value_end(col)
+                if flags & _FRESH:
+                    value = {} if value is _EMPTY_MAP else []
+                data[key] = value
+                line = lines[pos]
+                if line is None:
+                    break
+                if line[0] > col:
+                    raise _Decline  # a continuation line, which PyYAML would fold into the scalar
             else:
+                self.pos = pos
                 data[key] = self._after_colon(col, depth + 1, compact_ok=True)
+                pos = self.pos
+                line = lines[pos]
+                if line is None:
+                    break
+            if line[0] != col or line[2] & _ITEM:
+                if line[0] > col or (line[0] == col and line[2] & _ITEM):
+                    raise _Decline
+                break
+        self.pos = pos
+        return data
 
     def _sequence(self, col: int, depth: int) -> list[Any]:
         items: list[Any] = []
         lines = self.lines
+        pos = self.pos
+        line = lines[pos]
         while True:
-            line = lines[self.pos]
+            flags = line[2]
+            if flags & _KEY:
+                self.pos = pos
+                items.append(self._mapping(line[1], depth + 1))
+                pos = self.pos
+            elif flags & _VAL:
+                pos += 1
+                value = line[4]
+                if flags & _FRESH:
+                    value = {} if value is _EMPTY_MAP else []
+                items.append(value)
+                line = lines[pos]
+                if line is not None and line[0] > col:
+                    raise _Decline  # a continuation line
+            else:
+                self.pos = pos + 1
+                items.append(self._after_colon(col, depth + 1, compact_ok=False))
+                pos = self.pos
+            line = lines[pos]
             if line is None or line[0] != col or not line[2] & _ITEM:
                 if line is not None and line[0] > col:
                     raise _Decline
-                return items
-            flags = line[2]
-            if flags & _KEY:
-                items.append(self._mapping(line[1], depth + 1))
-            elif flags & _VAL:
-                self.pos += 1
-                items.append(_fresh(line[4]))
-                self._value_end(col)
-            else:
-                self.pos += 1
-                items.append(self._after_colon(col, depth + 1, compact_ok=False))
+                break
+        self.pos = pos
+        return items
 
 
 _EMPTY_MAP: Any = object()
 _EMPTY_SEQ: Any = object()
-
-
-def _fresh(value: Any) -> Any:
-    if value is _EMPTY_MAP:
-        return {}
-    if value is _EMPTY_SEQ:
-        return []
-    return value

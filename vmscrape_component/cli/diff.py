@@ -114,6 +114,7 @@ def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     """The vmagent config ``spec`` names (see the module doc)."""
     with tempfile.TemporaryDirectory(prefix="vmscrape-diff-") as tmp:
         files = _git_files(spec, Path(tmp))
+        parsed: dict[str, list[Any]] = {}
         if files is None:
             path = Path(spec)
             if not path.exists():
@@ -127,7 +128,8 @@ def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
                 if len(docs) == 1 and (config := _as_config(spec, docs[0])) is not None:
                     return config
                 files = [path]
-        found = load_manifests([str(f) for f in files], default_namespace=args.namespace)
+                parsed[str(path)] = docs  # not parsed a second time
+        found = load_manifests([str(f) for f in files], default_namespace=args.namespace, parsed=parsed)
     agents = found.agents
     if args.agent:
         agents = [a for a in agents if f"{a.namespace}/{a.name}" == args.agent]
@@ -142,7 +144,7 @@ def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
         operator=OperatorSettings(),
         namespaces=found.namespaces,
     )
-    return rendered.as_dict()
+    return rendered.shared_dict()  # only read from here on: no copy
 
 
 def render_diff(result: ConfigDiff, output: str) -> str:
