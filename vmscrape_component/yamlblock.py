@@ -30,7 +30,7 @@ _MAX_DEPTH = 64
 #: only checked inside double quotes below); any of them in the text sends it to PyYAML.
 _UNSAFE = re.compile(r"[^\n\x20-\x7e]")
 
-_PLAIN = r"""(?:[^\s\-?:,\[\]{}#&*!|>'"%@`]|-(?=[^\s\-#]))(?:[^\s:#]|:(?=[^\s#])| (?=[^\s#:]))*"""
+_PLAIN = r"""(?:[^\s\-?:,\[\]{}#&*!|>'"%@`]|-(?=[^\s#]))(?:[^\s:#]|:(?=[^\s#])| (?=[^\s#:]))*"""
 _SQUOTED = r"'(?:[^']|'')*'"
 _DQUOTED = r'"[^"\\]*"'
 

@@ -108,6 +108,19 @@ def test_what_it_leaves_to_pyyaml(text: str) -> None:
     assert block_documents(text, _PlainScalars()) is None
 
 
+def test_kubectl_output_with_managed_fields_and_container_args() -> None:
+    text = (
+        "apiVersion: v1\nitems:\n- apiVersion: v1\n  kind: Pod\n  metadata:\n"
+        '    creationTimestamp: "2024-05-01T10:00:00Z"\n    managedFields:\n    - fieldsV1:\n'
+        "        f:metadata:\n          f:labels:\n            .: {}\n"
+        '        k:{"type":"Ready"}:\n          .: {}\n    name: web-abcde\n'
+        '    resourceVersion: "12345"\n  spec:\n    containers:\n    - args:\n      - --port=8080\n'
+        "      - -v=2\n      - ---x\n      image: nginx:1.25\n      ports:\n      - containerPort: 8080\n"
+        'kind: List\nmetadata:\n  resourceVersion: ""\n'
+    )
+    assert _check(text)
+
+
 def test_a_duplicate_key_is_still_reported_with_both_lines(tmp_path: Path) -> None:
     from vmscrape_component.errors import VMScrapeError
 
