@@ -428,10 +428,18 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=15)
 
 
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds a running process has used (``/proc/PID/stat`` fields 14 and 15)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _settle(port: int, proc: subprocess.Popen[bytes], start: float, stable_s: float) -> dict[str, Any]:
     """Poll vmagent's active-target gauge until it has kept one non-zero value for ``stable_s``."""
     value: float | None = None
     since = changed = start
+    cpu = api_cpu = 0.0
+    api_start = time.process_time()  # this process answers vmagent's list requests (the fake API server)
     timeline: list[tuple[float, int]] = []
     while time.perf_counter() < start + SETTLE_TIMEOUT:
         if proc.poll() is not None:
@@ -441,9 +449,15 @@ def _settle(port: int, proc: subprocess.Popen[bytes], start: float, stable_s: fl
         current = _metric(body.decode(), ACTIVE_GAUGE) if body is not None else None
         if current is not None and current != value:
             value, since, changed = current, now, now
+            cpu, api_cpu = _cpu_s(proc.pid), time.process_time() - api_start
             timeline.append((round(now - start, 2), int(current)))
         elif value and now - changed >= stable_s:
-            return {"settle_s": since - start, "timeline": timeline}
+            return {
+                "settle_s": since - start,
+                "settle_cpu_s": cpu,
+                "api_cpu_s": api_cpu,
+                "timeline": timeline,
+            }
         time.sleep(POLL)
     raise RuntimeError(f"vmagent's targets did not settle within {SETTLE_TIMEOUT}s: {timeline[-5:]}")
 
@@ -621,6 +635,21 @@ def report(results: list[dict[str, Any]]) -> str:
         for r in results
     ]
     lines += _table(head, rows)
+    lines += ["", "CPU (s): a loaded machine stretches wall time, CPU time much less:"]
+    head = ["N", "explain CPU s", "vmagent CPU to settle s", "API server CPU s", "explain CPU/vmagent settle"]
+    head += ["explain CPU/vmagent CPU"]
+    rows = [
+        [
+            f"{r['n']:,}",
+            f"{r['explain_cpu_s']:.2f}",
+            f"{r['settle_cpu_s']:.2f}",
+            f"{r['api_cpu_s']:.2f}",
+            f"{r['explain_cpu_s'] / r['settle_s']:.2f}x",
+            f"{r['explain_cpu_s'] / r['settle_cpu_s']:.2f}x",
+        ]
+        for r in results
+    ]
+    lines += _table(head, rows)
     lines.append("")
     for r in results:
         active = f"explain {r['active']:,}, vmagent {r['vmagent_active']:,}"
@@ -649,6 +678,8 @@ def report(results: list[dict[str, Any]]) -> str:
         "server).",
         "RSS: ru_maxrss of the explain process / CLI process; vmagent HWM: VmHWM of /proc/PID/status.",
         "load avg: 1-minute load average before explain/CLI/vmagent ran (the timings are wall clock).",
+        "vmagent CPU to settle: its user + system time (/proc/PID/stat) when the target count last changed; "
+        "API server CPU: the measuring process's own CPU over the same span (the fake API server, polling).",
     ]
     return "\n".join(lines)
 

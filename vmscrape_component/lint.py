@@ -44,10 +44,15 @@ def vmagent_refusals(job: Mapping[str, Any]) -> list[str]:
     return _auth_problems(job) + _auth_problems(job, "proxy_")
 
 
+#: Every key :func:`vmagent_refusals` reads: a job with none of them has nothing to refuse.
+_AUTH_KEYS = frozenset(p + k for p in ("", "proxy_") for _, keys in _AUTH_METHODS for k in keys)
+
+
 def refusal_warnings(jobs: Iterable[Mapping[str, Any]]) -> list[str]:
     """One message per reason, per job vmagent would refuse: ``job <name>: vmagent will refuse it: ...``."""
     return [
         f"job {job['job_name']}: vmagent will refuse it: {why}"
         for job in jobs
+        if not _AUTH_KEYS.isdisjoint(job)
         for why in vmagent_refusals(job)
     ]

@@ -26,6 +26,7 @@ from .errors import Problem, VMScrapeError
 from .models import VMAgentModel, VMServiceScrapeModel
 from .settings import OperatorSettings
 from .shapes import check_object, describe
+from .yamlblock import NOT_PLAIN, block_documents
 
 _ASSET_KINDS = ("Secret", "ConfigMap")
 
@@ -309,6 +310,27 @@ def _check_aliasing(root: Any) -> None:
             stack.append((children[i], depth, node_id, i))
 
 
+#: The implicit tags of plain scalars that the quick reader builds itself (``<<`` and ``=`` it leaves).
+_PLAIN_TAGS = frozenset([_NULL, _BOOL, "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"])
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+class _PlainScalars:
+    """Plain scalar text → the value PyYAML's safe loader gives it (its resolver, its constructors)."""
+
+    def __init__(self, loader: type[_Loader] = _Loader) -> None:
+        self._loader = loader("")
+
+    def __call__(self, text: str) -> Any:
+        loader = self._loader
+        tag = loader.resolve(ScalarNode, text, (True, False))
+        if tag == _STR:
+            return text
+        if tag in _PLAIN_TAGS or tag == _TIMESTAMP:
+            return loader.yaml_constructors[tag](loader, ScalarNode(tag, text))
+        return NOT_PLAIN
+
+
 @dataclass
 class Manifests:
     """What a set of YAML files contained, sorted by kind."""
@@ -393,7 +415,13 @@ def _read_bounded(stream: Any, limit: int) -> bytearray | None:
 def parse_documents(path: str | Path, text: str, *, keep_spellings: bool = False) -> list[Any]:
     """The YAML documents of ``text``; :class:`VMScrapeError` naming ``path:line:column`` if not YAML or
     nested deeper than :data:`MAX_DEPTH`. ``keep_spellings``: numbers not written plainly are
-    :class:`SpelledInt`/:class:`SpelledFloat` (for a comparison that must see ``0x5A`` ≠ ``90``)."""
+    :class:`SpelledInt`/:class:`SpelledFloat` (for a comparison that must see ``0x5A`` ≠ ``90``).
+
+    Plain block-style text (what kubectl and yaml.v2 print) is read by :mod:`.yamlblock`; anything else,
+    and every error, by PyYAML (through :class:`_Loader`), which gives the positions."""
+    quick = block_documents(text, _PlainScalars(_SpellingLoader if keep_spellings else _Loader))
+    if quick is not None:
+        return quick
     try:
         return list(yaml.load_all(text, Loader=_SpellingLoader if keep_spellings else _Loader))
     except yaml.YAMLError as exc:
@@ -415,8 +443,8 @@ def parse_json(path: str | Path, text: str) -> Any:
         raise VMScrapeError([Problem(object=str(path), path="", message=message)]) from None
 
 
-def _documents(path: Path, text: str) -> Iterator[tuple[str, Any]]:
-    for index, doc in enumerate(parse_documents(path, text)):
+def _documents(path: Path, docs: list[Any]) -> Iterator[tuple[str, Any]]:
+    for index, doc in enumerate(docs):
         if doc is None:
             continue
         where = f"{path}#{index}"
@@ -436,18 +464,26 @@ def load_manifests(
     *,
     default_namespace: str = "default",
     operator: OperatorSettings | None = None,
+    parsed: Mapping[str, list[Any]] | None = None,
 ) -> Manifests:
     """Read and validate every document of ``paths`` (``-`` is standard input).
 
     ServiceMonitors are converted with the converter settings of ``operator`` (on by default, as in the
-    operator). Raises :class:`VMScrapeError` listing every problem in every file; nothing is returned
-    half-valid. A ServiceMonitor whose conversion would overwrite a VMServiceScrape given too is a problem.
+    operator). ``parsed`` maps a path to the documents :func:`parse_documents` already gave for it (so a
+    caller that looked at them first does not parse the file twice). Raises :class:`VMScrapeError`
+    listing every problem in every file; nothing is returned half-valid. A ServiceMonitor whose
+    conversion would overwrite a VMServiceScrape given too is a problem.
     """
     with gc_paused():
-        return _load(paths, default_namespace, operator or OperatorSettings())
+        return _load(paths, default_namespace, operator or OperatorSettings(), parsed or {})
 
 
-def _load(paths: Iterable[str | Path], default_namespace: str, operator: OperatorSettings) -> Manifests:
+def _load(
+    paths: Iterable[str | Path],
+    default_namespace: str,
+    operator: OperatorSettings,
+    parsed: Mapping[str, list[Any]],
+) -> Manifests:
     result = Manifests()
     problems: list[Problem] = []
     monitors: list[tuple[str, Conversion]] = []
@@ -455,7 +491,10 @@ def _load(paths: Iterable[str | Path], default_namespace: str, operator: Operato
     for raw in paths:
         path = Path(raw)
         try:
-            documents = list(_documents(path, read_text(raw)))
+            docs = parsed.get(str(raw))
+            documents = list(
+                _documents(path, parse_documents(path, read_text(raw)) if docs is None else docs)
+            )
         except VMScrapeError as exc:
             problems.extend(exc.problems)
             continue

@@ -38,7 +38,7 @@ def test_the_automation_api_runner_lives_in_the_component_package() -> None:
 #: floor: data flows up (grammar → models → settings → select/render → preview → faces), never down.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "bulk", "operator_env", "gzip_size"),
-    ("grammar", "shapes"),
+    ("grammar", "shapes", "yamlblock"),
     ("models",),
     ("settings",),
     ("convert",),

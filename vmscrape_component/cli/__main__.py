@@ -7,32 +7,29 @@ from __future__ import annotations
 
 import argparse
 import errno
+import importlib
 import os
 import sys
 from collections.abc import Sequence
 
 from ..errors import Problem, VMScrapeError
-from . import cluster, convert, diff, explain, render, select, stack, validate, verify
 
 EXIT_INVALID = 2
 
+#: The commands, in the order of ``--help``; each is the module of this package of that name.
+COMMANDS = ("render", "validate", "convert", "explain", "diff", "select", "stack", "verify", "cluster")
 
-def build_parser() -> argparse.ArgumentParser:
+
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
+    """The parser of every command, or of ``only`` that one (so a run imports only what it uses)."""
     parser = argparse.ArgumentParser(
         prog="vmscrape",
         description="Render VMServiceScrape manifests into the vmagent config the VictoriaMetrics operator "
         "(v0.74.1) would generate, and check them before they reach a cluster.",
     )
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    render.add_parser(commands)
-    validate.add_parser(commands)
-    convert.add_parser(commands)
-    explain.add_parser(commands)
-    diff.add_parser(commands)
-    select.add_parser(commands)
-    stack.add_parser(commands)
-    verify.add_parser(commands)
-    cluster.add_parser(commands)
+    for name in COMMANDS if only is None else (only,):
+        importlib.import_module(f"{__package__}.{name}").add_parser(commands)
     return parser
 
 
@@ -85,8 +82,9 @@ def _output_problem(message: str) -> VMScrapeError:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(words[0] if words and words[0] in COMMANDS else None)
+    args = parser.parse_args(words)
     try:
         _check_text_arguments(args)
         if sys.stdout is None:

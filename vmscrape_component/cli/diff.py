@@ -196,7 +196,7 @@ def load_side(spec: str, args: argparse.Namespace) -> tuple[dict[str, Any], Any 
         operator=operator,
         namespaces=found.namespaces,
     )
-    return rendered.as_dict(), agents[0] if agents else None
+    return rendered.shared_dict(), agents[0] if agents else None  # only read from here on: no copy
 
 
 def render_diff(result: ConfigDiff, output: str, shards: ShardMoves | None = None) -> str:

@@ -40,6 +40,7 @@ class VMModel(BaseModel):
         extra="forbid",
         populate_by_name=True,
         use_attribute_docstrings=True,
+        defer_build=True,
     )
     #: Where this model sits in its object's manifest; put in front of error paths ("spec" for specs).
     _root: ClassVar[str] = ""

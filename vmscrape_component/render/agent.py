@@ -61,6 +61,11 @@ class AgentConfig:
         """``{"global": ..., "scrape_configs": [...]}``, as vmagent reads it."""
         return {"global": self.global_, "scrape_configs": self.jobs}
 
+    def shared_dict(self) -> dict[str, Any]:
+        """As :meth:`as_dict`, without copying the jobs: they may share sub-trees, so only read it (what
+        ``vmscrape diff`` compares)."""
+        return self._emitted_tree()
+
     @property
     def job_names(self) -> list[str]:
         """The jobs' names, in order (without copying the jobs)."""

@@ -198,6 +198,8 @@ def _block_plain_allowed(s: str) -> bool:
     if first in "?:-" and (n == 1 or s[1] in " \t"):
         return False
     # ": " (or ":" last) and " #" anywhere after the first character.
+    if ":" not in s and "#" not in s:
+        return True
     for i in range(1, n):
         c = s[i]
         if c == ":" and (i + 1 == n or s[i + 1] in " \t"):

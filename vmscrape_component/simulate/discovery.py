@@ -160,17 +160,38 @@ def _int(value: Any) -> int:
         return 0
 
 
+#: (prefix, labels' items, annotations' items) -> the pairs :func:`_register` adds for them. Keyed by
+#: content, not identity: an object registered for every target of its service or pod (and again by
+#: every job that watches it) is worked out once. Emptied when it grows past _REGISTERED_LIMIT.
+_REGISTERED: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
+_REGISTERED_LIMIT = 200_000
+
+
 def _register(obj: Mapping[str, Any], prefix: str, m: _Labels) -> None:
     """``ObjectMeta.registerLabelsAndAnnotations``: labels then annotations, each sorted by name."""
     meta = _meta(obj)
     labels = meta.get("labels") or {}
-    for name in sorted(labels):
-        m.add(sanitize_label_name(f"{prefix}_label_{name}"), labels[name])
-        m.add(sanitize_label_name(f"{prefix}_labelpresent_{name}"), "true")
     annotations = meta.get("annotations") or {}
-    for name in sorted(annotations):
-        m.add(sanitize_label_name(f"{prefix}_annotation_{name}"), annotations[name])
-        m.add(sanitize_label_name(f"{prefix}_annotationpresent_{name}"), "true")
+    try:
+        key: tuple[Any, ...] | None = (prefix, tuple(labels.items()), tuple(annotations.items()))
+        pairs = _REGISTERED.get(key)  # type: ignore[arg-type]
+    except (TypeError, AttributeError):  # unhashable or odd values: worked out each time
+        key, pairs = None, None
+    if pairs is None:
+        one = _Labels()
+        for name in sorted(labels):
+            one.add(sanitize_label_name(f"{prefix}_label_{name}"), labels[name])
+            one.add(sanitize_label_name(f"{prefix}_labelpresent_{name}"), "true")
+        for name in sorted(annotations):
+            one.add(sanitize_label_name(f"{prefix}_annotation_{name}"), annotations[name])
+            one.add(sanitize_label_name(f"{prefix}_annotationpresent_{name}"), "true")
+        pairs = one.items
+        # Only all-string entries are kept: 1 == True would otherwise let `1` reuse the text of `True`.
+        if key is not None and all(type(x) is str for part in key[1:] for item in part for x in item):
+            if len(_REGISTERED) > _REGISTERED_LIMIT:
+                _REGISTERED.clear()
+            _REGISTERED[key] = pairs
+    m.items.extend(pairs)
 
 
 @dataclass(frozen=True)
