@@ -82,9 +82,10 @@ def test_up_writes_what_vmscrape_render_gives_then_nothing_changes_then_destroy_
     manifests = project.manifests()
     kinds = sorted(m["kind"] for m in manifests.values())
     assert kinds == ["VMAgent", "VMServiceScrape", "VMServiceScrape", "VMServiceScrape"]
-    config_file = Path(up.outputs["vmagent_config_file"].value)
-    written = config_file.read_text()
-    assert written == up.outputs["vmagent_config"].value
+    # The program writes no file of its own: the config is a stack output, nothing else in the tree.
+    assert "vmagent_config_file" not in up.outputs
+    assert sorted(p.name for p in project.rendered.iterdir()) == ["1-manifest"]
+    written = up.outputs["vmagent_config"].value
     # The CLI, given the same objects as files, prints the same config byte for byte.
     capsys.readouterr()
     assert cli(["render", *map(str, sorted(project.rendered.glob("1-manifest/*.yaml")))]) == 0
@@ -97,6 +98,8 @@ def test_up_writes_what_vmscrape_render_gives_then_nothing_changes_then_destroy_
     st.destroy()
     assert project.manifests() == {}
     assert st.export_stack().deployment.get("resources") in (None, [])
+    # What is left of the render directory holds no file (the provider keeps its empty folders).
+    assert [p for p in project.rendered.rglob("*") if not p.is_dir()] == []
 
 
 def _scrape_program(interval: str, *, component_name: str = "web", alias: bool = False) -> Callable[[], None]:

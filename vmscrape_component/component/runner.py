@@ -245,9 +245,25 @@ def _check_render_dir(st: Any, stack_name: str) -> None:
 
 
 def _remove_rendered(project_dir: Path, st: Any) -> None:
-    """After destroy: the config files render mode wrote (the provider removes its own manifests)."""
+    """After destroy: the working tree as before ``up``.
+
+    The provider removes the manifests it wrote but keeps its folders (``1-manifest/``...): those are
+    removed when empty, and the render directory with them. ``vmagent/`` is what programs of earlier
+    versions wrote (the quick start's config file), removed as it was then.
+    """
     directory = st.get_all_config().get("vmscrape:renderDir")
-    if directory and directory.value:
-        written = project_dir / directory.value / "vmagent"
-        if written.is_dir():
-            shutil.rmtree(written)
+    if not (directory and directory.value):
+        return
+    root = project_dir / directory.value
+    written = root / "vmagent"
+    if written.is_dir():
+        shutil.rmtree(written)
+    if not root.is_dir():
+        return
+    for folder in sorted(
+        (p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True
+    ):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    if not any(root.iterdir()):
+        root.rmdir()
