@@ -74,8 +74,17 @@ def _quickstart() -> None:
 
 
 def test_up_writes_what_vmscrape_render_gives_then_nothing_changes_then_destroy_cleans(
-    project: Project, capsys: pytest.CaptureFixture[str]
+    project: Project, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A user with a cluster configured (as `vmscrape cluster up` suggests): render mode must not care.
+    # The provider used to take $KUBECONFIG and refuse it next to renderYamlToDirectory.
+    kubeconfig = project.dir.parent / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: elsewhere\nclusters:\n- name: elsewhere\n"
+        "  cluster: {server: 'https://127.0.0.1:1'}\ncontexts:\n- name: elsewhere\n"
+        "  context: {cluster: elsewhere, user: u}\nusers:\n- name: u\n  user: {token: x}\n"
+    )
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
     st = project.stack(_quickstart)
     up = st.up()
     assert up.summary.result == "succeeded"
