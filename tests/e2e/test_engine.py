@@ -93,7 +93,7 @@ def test_up_writes_what_vmscrape_render_gives_then_nothing_changes_then_destroy_
     assert kinds == ["VMAgent", "VMServiceScrape", "VMServiceScrape", "VMServiceScrape"]
     # The program writes no file of its own: the config is a stack output, nothing else in the tree.
     assert "vmagent_config_file" not in up.outputs
-    assert sorted(p.name for p in project.rendered.iterdir()) == ["1-manifest"]
+    assert sorted(p.name for p in project.rendered.iterdir()) == ["0-crd", "1-manifest"]  # the provider's
     written = up.outputs["vmagent_config"].value
     # The CLI, given the same objects as files, prints the same config byte for byte.
     capsys.readouterr()

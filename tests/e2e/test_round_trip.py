@@ -93,7 +93,6 @@ def _timed(step: str, fn: Any) -> Any:
     began = time.monotonic()
     result = fn()
     ROUND_TRIP_SECONDS[step] = round(time.monotonic() - began, 1)
-    print(f"round trip: {step} {ROUND_TRIP_SECONDS[step]} s")
     return result
 
 
@@ -134,6 +133,17 @@ def test_the_quick_start_deploys_verifies_previews_a_change_and_destroys_leaving
     assert code == 0, out + err
     after_up = _cluster_scoped(api)
     assert set(NAMESPACES) <= after_up["namespaces"]
+    # Every object waits for the namespaces (and is deleted before them): the provider they all use
+    # depends on the Namespaces, which have a provider of their own.
+    state = json.loads((project / ".pulumi-state/.pulumi/stacks/vmscrape/dev.json").read_text())
+    resources = state["checkpoint"]["latest"]["resources"]
+    namespaces = {r["urn"] for r in resources if r["type"] == "kubernetes:core/v1:Namespace"}
+    assert sorted(u.rsplit("::", 1)[-1] for u in namespaces) == [f"namespace-{n}" for n in NAMESPACES]
+    (provider,) = [r for r in resources if r["urn"].endswith("pulumi:providers:kubernetes::vmscrape-cluster")]
+    assert set(provider.get("dependencies", [])) == namespaces
+    placed = [r for r in resources if r["type"].startswith("kubernetes:") and r not in (provider,)]
+    placed = [r for r in placed if r["urn"] not in namespaces]
+    assert placed and all(r["provider"].startswith(provider["urn"] + "::") for r in placed)
     # Nothing was rendered: the resources went to the cluster.
     assert not (project / "rendered").exists()
 
@@ -172,6 +182,8 @@ def test_the_quick_start_deploys_verifies_previews_a_change_and_destroys_leaving
     assert _cluster_scoped(api) == before
     assert _tree(project) == tree
     api.close()
+    with capsys.disabled():
+        print("\nround trip (s):", ", ".join(f"{step} {t}" for step, t in ROUND_TRIP_SECONDS.items()))
 
 
 def test_without_its_namespaces_up_fails_in_one_paragraph_that_says_what_to_do(
@@ -197,5 +209,7 @@ def test_without_its_namespaces_up_fails_in_one_paragraph_that_says_what_to_do(
     assert 'namespaces "apps" not found' in errors[0] or 'namespaces "monitoring" not found' in errors[0]
     assert "vmscrape:createNamespaces true" in errors[0]
     # What was created before the failure is removed again, in seconds.
-    code, out, err = _vmscrape(capsys, "destroy", *stack)
+    code, out, err = _timed("destroy after the failure", lambda: _vmscrape(capsys, "destroy", *stack))
     assert code == 0, out + err
+    with capsys.disabled():
+        print("\nround trip (s):", ", ".join(f"{step} {t}" for step, t in ROUND_TRIP_SECONDS.items()))
