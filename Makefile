@@ -22,7 +22,8 @@ $(VENV)/.installed: $(PY) pyproject.toml constraints-ci.txt
 venv: $(VENV)/.installed
 
 # Real tools, cached in ~/.cache/vmscrape (built or unpacked once; later runs take seconds).
-# install-kube: etcd, kube-apiserver, the operator (the local control plane) and yaml-v2-marshal;
+# install-kube: etcd, kube-apiserver, kube-controller-manager, the operator (the local control plane)
+# and yaml-v2-marshal;
 # install-oracle: go-oracle, vmagent's own Go parsers behind a pipe (tests/support/go_oracle.py);
 # install-gogzip: go-gzip-size (Go's gzip size, by which the operator splits a config into buckets).
 tools:
@@ -66,7 +67,7 @@ up: venv engine
 		echo "make up: no Python language host (pulumi-language-python): running the program through the Automation API"; \
 		$(ENGINE_ENV) $(VENV)/bin/vmscrape up; \
 	fi
-	@echo "make up: manifests in rendered/1-manifest/, vmagent config in rendered/vmagent/"
+	@echo "make up: the vmagent config is the stack output vmagent_config (pulumi stack output vmagent_config)"
 
 preview: venv engine
 	$(ENGINE_ENV) $(VENV)/bin/vmscrape preview --diff
@@ -74,7 +75,7 @@ preview: venv engine
 destroy: venv engine
 	$(ENGINE_ENV) $(VENV)/bin/vmscrape destroy
 
-# A local Kubernetes API server with the VictoriaMetrics operator on 127.0.0.1 (README: "Local control plane").
+# A local Kubernetes control plane with the VictoriaMetrics operator on 127.0.0.1 (README: "Local control plane").
 cluster: venv
 	@scripts/install-kube >/dev/null
 	$(VENV)/bin/vmscrape cluster up
@@ -85,14 +86,6 @@ cluster-down: venv
 # After an interrupted up/preview/destroy: stale lock, orphaned plugins, pending operations.
 cancel: venv engine
 	$(ENGINE_ENV) $(VENV)/bin/vmscrape cancel
-
-# A local Kubernetes API server with the VictoriaMetrics operator on 127.0.0.1 (README: "Local control plane").
-cluster: venv
-	@scripts/install-kube >/dev/null
-	$(VENV)/bin/vmscrape cluster up
-
-cluster-down: venv
-	$(VENV)/bin/vmscrape cluster down
 
 # Print the vmagent config of the real-world manifests (no engine needed).
 render: venv

@@ -79,8 +79,8 @@ def pulumi_cli() -> str:
 
 @pytest.fixture(scope="session")
 def local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalCluster]:
-    """etcd + kube-apiserver + the operator on 127.0.0.1, started once per session (see
-    tests/support/cluster.py); stopped by PID at the end, its state directory removed."""
+    """etcd + kube-apiserver + kube-controller-manager + the operator on 127.0.0.1, started once per
+    session (see tests/support/cluster.py); stopped by PID at the end, its state directory removed."""
     from vmscrape_component.cluster import ToolsMissing, find_tools, start, stop
 
     try:

@@ -2,12 +2,12 @@
 
 The scrapes discover in their own namespace, in every namespace, and in two named namespaces. On the
 local default (``vmscrape:renderDir``) nothing needs a cluster: the provider writes the manifests under
-``rendered/1-manifest/`` and this program writes the vmagent config to
-``rendered/vmagent/<namespace>_<agent>.yaml``. Set ``vmscrape:kubeContext`` to deploy to a cluster.
+``rendered/1-manifest/``; the vmagent config is the stack output ``vmagent_config``. Set
+``vmscrape:kubeContext`` to deploy to a cluster, and ``vmscrape:createNamespaces=true`` to let the stack
+create (and on destroy delete) the namespaces ``apps`` and ``monitoring``. The program writes no file
+itself: ``destroy`` leaves the working tree as it was before ``up``.
 The repository's root project (``Pulumi.yaml`` + ``__main__.py``, what ``make up`` runs) runs this file.
 """
-
-from pathlib import Path
 
 import pulumi
 
@@ -18,10 +18,13 @@ from vmscrape_component import (
     VMServiceScrape,
     VMServiceScrapeArgs,
 )
-from vmscrape_component.component import provider_options, render_dir
+from vmscrape_component.component import managed_namespaces, provider_options
 
 AGENT_NAMESPACE = "monitoring"
 LABEL = {"vmscrape.io/agent": "main"}
+
+# Only with `pulumi config set --type bool vmscrape:createNamespaces true`: the stack owns these.
+managed_namespaces("apps", AGENT_NAMESPACE)
 
 web = VMServiceScrape(
     "web",
@@ -79,18 +82,6 @@ agent = OperatorVMAgent(
     ),
     opts=provider_options(),
 )
-
-directory = render_dir()
-if directory:
-    config_file = Path(directory) / "vmagent" / f"{AGENT_NAMESPACE}_main.yaml"
-
-    def write(text: str) -> str:
-        if not pulumi.runtime.is_dry_run():  # a preview changes nothing on disk
-            config_file.parent.mkdir(parents=True, exist_ok=True)
-            config_file.write_text(text)
-        return str(config_file)
-
-    pulumi.export("vmagent_config_file", agent.config_yaml.apply(write))
 
 pulumi.export("job_names", agent.job_names)
 pulumi.export(

@@ -32,7 +32,7 @@ def test_up_status_down_leaves_no_process_behind(local_cluster: LocalCluster, tm
     state = tmp_path / "cp"
     cluster = start(state)
     pids = {p.name: p.pid for p in cluster.processes}
-    assert set(pids) == {"etcd", "kube-apiserver", "ready-marker", "vm-operator"}
+    assert set(pids) == {"etcd", "kube-apiserver", "kube-controller-manager", "ready-marker", "vm-operator"}
     assert all(cluster.running().values())
     assert status(state) is not None and status(state).ports == cluster.ports  # type: ignore[union-attr]
     assert start(state).processes == cluster.processes, "a second start must reuse the running cluster"
@@ -43,7 +43,7 @@ def test_up_status_down_leaves_no_process_behind(local_cluster: LocalCluster, tm
 
     stopped = stop(state)
 
-    assert stopped == ["vm-operator", "ready-marker", "kube-apiserver", "etcd"]
+    assert stopped == ["vm-operator", "ready-marker", "kube-controller-manager", "kube-apiserver", "etcd"]
     left = [name for name, pid in pids.items() if not _gone(pid)]
     assert not left, f"still running (or unreaped) after down: {left}"
     assert not _listening(api_port)

@@ -8,10 +8,10 @@ agent paused, the operator's Secret edited by hand is drift that ``verify`` name
 without showing a credential; unpaused, the operator rewrites its config (exit 0 again);
 ``destroy`` leaves none of the example's objects in the API server.
 
-No kubelet or controller-manager runs: the cluster's ready marker reports the operator's Deployments as
-rolled out; the test adds ``pulumi.com/deletionPropagationPolicy: background`` to every object (no
-garbage collector would finish a foreground deletion) and ``pulumi.com/skipAwait`` to the standalone
-example's Deployment (no ReplicaSet would ever exist for Pulumi to wait on).
+The control plane runs kube-controller-manager's garbage collector and namespace controller, so
+Pulumi's default foreground deletion finishes as in any cluster. No kubelet runs pods: the cluster's
+ready marker reports the operator's Deployments as rolled out, and the test adds ``pulumi.com/skipAwait``
+to the standalone example's Deployment (no pod of it would ever become ready for Pulumi to wait on).
 """
 
 from __future__ import annotations
@@ -52,24 +52,18 @@ def engine(pulumi_cli: str) -> str:
     return pulumi_cli
 
 
-def _without_controllers() -> None:
-    """A stack transform for a cluster without controller-manager: every object is deleted in the
-    background (Pulumi's default, foreground deletion, waits for a garbage collector that is not there),
-    and Deployments skip Pulumi's await (no controller makes their ReplicaSets)."""
+def _without_kubelet() -> None:
+    """A stack transform for a cluster without a kubelet: Deployments skip Pulumi's await (their pods
+    would never run)."""
 
     def transform(args: pulumi.ResourceTransformArgs) -> pulumi.ResourceTransformResult | None:
-        if not args.type_.startswith("kubernetes:") or args.type_.startswith("kubernetes:index:"):
+        if args.type_ != "kubernetes:apps/v1:Deployment":
             return None
         props = dict(args.props)
         meta = props.get("metadata")
         if not isinstance(meta, dict):
             return None
-        annotations = {
-            **(meta.get("annotations") or {}),
-            "pulumi.com/deletionPropagationPolicy": "background",
-        }
-        if args.type_ == "kubernetes:apps/v1:Deployment":
-            annotations["pulumi.com/skipAwait"] = "true"
+        annotations = {**(meta.get("annotations") or {}), "pulumi.com/skipAwait": "true"}
         props["metadata"] = {**meta, "annotations": annotations}
         return pulumi.ResourceTransformResult(props, args.opts)
 
@@ -207,7 +201,7 @@ def test_example_deploys_verifies_and_destroys_on_a_real_cluster(
     project_dir, name, program = load_project(copy)
 
     def deploy() -> None:
-        _without_controllers()
+        _without_kubelet()
         program()
 
     monkeypatch.chdir(project_dir)

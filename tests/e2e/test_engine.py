@@ -74,17 +74,27 @@ def _quickstart() -> None:
 
 
 def test_up_writes_what_vmscrape_render_gives_then_nothing_changes_then_destroy_cleans(
-    project: Project, capsys: pytest.CaptureFixture[str]
+    project: Project, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # A user with a cluster configured (as `vmscrape cluster up` suggests): render mode must not care.
+    # The provider used to take $KUBECONFIG and refuse it next to renderYamlToDirectory.
+    kubeconfig = project.dir.parent / "kubeconfig"
+    kubeconfig.write_text(
+        "apiVersion: v1\nkind: Config\ncurrent-context: elsewhere\nclusters:\n- name: elsewhere\n"
+        "  cluster: {server: 'https://127.0.0.1:1'}\ncontexts:\n- name: elsewhere\n"
+        "  context: {cluster: elsewhere, user: u}\nusers:\n- name: u\n  user: {token: x}\n"
+    )
+    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
     st = project.stack(_quickstart)
     up = st.up()
     assert up.summary.result == "succeeded"
     manifests = project.manifests()
     kinds = sorted(m["kind"] for m in manifests.values())
     assert kinds == ["VMAgent", "VMServiceScrape", "VMServiceScrape", "VMServiceScrape"]
-    config_file = Path(up.outputs["vmagent_config_file"].value)
-    written = config_file.read_text()
-    assert written == up.outputs["vmagent_config"].value
+    # The program writes no file of its own: the config is a stack output, nothing else in the tree.
+    assert "vmagent_config_file" not in up.outputs
+    assert sorted(p.name for p in project.rendered.iterdir()) == ["0-crd", "1-manifest"]  # the provider's
+    written = up.outputs["vmagent_config"].value
     # The CLI, given the same objects as files, prints the same config byte for byte.
     capsys.readouterr()
     assert cli(["render", *map(str, sorted(project.rendered.glob("1-manifest/*.yaml")))]) == 0
@@ -97,6 +107,8 @@ def test_up_writes_what_vmscrape_render_gives_then_nothing_changes_then_destroy_
     st.destroy()
     assert project.manifests() == {}
     assert st.export_stack().deployment.get("resources") in (None, [])
+    # What is left of the render directory holds no file (the provider keeps its empty folders).
+    assert [p for p in project.rendered.rglob("*") if not p.is_dir()] == []
 
 
 def _scrape_program(interval: str, *, component_name: str = "web", alias: bool = False) -> Callable[[], None]:

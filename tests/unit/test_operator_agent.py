@@ -158,7 +158,9 @@ def test_keywords_and_args_register_the_same_resources() -> None:
         (None, {"agent": {}}, "scrapes", "is required"),
         (None, {"scrapes": [42]}, "scrapes[0]", "must be a VMServiceScrape component"),
         (OperatorVMAgentArgs(scrapes=[]), {"namespace": "x"}, "namespace", "either a OperatorVMAgentArgs"),
-        ({"scrapes": []}, {}, "args", "must be a OperatorVMAgentArgs"),
+        (42, {}, "args", "must be a OperatorVMAgentArgs"),
+        # A plain dict (what construct passes from another language) is checked like keywords.
+        ({"scrapes": [], "agent_nmae": "x"}, {}, "agent_nmae", "unknown argument; allowed: scrapes, agent"),
         # The API server refuses a VMAgent without remoteWrite: say so before registering anything.
         (None, {"scrapes": [], "create_agent": True}, "agent.remoteWrite", "CRD requires spec.remoteWrite"),
         (

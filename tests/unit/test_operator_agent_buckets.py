@@ -70,7 +70,8 @@ def test_an_unknown_operator_variable_is_refused_before_registering(mocks: Recor
     with pytest.raises(VMScrapeError) as caught:
         OperatorVMAgent("big", scrapes=[_scrape(0)], operator={"VM_CONFIG_DATA_BUDGET": "1000"})
     assert "did you mean VM_CONFIG_DATA_BUDGET_BYTES?" in str(caught.value)
-    assert str(caught.value).startswith("OperatorVMAgent big --operator-env: VM_CONFIG_DATA_BUDGET")
+    # Named as the component's argument (operator.NAME), not as the CLI's --operator-env.
+    assert str(caught.value).startswith("OperatorVMAgent big: operator.VM_CONFIG_DATA_BUDGET: not a variable")
     assert mocks.resources == []
 
 

@@ -1,4 +1,5 @@
-"""``vmscrape cluster up|down|status`` — the local control plane (etcd, kube-apiserver, the operator).
+"""``vmscrape cluster up|down|status`` — the local control plane (etcd, kube-apiserver,
+kube-controller-manager, the operator).
 
 ``up`` prints the kubeconfig and its context; point ``KUBECONFIG`` there (or
 ``pulumi config set vmscrape:kubeContext vmscrape-local`` with that ``KUBECONFIG``). Exit 1 when a
@@ -22,7 +23,9 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--state-dir", type=Path, default=None, help=state_help)
     actions = p.add_subparsers(dest="action", required=True, metavar="ACTION")
-    up = actions.add_parser("up", help="start etcd, kube-apiserver and the operator (no-op if running)")
+    up = actions.add_parser(
+        "up", help="start etcd, kube-apiserver, kube-controller-manager and the operator (no-op if running)"
+    )
     up.add_argument(
         "--operator-env",
         action="append",

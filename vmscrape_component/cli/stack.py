@@ -75,8 +75,9 @@ def _common_arguments(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument(
         "--state-dir",
         type=Path,
-        default=ROOT / ".pulumi-state",
-        help="local file backend directory (default: <repo>/.pulumi-state)",
+        default=None,
+        help="local file backend directory (default: the project's own, from `backend.url: file://...` in "
+        "its Pulumi.yaml, as `pulumi` uses it there; else <repo>/.pulumi-state)",
     )
 
 

@@ -1,8 +1,9 @@
 """A local Kubernetes control plane with the real VictoriaMetrics operator, on 127.0.0.1 only.
 
-etcd, kube-apiserver (v1.37.2) and the operator (v0.74.1) run as plain processes with their state in
-a temporary directory; there is no kubelet and no controller-manager, so a small "ready marker"
-reports the operator's Deployments/StatefulSets as rolled out. Install the parts once with
+etcd, kube-apiserver and kube-controller-manager (v1.37.2: its garbage collector and namespace
+controller) and the operator (v0.74.1) run as plain processes with their state in a temporary
+directory; there is no kubelet, so a small "ready marker" reports the operator's
+Deployments/StatefulSets as rolled out. Install the parts once with
 ``scripts/install-kube``. Then::
 
     vmscrape cluster up              # or `make cluster`; prints the kubeconfig path and context

@@ -1,4 +1,5 @@
-"""Start, inspect and stop the local control plane: etcd, kube-apiserver, the operator, the ready marker.
+"""Start, inspect and stop the local control plane: etcd, kube-apiserver, kube-controller-manager (the
+garbage collector and the namespace controller), the operator and the ready marker.
 
 Everything binds to 127.0.0.1 on ports chosen free at start. The state directory holds the
 credentials, the data of etcd, one log per process, the kubeconfig and ``state.json`` (ports, PIDs,
@@ -33,7 +34,18 @@ from .tools import ControlPlaneTools, find_tools
 CONTEXT = "vmscrape-local"
 STATE_FILE = "state.json"
 #: Seconds each part may take to become ready (generous: 2 cores shared with builds and tests).
-TIMEOUTS = {"etcd": 30.0, "kube-apiserver": 120.0, "crds": 60.0, "vm-operator": 90.0}
+TIMEOUTS = {
+    "etcd": 30.0,
+    "kube-apiserver": 120.0,
+    "crds": 60.0,
+    "kube-controller-manager": 90.0,
+    "vm-operator": 90.0,
+}
+#: The controllers of kube-controller-manager that run: what makes deletion work as in a real cluster
+#: (foreground/background cascading deletion, namespace finalization). Not the workload controllers:
+#: no kubelet runs pods, and the ready marker stands in for their status (names from
+#: cmd/kube-controller-manager/names/controller_names.go:51,53 of v1.37.2).
+CONTROLLERS = ("garbage-collector-controller", "namespace-controller")
 _SERVICE_IP_RANGE = "10.0.0.0/24"
 _ISSUER = "https://kubernetes.default.svc.cluster.local"
 
@@ -128,13 +140,14 @@ class LocalCluster:
         )
 
 
-def _write_kubeconfig(path: Path, server: str, creds: Credentials) -> None:
+def _write_kubeconfig(path: Path, server: str, creds: Credentials, token: str | None = None) -> None:
+    """A kubeconfig for ``server`` with context ``vmscrape-local``: the admin's, or another ``token``'s."""
     ca = base64.b64encode(creds.ca_cert.read_bytes()).decode()
     config = {
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [{"name": CONTEXT, "cluster": {"server": server, "certificate-authority-data": ca}}],
-        "users": [{"name": CONTEXT, "user": {"token": creds.token}}],
+        "users": [{"name": CONTEXT, "user": {"token": token or creds.token}}],
         "contexts": [
             {"name": CONTEXT, "context": {"cluster": CONTEXT, "user": CONTEXT, "namespace": "default"}}
         ],
@@ -218,7 +231,15 @@ def start(
     logs = state_dir / "logs"
     logs.mkdir(exist_ok=True)
     creds = make_credentials(state_dir / "pki")
-    names = ("etcd", "etcd-peer", "apiserver", "operator-metrics", "operator-probe", "operator-pprof")
+    names = (
+        "etcd",
+        "etcd-peer",
+        "apiserver",
+        "controller-manager",
+        "operator-metrics",
+        "operator-probe",
+        "operator-pprof",
+    )
     cluster = LocalCluster(
         state_dir=state_dir,
         ports=dict(zip(names, _free_ports(len(names)), strict=True)),
@@ -284,6 +305,7 @@ def _start_all(
     _install_crds(cluster, tools.operator_crds)
     for bundle in extra_crds:
         _install_crds(cluster, bundle)
+    _start_controller_manager(cluster, tools, creds, env)
 
     _launch(cluster, "ready-marker", [
         sys.executable, "-m", "vmscrape_component.cluster.ready_marker", str(cluster.kubeconfig), CONTEXT,
@@ -298,6 +320,42 @@ def _start_all(
     ], {**env, **cluster.operator_env, "KUBECONFIG": str(cluster.kubeconfig)})  # fmt: skip
     processes.wait_until("the operator's /ready probe", lambda: _http_ok(f"http://{probe}/ready"),
                          record=operator, timeout=TIMEOUTS["vm-operator"])  # fmt: skip
+
+
+def _start_controller_manager(
+    cluster: LocalCluster, tools: ControlPlaneTools, creds: Credentials, env: Mapping[str, str]
+) -> None:
+    """kube-controller-manager with :data:`CONTROLLERS`, as user ``system:kube-controller-manager``.
+
+    Its own kubeconfig (its own token): the API server's bootstrap RBAC gives that user what it needs to
+    start controllers, and ``--use-service-account-credentials`` makes each controller act as its own
+    service account (``kube-system/generic-garbage-collector``...) with its bootstrap role, as in a
+    kubeadm cluster. It serves /healthz on a loopback port with a certificate it makes itself.
+    """
+    kubeconfig = cluster.state_dir / "controller-manager.kubeconfig"
+    _write_kubeconfig(kubeconfig, cluster.server, creds, creds.controller_manager_token)
+    port = cluster.ports["controller-manager"]
+    record = _launch(cluster, "kube-controller-manager", [
+        str(tools.kube_controller_manager),
+        f"--kubeconfig={kubeconfig}",
+        f"--authentication-kubeconfig={kubeconfig}", f"--authorization-kubeconfig={kubeconfig}",
+        f"--controllers={','.join(CONTROLLERS)}",
+        "--use-service-account-credentials=true",
+        "--leader-elect=false",
+        "--bind-address=127.0.0.1", f"--secure-port={port}",
+        f"--cert-dir={cluster.state_dir / 'controller-manager'}",
+        "--profiling=false",
+    ], env)  # fmt: skip
+    # Its serving certificate is self-signed at start: the probe checks liveness, not identity.
+    unverified = ssl.create_default_context()
+    unverified.check_hostname = False
+    unverified.verify_mode = ssl.CERT_NONE
+    processes.wait_until(
+        "kube-controller-manager /healthz",
+        lambda: _http_ok(f"https://127.0.0.1:{port}/healthz", context=unverified),
+        record=record,
+        timeout=TIMEOUTS["kube-controller-manager"],
+    )
 
 
 def status(state_dir: Path | None = None) -> LocalCluster | None:

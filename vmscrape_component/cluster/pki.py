@@ -1,5 +1,6 @@
 """The control plane's credentials: a self-signed CA, the API server's serving certificate, the
-service-account key pair and the admin token. Made with the ``openssl`` command (no Python dependency).
+service-account key pair, the admin token and the controller-manager's token. Made with the ``openssl``
+command (no Python dependency).
 """
 
 from __future__ import annotations
@@ -32,6 +33,9 @@ class Credentials:
     service_account_pub: Path
     token_file: Path
     token: str
+    #: The token of user ``system:kube-controller-manager`` (bound to its bootstrap ClusterRole, as
+    #: in a kubeadm cluster; its controllers then act as their own service accounts).
+    controller_manager_token: str
 
 
 def _openssl(*args: str, cwd: Path) -> None:
@@ -71,8 +75,12 @@ def make_credentials(directory: Path) -> Credentials:
     _openssl("genrsa", "-out", "sa.key", "2048", cwd=directory)
     _openssl("rsa", "-in", "sa.key", "-pubout", "-out", "sa.pub", cwd=directory)
     token = secrets.token_hex(24)
+    controller_manager_token = secrets.token_hex(24)
     token_file = directory / "tokens.csv"
-    token_file.write_text(f'{token},vmscrape-admin,vmscrape-admin,"system:masters"\n')
+    token_file.write_text(
+        f'{token},vmscrape-admin,vmscrape-admin,"system:masters"\n'
+        f"{controller_manager_token},system:kube-controller-manager,system:kube-controller-manager\n"
+    )
     for private in ("ca.key", "server.key", "sa.key", "tokens.csv"):
         (directory / private).chmod(0o600)
     return Credentials(
@@ -83,4 +91,5 @@ def make_credentials(directory: Path) -> Credentials:
         service_account_pub=directory / "sa.pub",
         token_file=token_file,
         token=token,
+        controller_manager_token=controller_manager_token,
     )

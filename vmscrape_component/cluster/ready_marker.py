@@ -1,4 +1,4 @@
-"""Stand-in for the controller-manager and kubelet: report Deployments and StatefulSets as rolled out.
+"""Stand-in for the workload controllers and the kubelet: report Deployments and StatefulSets as rolled out.
 
 The local control plane runs no pods, so nothing would ever set a workload's status, and the operator
 waits (up to 80 s) for the VMAgent's Deployment to be ready before it writes scrape changes. This loop

@@ -1,7 +1,9 @@
-"""Where the parts of the local control plane are: etcd, kube-apiserver, the operator and its CRDs.
+"""Where the parts of the local control plane are: etcd, kube-apiserver, kube-controller-manager, the
+operator and its CRDs.
 
 ``scripts/install-kube`` puts them in the vmscrape cache (``$VMSCRAPE_CACHE``, default
-``~/.cache/vmscrape``); an etcd or kube-apiserver on ``PATH`` is used first, as the script does.
+``~/.cache/vmscrape``); an etcd, kube-apiserver or kube-controller-manager on ``PATH`` is used first, as
+the script does.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ class ControlPlaneTools:
 
     etcd: Path
     kube_apiserver: Path
+    kube_controller_manager: Path
     operator: Path
     operator_crds: Path
 
@@ -48,6 +51,10 @@ def find_tools() -> ControlPlaneTools:
     candidates: dict[str, list[Path | None]] = {
         "etcd": [_on_path("etcd"), cache / "bin" / "etcd"],
         "kube-apiserver": [_on_path("kube-apiserver"), cache / "bin" / "kube-apiserver"],
+        "kube-controller-manager": [
+            _on_path("kube-controller-manager"),
+            cache / "bin" / "kube-controller-manager",
+        ],
         "vm-operator": [operator_dir / "vm-operator"],
         "the operator's CRD bundle": [operator_dir / "crds.yaml"],
     }
@@ -64,6 +71,7 @@ def find_tools() -> ControlPlaneTools:
     return ControlPlaneTools(
         etcd=found["etcd"],
         kube_apiserver=found["kube-apiserver"],
+        kube_controller_manager=found["kube-controller-manager"],
         operator=found["vm-operator"],
         operator_crds=found["the operator's CRD bundle"],
     )

@@ -4,10 +4,8 @@
 plain functions; neither knows the other.
 """
 
-from __future__ import annotations
-
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pulumi
 
@@ -22,6 +20,12 @@ from .service_scrape import VMServiceScrape
 
 #: What an agent component takes as a scrape: a component, a model or a manifest (a ServiceMonitor too).
 ScrapeInput = VMServiceScrape | VMServiceScrapeModel | Mapping[str, Any]
+if TYPE_CHECKING:
+    #: ``scrapes`` of the agent components: in Python any :data:`ScrapeInput`.
+    ScrapesArg = Sequence[ScrapeInput]
+else:
+    # The wire shape (see ``_args``): from another language, scrapes are VMServiceScrape manifests.
+    ScrapesArg = list[dict[str, Any]]
 #: The type the agent components had when they were one (``mode=``): aliased, so stacks keep their URNs.
 FORMER_TYPE_TOKEN = "vmscrape:index:VMAgentConfig"
 
@@ -96,7 +100,7 @@ def split_scrapes(
     return components, models, kept
 
 
-def agent_object(name: str, namespace: str, spec: VMAgentSpec | Mapping[str, Any] | None) -> VMAgentModel:
+def agent_object(name: str, namespace: str, spec: "VMAgentSpec | Mapping[str, Any] | None") -> VMAgentModel:
     """The VMAgent the component stands for (validated: bad fields are errors before registration)."""
     agent_spec = spec if isinstance(spec, VMAgentSpec) else VMAgentSpec.parse(spec or {})
     return VMAgentModel(name=name, namespace=namespace, spec=agent_spec)

@@ -115,7 +115,11 @@ def engine_failure(
         cause = f"was killed by signal {-code}" if code is not None and code < 0 else "failed"
         errors = _engine_errors(text)
         message = (
-            f"the pulumi engine {cause} during `{action}`" + (f": {errors}" if errors else "") + "." + after
+            f"the pulumi engine {cause} during `{action}`"
+            + (f": {errors}" if errors else "")
+            + "."
+            + _hint(text)
+            + after
         )
     return VMScrapeError([Problem(f"stack {stack}", "", _one_line(message))])
 
@@ -133,6 +137,21 @@ def _after_failure(action: str, recovered: list[str]) -> str:
         else ""
     )
     return f"{state}{cleanup}fix the cause and run `vmscrape {action}` again."
+
+
+_MISSING_NAMESPACE = re.compile(r'namespaces "([^"]+)" not found')
+
+
+def _hint(text: str) -> str:
+    """What to do about a failure whose cause vmscrape knows (else ``""``)."""
+    missing = sorted(set(_MISSING_NAMESPACE.findall(text)))
+    if missing:
+        return (
+            f" The cluster has no namespace {', '.join(missing)}: create it (`kubectl create namespace "
+            f"{missing[0]}`), or let the stack own the namespaces it uses with "
+            "`pulumi config set --type bool vmscrape:createNamespaces true`."
+        )
+    return ""
 
 
 def _exit_code(text: str) -> int | None:

@@ -4,11 +4,11 @@ The operator builds the config; this component registers the VMServiceScrape cus
 scrapes given as data (components given as scrapes registered their own) and, with ``create_agent``, the
 VMAgent itself, and shows the config the operator will generate as an output, warning about every scrape
 the agent will not select.
+
+No ``from __future__ import annotations``: the analyzer reads the real annotations (see ``_args``).
 """
 
-from __future__ import annotations
-
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,19 +16,19 @@ import pulumi
 from pulumi_kubernetes.apiextensions import CustomResource
 
 from ..errors import Problem, VMScrapeError
-from ..models import API_VERSION, VMAgentSpec
-from ..render import OperatorSettings, config_yaml, render_config, render_secret_layout
+from ..models import API_VERSION
+from ..render import config_yaml, render_config, render_secret_layout
 from ..render.secrets import SecretLayout
 from ._agents import (
     AGENT_OUTPUTS,
     FORMER_TYPE_TOKEN,
-    ScrapeInput,
+    ScrapesArg,
     agent_object,
     agent_outputs,
     output_attributes,
     split_scrapes,
 )
-from ._args import resolve_args
+from ._args import AgentSpecArg, OperatorArg, operator_settings, resolve_args
 from ._preview import snapshot_path
 from .service_scrape import VMServiceScrape, VMServiceScrapeArgs
 
@@ -61,24 +61,25 @@ def layout_outputs(layout: SecretLayout) -> dict[str, Any]:
 class OperatorVMAgentArgs:
     """The arguments of an :class:`OperatorVMAgent` component."""
 
-    scrapes: Sequence[ScrapeInput]
-    """The scrapes the agent may take: :class:`VMServiceScrape` components (they register their own
-    custom resources), :class:`~vmscrape_component.models.VMServiceScrapeModel` objects or manifests
-    (registered here, as children)."""
-    agent: VMAgentSpec | Mapping[str, Any] | None = None
+    scrapes: ScrapesArg
+    """The scrapes the agent may take: VMServiceScrape manifests (registered here, as children); in
+    Python also :class:`VMServiceScrape` components (they register their own custom resources) and
+    :class:`~vmscrape_component.models.VMServiceScrapeModel` objects."""
+    agent: AgentSpecArg | None = None
     """The VMAgent's spec: selectors, scrape classes, overrides, external labels..."""
-    namespace: str = "default"
+    namespace: str | None = "default"
     """The VMAgent's namespace."""
     agent_name: str | None = None
     """The VMAgent's ``metadata.name`` (default: the component's name)."""
-    create_agent: bool = False
+    create_agent: bool | None = False
     """Register the VMAgent custom resource too (else it is managed elsewhere; the spec only predicts)."""
     namespace_labels: Mapping[str, Mapping[str, str]] | None = None
     """Labels of the namespaces involved, for an agent whose ``serviceScrapeNamespaceSelector`` matches
     labels."""
-    operator: OperatorSettings | Mapping[str, str] | None = None
-    """The operator's own settings that change its output, or its environment variables
-    (``{"VM_CONFIG_DATA_BUDGET_BYTES": "8000"}``, read by :meth:`OperatorSettings.from_env`)."""
+    operator: OperatorArg | None = None
+    """The operator's own settings that change its output: its environment variables
+    (``{"VM_CONFIG_DATA_BUDGET_BYTES": "8000"}``, ``WATCH_NAMESPACE``...); in Python also an
+    ``OperatorSettings``."""
     snapshot: str | None = None
     """A cluster snapshot file (default: the stack setting ``vmscrape:snapshot``) for ``targets``."""
 
@@ -144,17 +145,18 @@ class OperatorVMAgent(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: OperatorVMAgentArgs | None = None,
+        # The analyzer reads this annotation as the inputs: the Args type itself (None: keywords instead).
+        args: OperatorVMAgentArgs = None,  # type: ignore[assignment]
         opts: pulumi.ResourceOptions | None = None,
         **keywords: Any,
     ) -> None:
         # Everything is checked before anything is registered.
         try:
             args = resolve_args(OperatorVMAgentArgs, args, keywords)
-            agent = agent_object(args.agent_name or name, args.namespace, args.agent)
+            agent = agent_object(args.agent_name or name, args.namespace or "default", args.agent)
             if args.create_agent:
                 _check_creatable(agent.manifest()["spec"])
-            operator = OperatorSettings.of(args.operator)
+            operator = operator_settings(args.operator)
             components, models, converted = split_scrapes(args.scrapes, operator)
         except VMScrapeError as exc:
             raise exc.within(f"OperatorVMAgent {name}") from None

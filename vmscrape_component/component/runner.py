@@ -55,6 +55,22 @@ def _project_name(settings: Path) -> str:
     return name
 
 
+def project_state_dir(project_dir: Path) -> Path:
+    """Where ``pulumi`` run in ``project_dir`` keeps the stack: the project's own local file backend
+    (``backend.url: file://DIR`` in its ``Pulumi.yaml``; a relative DIR is relative to the directory
+    ``pulumi`` runs in, the project's), else the repository's ``.pulumi-state``. ``vmscrape up`` and
+    ``pulumi up`` in that directory then share one state."""
+    settings = project_dir / "Pulumi.yaml"
+    documents = parse_documents(settings, read_text(settings)) if settings.exists() else []
+    project = documents[0] if len(documents) == 1 else None
+    backend = project.get("backend") if isinstance(project, dict) else None
+    url = backend.get("url") if isinstance(backend, dict) else None
+    if isinstance(url, str) and url.startswith("file://") and "?" not in url:
+        path = Path(url.removeprefix("file://")).expanduser()
+        return path if path.is_absolute() else project_dir / path
+    return ROOT / ".pulumi-state"
+
+
 def load_project(program_dir: Path | None) -> tuple[Path, str, Callable[[], None]]:
     """The project directory, its name, and the inline program that runs its code."""
     # The default is the root project, whose __main__.py runs examples/quickstart.
@@ -132,7 +148,7 @@ def run(
     *,
     program_dir: Path | None,
     stack_name: str,
-    state_dir: Path,
+    state_dir: Path | None,
     diff: bool = False,
     force: bool = False,
 ) -> int:
@@ -141,11 +157,12 @@ def run(
     First it cleans up after an interrupted run (see :mod:`.recovery`), saying what it did on stderr, one
     line each; a failure of the engine or the program ends in a :class:`VMScrapeError` of one paragraph.
     ``force`` (cancel only): also remove locks whose owner runs or is on another host.
+    ``state_dir`` None: the project's own file backend (:func:`project_state_dir`).
     """
     project_dir, name, program = load_project(program_dir)
+    state_dir = (state_dir or project_state_dir(project_dir)).resolve()
     # Relative paths (vmscrape:renderDir) mean the project directory, as under `pulumi up`.
     os.chdir(project_dir)
-    state_dir = state_dir.resolve()
     say(f"vmscrape: {action} of {name} (stack {stack_name}) through the Automation API, state in {state_dir}")
     recovery = recover(state_dir, name, stack_name, force=force)
     for line in recovery.done:
@@ -245,9 +262,25 @@ def _check_render_dir(st: Any, stack_name: str) -> None:
 
 
 def _remove_rendered(project_dir: Path, st: Any) -> None:
-    """After destroy: the config files render mode wrote (the provider removes its own manifests)."""
+    """After destroy: the working tree as before ``up``.
+
+    The provider removes the manifests it wrote but keeps its folders (``1-manifest/``...): those are
+    removed when empty, and the render directory with them. ``vmagent/`` is what programs of earlier
+    versions wrote (the quick start's config file), removed as it was then.
+    """
     directory = st.get_all_config().get("vmscrape:renderDir")
-    if directory and directory.value:
-        written = project_dir / directory.value / "vmagent"
-        if written.is_dir():
-            shutil.rmtree(written)
+    if not (directory and directory.value):
+        return
+    root = project_dir / directory.value
+    written = root / "vmagent"
+    if written.is_dir():
+        shutil.rmtree(written)
+    if not root.is_dir():
+        return
+    for folder in sorted(
+        (p for p in root.rglob("*") if p.is_dir()), key=lambda p: len(p.parts), reverse=True
+    ):
+        if not any(folder.iterdir()):
+            folder.rmdir()
+    if not any(root.iterdir()):
+        root.rmdir()

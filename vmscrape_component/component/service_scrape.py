@@ -5,12 +5,13 @@ resource is registered: bad input raises :class:`~vmscrape_component.errors.VMSc
 reaches the engine. ``Output`` values (a namespace from another resource, labels) are resolved at this
 boundary into one :class:`~vmscrape_component.models.VMServiceScrapeModel`, the single source of the
 custom resource's metadata, the ``manifest`` output and what the pure renderer reads.
+
+No ``from __future__ import annotations`` here: the analyzer that serves the component to other
+languages reads the real annotations of :class:`VMServiceScrapeArgs` and of the outputs (see ``_args``).
 """
 
-from __future__ import annotations
-
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,9 +32,9 @@ from ..models import (
     VMServiceScrapeSpec,
     credentials,
 )
-from ..render import AgentSettings, Assets, OperatorSettings, dump_yaml, render_scrape_jobs
+from ..render import AgentSettings, Assets, dump_yaml, render_scrape_jobs
 from ..select import selection_report
-from ._args import resolve_args
+from ._args import AgentsArg, AgentSpecArg, OperatorArg, SpecArg, operator_settings, resolve_args
 from ._preview import predicted_targets, snapshot_path
 
 KIND = "VMServiceScrape"
@@ -163,9 +164,9 @@ def _is_plain(value: Any) -> bool:
 class VMServiceScrapeArgs:
     """The arguments of a :class:`VMServiceScrape` component."""
 
-    spec: VMServiceScrapeSpec | Mapping[str, Any]
-    """What to scrape: a :class:`~vmscrape_component.models.VMServiceScrapeSpec`, or a mapping in Python
-    (snake_case) or CRD (camelCase) spelling."""
+    spec: SpecArg
+    """What to scrape: the VMServiceScrape's spec as a mapping, in the CRD's (camelCase) or Python
+    (snake_case) spelling; in Python also a :class:`~vmscrape_component.models.VMServiceScrapeSpec`."""
     namespace: pulumi.Input[str] | None = None
     """The scrape's namespace (``default`` when unset); also where the operator looks up its Secrets."""
     labels: pulumi.Input[Mapping[str, pulumi.Input[str]]] | None = None
@@ -174,16 +175,17 @@ class VMServiceScrapeArgs:
     """``metadata.annotations``."""
     resource_name: str | None = None
     """``metadata.name``, when it differs from the Pulumi resource name."""
-    agent: VMAgentSpec | Mapping[str, Any] | None = None
+    agent: AgentSpecArg | None = None
     """The spec of the VMAgent that will pick the scrape up: its scrape classes, interval limits, relabel
     template and overrides shape the rendered jobs. Not created."""
-    operator: OperatorSettings | Mapping[str, str] | None = None
-    """The operator's own settings that change its output (``WATCH_NAMESPACE``...), or its environment
-    variables (read by :meth:`OperatorSettings.from_env`)."""
+    operator: OperatorArg | None = None
+    """The operator's own settings that change its output: its environment variables
+    (``{"WATCH_NAMESPACE": "a,b"}``, ``VM_VMSERVICESCRAPEDEFAULT_ENFORCEENDPOINTSLICES``); in Python also an
+    ``OperatorSettings``."""
     secrets: Mapping[str, Mapping[str, pulumi.Input[str]]] | None = None
     """``{secret name: {key: value}}``: Secrets this component owns, in the scrape's namespace, values kept
     as Pulumi secrets; refer to them from the spec with ``{"name": ..., "key": ...}`` selectors."""
-    agents: Sequence[VMAgentModel | Mapping[str, Any]] | None = None
+    agents: AgentsArg | None = None
     """VMAgents (manifests or models) that may pick this scrape up: output ``selection`` says which do
     and why; a warning is logged when none or several do."""
     snapshot: str | None = None
@@ -219,7 +221,8 @@ class VMServiceScrape(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: VMServiceScrapeArgs | None = None,
+        # The analyzer reads this annotation as the inputs: the Args type itself (None: keywords instead).
+        args: VMServiceScrapeArgs = None,  # type: ignore[assignment]
         opts: pulumi.ResourceOptions | None = None,
         **keywords: Any,
     ) -> None:
@@ -233,6 +236,7 @@ class VMServiceScrape(pulumi.ComponentResource):
             )
             _check_secrets(secrets)
             agent_spec = _agent(args.agent)
+            settings_operator = operator_settings(args.operator)
             agent_manifests = [_agent_manifest(a, i) for i, a in enumerate(args.agents or ())]
             namespace = args.namespace or "default"
 
@@ -251,7 +255,6 @@ class VMServiceScrape(pulumi.ComponentResource):
             self.plain_object: VMServiceScrapeModel | None = None
             if all(_is_plain(v) for v in (namespace, args.labels, args.annotations)):
                 self.plain_object = scrape_object(namespace, args.labels, args.annotations)  # type: ignore[arg-type]
-            settings_operator = OperatorSettings.of(args.operator)
         except VMScrapeError as exc:
             raise exc.within(f"VMServiceScrape {name}") from None
         super().__init__(TYPE_TOKEN, name, None, opts)

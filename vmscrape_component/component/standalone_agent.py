@@ -5,11 +5,11 @@ would, then emits what a plain vmagent (e.g. the victoria-metrics-agent Helm cha
 (``scrape.yml``) in a ConfigMap (a Secret when a credential must be inline), a checksum to roll the agent
 on, a Secret with the credential files the jobs read, least-privilege discovery RBAC and, optionally, the
 vmagent Deployment itself.
+
+No ``from __future__ import annotations``: the analyzer reads the real annotations (see ``_args``).
 """
 
-from __future__ import annotations
-
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,8 +17,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ..errors import Problem, VMScrapeError
-from ..models import VMAgentSpec
-from ..render import OperatorSettings
 from ..render.standalone import (
     STANDALONE_MOUNT_DIR,
     SecretFile,
@@ -29,13 +27,13 @@ from ..render.standalone import (
 from ._agents import (
     AGENT_OUTPUTS,
     FORMER_TYPE_TOKEN,
-    ScrapeInput,
+    ScrapesArg,
     agent_object,
     agent_outputs,
     output_attributes,
     split_scrapes,
 )
-from ._args import resolve_args
+from ._args import AgentSpecArg, OperatorArg, nested_dataclass, operator_settings, resolve_args
 from ._preview import snapshot_path
 from .service_scrape import VMServiceScrape
 
@@ -48,15 +46,18 @@ CHECKSUM_ANNOTATION = "vmscrape.io/config-checksum"
 OwnedValues = Mapping[tuple[str, str, str], pulumi.Output[str]]
 
 
+DEFAULT_IMAGE = "victoriametrics/vmagent:v1.150.0"
+
+
 @dataclass
 class StandaloneDeployment:
     """The vmagent Deployment of a standalone agent."""
 
     remote_write_url: str
     """Where vmagent sends samples, e.g. ``http://vminsert:8480/insert/0/prometheus/api/v1/write``."""
-    image: str = "victoriametrics/vmagent:v1.150.0"
-    replicas: int = 1
-    extra_args: dict[str, str] = field(default_factory=dict)
+    image: str | None = DEFAULT_IMAGE
+    replicas: int | None = 1
+    extra_args: dict[str, str] | None = field(default_factory=dict)
     """More ``-flag=value`` arguments for vmagent."""
 
 
@@ -64,22 +65,22 @@ class StandaloneDeployment:
 class StandaloneVMAgentArgs:
     """The arguments of a :class:`StandaloneVMAgent` component."""
 
-    scrapes: Sequence[ScrapeInput]
-    """The scrapes to render into the config: :class:`VMServiceScrape` components (with plain namespace
-    and labels; their ``secrets`` reach the agent as files), models or manifests (rendered only: no
-    operator reads a custom resource here)."""
-    agent: VMAgentSpec | Mapping[str, Any] | None = None
+    scrapes: ScrapesArg
+    """The scrapes to render into the config: VMServiceScrape manifests (rendered only: no operator
+    reads a custom resource here); in Python also :class:`VMServiceScrape` components (with plain
+    namespace and labels; their ``secrets`` reach the agent as files) and models."""
+    agent: AgentSpecArg | None = None
     """A VMAgent spec standing for the agent: selectors, scrape classes, overrides, external labels..."""
-    namespace: str = "default"
+    namespace: str | None = "default"
     """The agent's namespace: its ConfigMap, Secrets, ServiceAccount and Deployment live there."""
     agent_name: str | None = None
     """The agent's name (default: the component's name); prefixes every object this component makes."""
     namespace_labels: Mapping[str, Mapping[str, str]] | None = None
     """Labels of the namespaces involved, for an agent whose ``serviceScrapeNamespaceSelector`` matches
     labels."""
-    operator: OperatorSettings | Mapping[str, str] | None = None
-    """Operator settings to render with, as if the operator did, or its environment variables
-    (read by :meth:`OperatorSettings.from_env`)."""
+    operator: OperatorArg | None = None
+    """Operator settings to render with, as if the operator did: its environment variables
+    (``{"WATCH_NAMESPACE": "a,b"}``...); in Python also an ``OperatorSettings``."""
     deployment: StandaloneDeployment | None = None
     """Also deploy vmagent itself (else bring your own, mounting the ConfigMap and Secrets this makes)."""
     snapshot: str | None = None
@@ -176,25 +177,27 @@ class StandaloneVMAgent(pulumi.ComponentResource):
     def __init__(
         self,
         name: str,
-        args: StandaloneVMAgentArgs | None = None,
+        # The analyzer reads this annotation as the inputs: the Args type itself (None: keywords instead).
+        args: StandaloneVMAgentArgs = None,  # type: ignore[assignment]
         opts: pulumi.ResourceOptions | None = None,
         **keywords: Any,
     ) -> None:
         # Everything is checked, and the config rendered, before anything is registered.
         try:
             args = resolve_args(StandaloneVMAgentArgs, args, keywords)
-            agent = agent_object(args.agent_name or name, args.namespace, args.agent)
-            operator = OperatorSettings.of(args.operator)
+            agent = agent_object(args.agent_name or name, args.namespace or "default", args.agent)
+            operator = operator_settings(args.operator)
             components, models, converted = split_scrapes(args.scrapes, operator)
             # ServiceMonitors are scraped as the operator would convert them (no operator runs here).
             manifests = _plain_manifests(components) + [m.manifest() for m in [*models, *converted]]
             owned = _owned_values(components)
+            deployment = nested_dataclass(StandaloneDeployment, args.deployment, "deployment")
             namespaces = dict(args.namespace_labels or {})
             agent_manifest = agent.manifest()
             standalone = render_standalone(
                 agent_manifest, manifests, namespaces=namespaces, operator=operator
             )
-            mounts = _split_mounts(standalone, owned, args.namespace)
+            mounts = _split_mounts(standalone, owned, args.namespace or "default")
         except VMScrapeError as exc:
             raise exc.within(f"StandaloneVMAgent {name}") from None
         aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=FORMER_TYPE_TOKEN)])
@@ -208,8 +211,8 @@ class StandaloneVMAgent(pulumi.ComponentResource):
         config_volume = self._config_object(standalone, owned)
         sources = self._credential_sources(standalone, owned, mounts)
         self._discovery_rbac(standalone)
-        if args.deployment is not None:
-            self.deployment = self._deployment(args.deployment, standalone, config_volume, sources)
+        if deployment is not None:
+            self.deployment = self._deployment(deployment, standalone, config_volume, sources)
 
         values = agent_outputs(
             self,
@@ -348,7 +351,7 @@ class StandaloneVMAgent(pulumi.ComponentResource):
             "promscrape.config": f"{CONFIG_DIR}/{CONFIG_KEY}",
             "remoteWrite.url": spec.remote_write_url,
             "promscrape.config.strictParse": "true",
-            **spec.extra_args,
+            **(spec.extra_args or {}),
         }
         volumes: list[dict[str, Any]] = [{"name": "config", **config_volume}]
         mounts = [{"name": "config", "mountPath": CONFIG_DIR, "readOnly": True}]
@@ -359,7 +362,7 @@ class StandaloneVMAgent(pulumi.ComponentResource):
             name,
             metadata={"name": name, "namespace": ns, "labels": labels},
             spec={
-                "replicas": spec.replicas,
+                "replicas": 1 if spec.replicas is None else spec.replicas,
                 "selector": {"matchLabels": labels},
                 "template": {
                     # A new checksum changes the pod template: the agent rolls when its config changes.
@@ -369,7 +372,7 @@ class StandaloneVMAgent(pulumi.ComponentResource):
                         "containers": [
                             {
                                 "name": "vmagent",
-                                "image": spec.image,
+                                "image": spec.image or DEFAULT_IMAGE,
                                 "args": [f"-{k}={v}" for k, v in args.items()],
                                 "ports": [{"name": "http", "containerPort": 8429}],
                                 "volumeMounts": mounts,
