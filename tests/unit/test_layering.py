@@ -38,8 +38,8 @@ def test_the_automation_api_runner_lives_in_the_component_package() -> None:
 #: floor: data flows up (grammar → models → settings → select/render → preview → faces), never down.
 LAYERS: tuple[tuple[str, ...], ...] = (
     ("errors", "bulk"),
-    ("grammar", "shapes"),
-    ("models",),
+    ("grammar",),
+    ("models", "shapes"),
     ("settings",),
     ("lint", "select", "manifests"),
     ("render",),
