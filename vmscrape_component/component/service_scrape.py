@@ -340,6 +340,7 @@ class VMServiceScrape(pulumi.ComponentResource):
                 **preview,
                 "yaml": dump_yaml(jobs),
                 "job_names": [j["job_name"] for j in jobs],
+                # The output's documented spelling of "every namespace" (None inside the package).
                 "namespaces": ["*"] if resolved is None else resolved,
             }
 

@@ -20,7 +20,7 @@ from .labels import (
     label_value_problem,
     sanitize_label_name,
 )
-from .namespaces import NamespaceMode, discovery_namespaces, namespace_mode, resolve_namespaces
+from .namespaces import NamespaceMode, discovery_namespaces, namespace_mode
 from .regex import regex_problem, strip_anchors
 from .scalars import YAML_NULLS, yaml_null_problem
 from .selectors import (
@@ -57,7 +57,6 @@ __all__ = [
     "object_key",
     "parse_series_selector",
     "regex_problem",
-    "resolve_namespaces",
     "sanitize_label_name",
     "series_selector_problem",
     "strip_anchors",
