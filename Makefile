@@ -2,7 +2,8 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-CACHE  := $(HOME)/.cache/vmscrape
+# The tool cache: $VMSCRAPE_CACHE when set and not empty, else ~/.cache/vmscrape (vmscrape_component/paths.py).
+CACHE  := $(or $(VMSCRAPE_CACHE),$(HOME)/.cache/vmscrape)
 # The engine: a pulumi on PATH wins; otherwise the one scripts/install-pulumi built into the cache.
 # The local default's secrets provider is a passphrase, empty unless you set one.
 ENGINE_ENV := PATH="$$PATH:$(CACHE)/bin" PULUMI_CONFIG_PASSPHRASE="$${PULUMI_CONFIG_PASSPHRASE-}" \

@@ -1,15 +1,16 @@
 """Where the parts of the local control plane are: etcd, kube-apiserver, the operator and its CRDs.
 
-``scripts/install-kube`` puts them in the vmscrape cache (``$VMSCRAPE_CACHE``, default
-``~/.cache/vmscrape``); an etcd or kube-apiserver on ``PATH`` is used first, as the script does.
+``scripts/install-kube`` puts them in the vmscrape cache (:func:`vmscrape_component.paths.cache_dir`); an
+etcd or kube-apiserver on ``PATH`` is used first, as the script does.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..paths import cache_dir
 
 #: The versions ``scripts/install-kube`` pins (kept in step with it).
 KUBE_VERSION = "v1.37.2"
@@ -29,11 +30,6 @@ class ControlPlaneTools:
     kube_apiserver: Path
     operator: Path
     operator_crds: Path
-
-
-def cache_dir() -> Path:
-    """The shared tool cache of vmscrape's install scripts."""
-    return Path(os.environ.get("VMSCRAPE_CACHE") or Path.home() / ".cache" / "vmscrape")
 
 
 def _on_path(name: str) -> Path | None:
