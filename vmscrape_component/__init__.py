@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__
 from .errors import Problem, VMScrapeError
 from .models import (
     Endpoint,
@@ -67,6 +68,7 @@ __all__ = [
     "VMServiceScrapeArgs",
     "VMServiceScrapeModel",
     "VMServiceScrapeSpec",
+    "__version__",
     "config_yaml",
     "render_config",
 ]

@@ -32,3 +32,18 @@ def test_up_without_the_tools_names_the_install_script(
 def test_operator_env_must_be_name_value(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["cluster", "up", "--state-dir", str(tmp_path), "--operator-env", "NOVALUE"]) == 2
     assert "--operator-env[0]" in capsys.readouterr().err
+
+
+def test_up_without_the_kubernetes_package_names_the_extra(
+    tmp_path: Path, monkeypatch: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "kubernetes" else find_spec(name, *a)
+    )
+    assert main(["cluster", "up", "--state-dir", str(tmp_path / "state")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'vmscrape-component[live]'" in err
+    assert not (tmp_path / "state").exists()

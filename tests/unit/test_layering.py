@@ -37,7 +37,7 @@ def test_the_automation_api_runner_lives_in_the_component_package() -> None:
 #: The package's floors, lowest first. A module imports only from its own room and from rooms on a lower
 #: floor: data flows up (grammar → models → settings → select/render → preview → faces), never down.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "bulk", "process", "paths"),
+    ("_version", "errors", "bulk", "process", "paths"),
     ("grammar",),
     ("models", "shapes"),
     ("settings",),

@@ -9,6 +9,7 @@ import argparse
 import sys
 from collections.abc import Sequence
 
+from .._version import __version__
 from ..errors import Problem, VMScrapeError
 from . import cluster, diff, explain, render, select, stack, validate, verify
 
@@ -21,6 +22,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Render VMServiceScrape manifests into the vmagent config the VictoriaMetrics operator "
         "(v0.74.1) would generate, and check them before they reach a cluster.",
     )
+    parser.add_argument("--version", action="version", version=f"vmscrape {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     render.add_parser(commands)
     validate.add_parser(commands)

@@ -95,9 +95,9 @@ class LocalCluster:
 
     def api_client(self) -> Any:
         """A ``kubernetes.client.ApiClient`` for this cluster (the ``live`` extra)."""
-        from kubernetes import config
+        from ..kubeclient import api_client
 
-        return config.new_client_from_config(config_file=str(self.kubeconfig), context=CONTEXT)
+        return api_client(str(self.kubeconfig), CONTEXT)
 
     def save(self) -> None:
         data = {

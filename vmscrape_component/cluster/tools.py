@@ -6,10 +6,12 @@ etcd or kube-apiserver on ``PATH`` is used first, as the script does.
 
 from __future__ import annotations
 
+import importlib.util
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..kubeclient import LIVE_EXTRA
 from ..paths import cache_dir
 
 #: The versions ``scripts/install-kube`` pins (kept in step with it).
@@ -38,7 +40,10 @@ def _on_path(name: str) -> Path | None:
 
 
 def find_tools() -> ControlPlaneTools:
-    """The installed parts, or :class:`ToolsMissing` naming every missing one."""
+    """The installed parts, or :class:`ToolsMissing` naming every missing one (the Python package
+    ``kubernetes``, which the control plane is set up with, first)."""
+    if importlib.util.find_spec("kubernetes") is None:
+        raise ToolsMissing(f"the local control plane needs the kubernetes package: {LIVE_EXTRA}")
     cache = cache_dir()
     operator_dir = cache / f"vm-operator-{OPERATOR_VERSION}"
     candidates: dict[str, list[Path | None]] = {
