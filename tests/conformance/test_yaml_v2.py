@@ -28,6 +28,9 @@ from vmscrape_component.manifests import load_manifests
 from vmscrape_component.render import Assets, config_yaml, render_config
 from vmscrape_component.render.yaml import dump
 
+#: yaml-v2-marshal is built by scripts/install-kube, with the local control plane's tools.
+pytestmark = pytest.mark.kube
+
 _BREAKS = re.compile("[\r\n\x85\u2028\u2029]")
 _YAML12_NON_STRING = re.compile(
     r"(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"
