@@ -91,7 +91,7 @@ class Cluster:
 
     def get(self, what: str, read_call: Callable[..., Any], *args: Any) -> dict[str, Any] | None:
         """One object as the API's JSON, ``None`` when it does not exist (404)."""
-        from kubernetes.client.rest import ApiException
+        from kubernetes.client.exceptions import ApiException
 
         try:
             return self._call(f"reading {what}", read_call, *args, missing_ok=True)
@@ -102,7 +102,7 @@ class Cluster:
         self, doing: str, call: Callable[..., Any], *args: Any, missing_ok: bool = False, **kwargs: Any
     ) -> dict[str, Any]:
         import urllib3
-        from kubernetes.client.rest import ApiException
+        from kubernetes.client.exceptions import ApiException
 
         try:
             response = call(*args, _preload_content=False, _request_timeout=TIMEOUT, **kwargs)
@@ -134,7 +134,7 @@ def api_client(kubeconfig: str | None, context: str | None) -> Any:
     except ImportError:
         raise KubernetesMissing(f"needs the kubernetes package: {LIVE_EXTRA}") from None
     configuration = client.Configuration()
-    config.load_kube_config(
+    config.load_kube_config(  # type: ignore[no-untyped-call]
         config_file=kubeconfig, context=context, client_configuration=configuration, persist_config=False
     )
     configuration.retries = False

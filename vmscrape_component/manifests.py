@@ -43,7 +43,7 @@ _SCALAR_TAGS = frozenset(
 MAX_DEPTH = 100
 
 
-class _TooDeep(yaml.MarkedYAMLError):
+class _TooDeep(yaml.MarkedYAMLError):  # type: ignore[misc]  # PyYAML ships no types
     """Input nested deeper than :data:`MAX_DEPTH`."""
 
 

@@ -21,8 +21,8 @@ from pathlib import Path
 __all__ = [
     "KILL_WAIT_SECONDS",
     "TERM_GRACE_SECONDS",
-    "Process",
     "ProcStat",
+    "Process",
     "descendants",
     "proc_stat",
     "running",

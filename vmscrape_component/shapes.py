@@ -139,7 +139,7 @@ def _compile(shape: Any) -> Callable[[Any], bool]:
                 if type(value) is not dict and not isinstance(value, Mapping):
                     return False
                 for key, item in value.items():
-                    if type(key) is not str or type(item) is not str and not isinstance(item, str):
+                    if type(key) is not str or (type(item) is not str and not isinstance(item, str)):
                         return False
                 return True
 

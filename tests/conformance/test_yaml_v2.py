@@ -103,8 +103,8 @@ def _only_deliberate_quoting(theirs: str, ours: str) -> bool:
         return False
     for t, o in zip(old, new, strict=True):
         # The one change allowed: a plain key or value `v` of yaml.v2's line is `"v"` in ours.
-        start = len(os.path.commonprefix([t, o]))
-        end = len(os.path.commonprefix([t[start:][::-1], o[start:][::-1]]))
+        start = len(os.path.commonprefix([t, o]))  # noqa: RUF071 (a string prefix is meant)
+        end = len(os.path.commonprefix([t[start:][::-1], o[start:][::-1]]))  # noqa: RUF071
         value, quoted = t[start : len(t) - end], o[start : len(o) - end]
         if not (quoted == f'"{value}"' and _misread_when_plain(value)):
             return False

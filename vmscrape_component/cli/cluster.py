@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "cluster", help="start/stop a local Kubernetes API server with the VictoriaMetrics operator"
     )

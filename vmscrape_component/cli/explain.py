@@ -49,7 +49,7 @@ from ..simulate import Explanation, Snapshot, Target, duplicate_targets, explain
 OUTPUT_FORMATS = ("text", "json")
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "explain",
         help="preview which targets each rendered job gets in a cluster snapshot, and why others are dropped",

@@ -12,7 +12,7 @@ from ..render import OPERATOR_TLS_MOUNT_DIR, Assets, OperatorSettings, config_ya
 _CHUNK = 1 << 20
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "render",
         help="print the vmagent config (global + scrape_configs) for the VMServiceScrapes in FILEs",

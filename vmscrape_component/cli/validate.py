@@ -14,7 +14,7 @@ from ..manifests import load_manifests
 from ..render import Assets, render_config
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "validate", help="check VMServiceScrape/VMAgent manifests in FILEs without rendering"
     )

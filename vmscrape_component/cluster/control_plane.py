@@ -160,7 +160,7 @@ def _base_env() -> dict[str, str]:
 
 def _install_crds(cluster: LocalCluster, bundle: Path) -> int:
     from kubernetes import client
-    from kubernetes.client.rest import ApiException
+    from kubernetes.client.exceptions import ApiException
 
     api = client.ApiextensionsV1Api(cluster.api_client())
     names = []

@@ -253,7 +253,7 @@ class StandaloneVMAgent(pulumi.ComponentResource):
                     text = text.replace(f"<secret {ref.namespace}/{ref.name} {ref.key}>", json.dumps(value))
                 return text
 
-            text: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.all(*values).apply(fill))  # type: ignore[arg-type]
+            text: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.all(*values).apply(fill))
             self.config_object: Any = k8s.core.v1.Secret(
                 f"{name}-scrape-config", metadata=metadata, string_data={CONFIG_KEY: text}, opts=self._child
             )

@@ -72,7 +72,7 @@ def label_key_problem(value: str) -> str | None:
     """Why ``value`` is not a Kubernetes label key (``name`` or ``prefix/name``)."""
     prefix, _, name = value.rpartition("/")
     if (
-        (not prefix and "/" not in value or prefix and dns_subdomain_problem(prefix) is None)
+        ((not prefix and "/" not in value) or (prefix and dns_subdomain_problem(prefix) is None))
         and len(name) <= 63
         and _QUALIFIED_NAME.match(name)
     ):

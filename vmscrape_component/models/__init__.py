@@ -8,7 +8,8 @@ A whole object (metadata + spec) is a ``…Model`` (:class:`VMServiceScrapeModel
 the bare kind name, ``vmscrape_component.VMServiceScrape``, is the Pulumi component that registers one.
 """
 
-from ._base import API_VERSION, KubernetesObject, VMModel
+from ..grammar import API_VERSION
+from ._base import KubernetesObject, VMModel
 from .agent import APIServerConfig, ArbitraryFSAccessThroughSMsConfig, ScrapeClass, VMAgentModel, VMAgentSpec
 from .auth import Authorization, BasicAuth, OAuth2, ProxyClientConfig
 from .endpoint import AttachMetadata, Endpoint, VMScrapeParams
@@ -38,8 +39,8 @@ __all__ = [
     "RelabelConfig",
     "ScrapeClass",
     "SecretKeySelector",
-    "SecretValue",
     "SecretOrConfigMap",
+    "SecretValue",
     "StringOrList",
     "TLSConfig",
     "VMAgentModel",

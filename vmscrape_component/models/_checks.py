@@ -38,6 +38,6 @@ def proxy_url_problem(value: str) -> str | None:
         return f"not a URL: use <scheme>://<host>[:port], scheme one of {', '.join(PROXY_SCHEMES)}"
     if scheme.lower() not in PROXY_SCHEMES:
         return f"unsupported scheme {scheme!r}; vmagent accepts {', '.join(PROXY_SCHEMES)}"
-    if any(c in rest for c in " \t\n") or "%" in rest and not re.search(r"%[0-9A-Fa-f]{2}", rest):
+    if any(c in rest for c in " \t\n") or ("%" in rest and not re.search(r"%[0-9A-Fa-f]{2}", rest)):
         return "not a URL: spaces, control characters or a bad %-escape"
     return None
