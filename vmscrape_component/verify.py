@@ -30,6 +30,7 @@ import yaml
 
 from .diff import Change, ConfigDiff, diff_configs
 from .errors import Problem, VMScrapeError
+from .grammar import API_VERSION
 from .models import VMAgentModel as VMAgent
 from .models import VMServiceScrapeModel as VMServiceScrape
 from .render import Assets, OperatorSettings, config_yaml, render_config
@@ -66,8 +67,8 @@ MASK = "<secret>"
 #: A masked value that is not the one vmscrape predicts.
 MASK_DIFFERS = "<secret, another value>"
 
-_GROUP, _VERSION = "operator.victoriametrics.com", "v1beta1"
-_API = f"{_GROUP}/{_VERSION}"
+_API = API_VERSION
+_GROUP, _, _VERSION = API_VERSION.partition("/")
 
 
 def config_secret_name(agent_name: str) -> str:
