@@ -11,6 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
+from ._options import env_pairs
+
 
 def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
@@ -38,24 +40,13 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     p.set_defaults(run=run)
 
 
-def _parse_env(pairs: list[str]) -> dict[str, str]:
-    from ..errors import Problem, VMScrapeError
-
-    env: dict[str, str] = {}
-    for i, pair in enumerate(pairs):
-        name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise VMScrapeError([Problem("", f"--operator-env[{i}]", "expected NAME=VALUE", pair)])
-        env[name] = value
-    return env
-
-
 def run(args: argparse.Namespace) -> int:
     from ..cluster import ClusterError, ToolsMissing, start, status, stop
 
     try:
         if args.action == "up":
-            cluster = start(args.state_dir, operator_env=_parse_env(args.operator_env))
+            env = env_pairs(args.operator_env, option="--operator-env")
+            cluster = start(args.state_dir, operator_env=env)
             print(f"cluster up in {cluster.start_seconds:.1f} s: {cluster.server}")
             print(f"kubeconfig: {cluster.kubeconfig} (context {cluster.context})")
             print(f"  export KUBECONFIG={cluster.kubeconfig}")

@@ -32,6 +32,7 @@ from ..errors import Problem, VMScrapeError
 from ..manifests import load_manifests, parse_documents, read_text
 from ..render import Assets, OperatorSettings, render_config
 from ..simulate import Snapshot, explain_jobs
+from ._options import add_namespace, add_output
 from .explain import add_cluster_arguments, load_cluster_input
 
 
@@ -44,8 +45,8 @@ def add_parser(commands: Any) -> None:
     )
     p.add_argument("old", metavar="OLD")
     p.add_argument("new", metavar="NEW")
-    p.add_argument("-o", "--output", choices=("text", "json", "markdown"), default="text")
-    p.add_argument("--namespace", "-n", default="default", help="namespace for objects that name none")
+    add_output(p, ("text", "json", "markdown"))
+    add_namespace(p)
     p.add_argument(
         "--agent", metavar="NS/NAME", help="render for this VMAgent (when the inputs hold several)"
     )

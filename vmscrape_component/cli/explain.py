@@ -45,6 +45,7 @@ from ..errors import Problem, VMScrapeError, one_line
 from ..manifests import load_manifests
 from ..render import Assets, OperatorSettings, render_config
 from ..simulate import Explanation, Snapshot, Target, duplicate_targets, explain, load_snapshot
+from ._options import add_files, add_namespace, add_output
 
 OUTPUT_FORMATS = ("text", "json")
 
@@ -58,16 +59,11 @@ def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) ->
         "endpoints,endpointslices,pods -A -o yaml): the selected scrapes, and per job the targets kept "
         "(address, labels, URL) and dropped (with the rule that dropped them).",
     )
-    p.add_argument("files", nargs="+", metavar="MANIFESTS", help="YAML files ('-' for standard input)")
+    add_files(p, metavar="MANIFESTS")
     add_cluster_arguments(p)
     p.add_argument("--agent", metavar="NS/NAME", help="explain for this VMAgent from MANIFESTS")
-    p.add_argument(
-        "--namespace",
-        "-n",
-        default="default",
-        help="namespace for objects that name none (default: %(default)s)",
-    )
-    p.add_argument("-o", "--output", choices=OUTPUT_FORMATS, default="text", help="default: %(default)s")
+    add_namespace(p)
+    add_output(p, OUTPUT_FORMATS)
     p.set_defaults(run=run)
 
 
