@@ -19,7 +19,7 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, VMScrapeError
+from .errors import Problem, VMScrapeError, flatten
 
 __all__ = ["LIVE_EXTRA", "Cluster", "KubernetesMissing", "api_client", "connect"]
 
@@ -44,8 +44,7 @@ def _where(context: str | None, kubeconfig: str | None) -> str:
     return "cluster " + " ".join(parts)
 
 
-def _one_line(text: Any) -> str:
-    return " ".join(str(text).split())
+_one_line = flatten  # an API server's or the client's message on one line
 
 
 class Cluster:
