@@ -107,6 +107,9 @@ def render_unit(unit: dict[str, Any]) -> str:
 _RENDER_IN_A_PROCESS = """
 import json, sys
 from tests.unit.test_determinism import render_unit
+
+#: Renders the inputs in several fresh processes (a few seconds each).
+pytestmark = pytest.mark.slow
 for unit in json.load(open(sys.argv[1])):
     sys.stdout.write(render_unit(unit))
     sys.stdout.write("---\\n")
