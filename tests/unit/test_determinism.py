@@ -33,6 +33,9 @@ from vmscrape_component.manifests import load_manifests
 from vmscrape_component.models import API_VERSION, VMAgentModel, VMServiceScrapeModel
 from vmscrape_component.render import Assets, config_yaml, render_config
 
+#: Renders the inputs in several fresh processes (a few seconds each).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 ACCEPTED_REAL_SCRAPES = [p for p in REAL_SCRAPES if p.stem not in REJECTED_REAL_SCRAPES]
 HASH_SEEDS = ("0", "1", "4242")
@@ -107,9 +110,6 @@ def render_unit(unit: dict[str, Any]) -> str:
 _RENDER_IN_A_PROCESS = """
 import json, sys
 from tests.unit.test_determinism import render_unit
-
-#: Renders the inputs in several fresh processes (a few seconds each).
-pytestmark = pytest.mark.slow
 for unit in json.load(open(sys.argv[1])):
     sys.stdout.write(render_unit(unit))
     sys.stdout.write("---\\n")
