@@ -2,13 +2,14 @@
 PYTHON ?= python3
 VENV   ?= .venv
 PY     := $(VENV)/bin/python
-CACHE  := $(HOME)/.cache/vmscrape
+# The tool cache: $VMSCRAPE_CACHE when set and not empty, else ~/.cache/vmscrape (vmscrape_component/paths.py).
+CACHE  := $(or $(VMSCRAPE_CACHE),$(HOME)/.cache/vmscrape)
 # The engine: a pulumi on PATH wins; otherwise the one scripts/install-pulumi built into the cache.
 # The local default's secrets provider is a passphrase, empty unless you set one.
 ENGINE_ENV := PATH="$$PATH:$(CACHE)/bin" PULUMI_CONFIG_PASSPHRASE="$${PULUMI_CONFIG_PASSPHRASE-}" \
               PULUMI_SKIP_UPDATE_CHECK=true
 
-.PHONY: venv tools engine test fuzz-long bench lint render up preview destroy cancel clean clean-state cluster cluster-down
+.PHONY: venv tools engine test test-quick fuzz-long bench lint render up preview destroy cancel clean clean-state cluster cluster-down
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -42,6 +43,10 @@ lint: venv
 test: venv tools engine lint
 	$(ENGINE_ENV) VMAGENT="$$(scripts/install-vmagent)" VMSCRAPE_REQUIRE_VMAGENT=1 VMSCRAPE_REQUIRE_PULUMI=1 \
 		VMSCRAPE_REQUIRE_KUBE=1 $(PY) -m pytest -q
+
+# For editing: no external tool (vmagent, Pulumi engine, control plane) and nothing marked slow.
+test-quick: venv
+	$(PY) -m pytest -q -m "not vmagent and not e2e and not kube and not slow"
 
 # The long fuzz profile (~54,000 scrapes through vmagent, ~16 min); CI runs the bounded one in `make test`.
 fuzz-long: venv tools

@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 import pytest
+from hypothesis import settings
 
 from tests.support.go_oracle import GoOracle, find_go_oracle
 from tests.support.golden import Golden
@@ -23,6 +24,14 @@ if TYPE_CHECKING:
     from vmscrape_component.cluster import LocalCluster
 
 _GOLDEN = pytest.StashKey[Golden]()
+
+# Every hypothesis test without a profile of its own (the fuzz tests choose theirs, tests/fuzz/session.py)
+# sees the same examples on every run, and keeps no example database: a failure prints its reproducer.
+# With VMSCRAPE_FUZZ_PROFILE=long (`make fuzz-long`) the search is random again.
+settings.register_profile(
+    "vmscrape", derandomize=os.environ.get("VMSCRAPE_FUZZ_PROFILE") != "long", database=None, print_blob=True
+)
+settings.load_profile("vmscrape")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -105,7 +114,7 @@ def local_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalClu
 @pytest.fixture(scope="session")
 def yaml_v2_marshal() -> str:
     """Path of ``yaml-v2-marshal`` (our program over gopkg.in/yaml.v2, built by scripts/install-kube)."""
-    from vmscrape_component.cluster.tools import cache_dir
+    from vmscrape_component.paths import cache_dir
 
     binary = cache_dir() / "yaml-v2-marshal-v2.4.0" / "yaml-v2-marshal"
     if not binary.is_file():

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ._version import __version__
 from .convert import Conversion, ConversionNote, convert_service_monitor
 from .errors import Problem, VMScrapeError
 from .models import (
@@ -76,6 +77,7 @@ __all__ = [
     "VMServiceScrapeArgs",
     "VMServiceScrapeModel",
     "VMServiceScrapeSpec",
+    "__version__",
     "config_yaml",
     "convert_service_monitor",
     "render_config",

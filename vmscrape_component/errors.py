@@ -32,6 +32,16 @@ def _escape_char(match: re.Match[str]) -> str:
     return repr(match.group())[1:-1]
 
 
+#: Controls and separators a foreign message may hold (the engine's ANSI escapes, an API server's newlines).
+_CONTROL_RUNS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]+")
+
+
+def flatten(text: object) -> str:
+    """A foreign message (the engine's, an API server's) on one line: whitespace and control characters
+    collapsed into single spaces. Values from the input are escaped instead (:func:`one_line`)."""
+    return " ".join(_CONTROL_RUNS.sub(" ", str(text)).split())
+
+
 @dataclass(frozen=True)
 class Problem:
     """One thing wrong with the input."""

@@ -18,7 +18,7 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["GoGzipSize", "GzipSize", "gzip_sizer", "go_gzip_binary", "zlib_gzip_size"]
+__all__ = ["GoGzipSize", "GzipSize", "go_gzip_binary", "gzip_sizer", "zlib_gzip_size"]
 
 #: ``data → compressed size``.
 GzipSize = Callable[[bytes], int]

@@ -6,7 +6,8 @@ Kubernetes API's) into one :class:`~vmscrape_component.errors.VMScrapeError` of 
 and ``get`` calls, each bounded by a timeout; nothing here writes to a cluster.
 
 The ``kubernetes`` package is optional (``pip install 'vmscrape-component[live]'``); it is imported only
-when :func:`connect` is called.
+when :func:`connect` or :func:`api_client` is called. :func:`api_client` is the one client setup, also
+used by the local control plane (``cluster/``) and its ready marker.
 """
 
 from __future__ import annotations
@@ -18,9 +19,17 @@ from typing import Any
 
 import yaml
 
-from .errors import Problem, VMScrapeError
+from .errors import Problem, VMScrapeError, flatten
 
-__all__ = ["Cluster", "connect"]
+__all__ = ["LIVE_EXTRA", "Cluster", "KubernetesMissing", "api_client", "connect"]
+
+#: How to install the optional ``kubernetes`` package.
+LIVE_EXTRA = "pip install 'vmscrape-component[live]'"
+
+
+class KubernetesMissing(ImportError):
+    """The optional ``kubernetes`` package is not installed; the message says how to install it."""
+
 
 #: Seconds to connect, then to read one answer (one page of a list).
 TIMEOUT = (5.0, 30.0)
@@ -35,8 +44,7 @@ def _where(context: str | None, kubeconfig: str | None) -> str:
     return "cluster " + " ".join(parts)
 
 
-def _one_line(text: Any) -> str:
-    return " ".join(str(text).split())
+_one_line = flatten  # an API server's or the client's message on one line
 
 
 class Cluster:
@@ -82,7 +90,7 @@ class Cluster:
 
     def get(self, what: str, read_call: Callable[..., Any], *args: Any) -> dict[str, Any] | None:
         """One object as the API's JSON, ``None`` when it does not exist (404)."""
-        from kubernetes.client.rest import ApiException
+        from kubernetes.client.exceptions import ApiException
 
         try:
             return self._call(f"reading {what}", read_call, *args, missing_ok=True)
@@ -93,7 +101,7 @@ class Cluster:
         self, doing: str, call: Callable[..., Any], *args: Any, missing_ok: bool = False, **kwargs: Any
     ) -> dict[str, Any]:
         import urllib3
-        from kubernetes.client.rest import ApiException
+        from kubernetes.client.exceptions import ApiException
 
         try:
             response = call(*args, _preload_content=False, _request_timeout=TIMEOUT, **kwargs)
@@ -114,6 +122,24 @@ class Cluster:
         return body
 
 
+def api_client(kubeconfig: str | None, context: str | None) -> Any:
+    """A ``kubernetes.client.ApiClient`` for ``context`` of ``kubeconfig`` (``None``: the defaults), one try
+    per request (an unreachable server is reported at once, not after urllib3's retries).
+
+    Raises :class:`KubernetesMissing` without the ``kubernetes`` package; the client's own exceptions
+    for a kubeconfig it cannot use (:func:`connect` turns them into one line)."""
+    try:
+        from kubernetes import client, config
+    except ImportError:
+        raise KubernetesMissing(f"needs the kubernetes package: {LIVE_EXTRA}") from None
+    configuration = client.Configuration()
+    config.load_kube_config(  # type: ignore[no-untyped-call]
+        config_file=kubeconfig, context=context, client_configuration=configuration, persist_config=False
+    )
+    configuration.retries = False
+    return client.ApiClient(configuration)
+
+
 def connect(context: str | None = None, kubeconfig: str | None = None) -> Cluster:
     """A connection to ``context`` of ``kubeconfig`` (``None``: the kubeconfig's current context;
     ``$KUBECONFIG`` or ``~/.kube/config``). Raises :class:`VMScrapeError` (one line) when the
@@ -124,12 +150,9 @@ def connect(context: str | None = None, kubeconfig: str | None = None) -> Cluste
         return VMScrapeError([Problem(object=where, path="", message=_one_line(message))])
 
     try:
-        from kubernetes import client, config
         from kubernetes.config.config_exception import ConfigException
     except ImportError:
-        raise fail(
-            "reading a live cluster needs the kubernetes package: pip install 'vmscrape-component[live]'"
-        ) from None
+        raise fail(f"reading a live cluster needs the kubernetes package: {LIVE_EXTRA}") from None
 
     if kubeconfig and not Path(kubeconfig).is_file():
         raise fail("cannot read the kubeconfig: no such file")
@@ -141,11 +164,8 @@ def connect(context: str | None = None, kubeconfig: str | None = None) -> Cluste
         # on those with a traceback.
         for document in parse_documents(kubeconfig, read_text(kubeconfig)):
             shapes.check(document, shapes.KUBECONFIG, object=kubeconfig)
-    configuration = client.Configuration()
     try:
-        config.load_kube_config(
-            config_file=kubeconfig, context=context, client_configuration=configuration, persist_config=False
-        )
+        api = api_client(kubeconfig, context)
     except (ConfigException, ValueError, yaml.YAMLError) as exc:  # ValueError: not UTF-8, not a mapping
         raise fail(f"cannot use the kubeconfig: {exc}") from None
     except (TypeError, AttributeError, KeyError) as exc:  # $KUBECONFIG or ~/.kube/config (checked above
@@ -155,9 +175,7 @@ def connect(context: str | None = None, kubeconfig: str | None = None) -> Cluste
         raise fail("cannot use the kubeconfig: nested too deep") from None
     except OSError as exc:
         raise fail(f"cannot read the kubeconfig: {exc.strerror or exc}") from None
-    # One try per request: an unreachable server is reported at once, not after urllib3's retries.
-    configuration.retries = False
-    return Cluster(client.ApiClient(configuration), configuration.host, where)
+    return Cluster(api, api.configuration.host, where)
 
 
 def _reason(exc: BaseException) -> str:

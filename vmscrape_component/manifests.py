@@ -15,7 +15,7 @@ import sys
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 import yaml
 from yaml.nodes import MappingNode, ScalarNode, SequenceNode
@@ -51,7 +51,7 @@ _SCALAR_TAGS = frozenset(
 MAX_DEPTH = 100
 
 
-class _TooDeep(yaml.MarkedYAMLError):
+class _TooDeep(yaml.MarkedYAMLError):  # type: ignore[misc]  # PyYAML ships no types
     """Input nested deeper than :data:`MAX_DEPTH`."""
 
 
@@ -81,7 +81,7 @@ def _as_the_api_server_reads(tag: str, value: str) -> str:
     """A plain scalar's tag as the API server reads it (sigs.k8s.io/yaml, on yaml.v2), where PyYAML's YAML
     1.1 differs: a timestamp (``2024-01-01``) stays the string it is written as (yaml.v2 decodes
     timestamps into ``interface{}`` as their text), and base-60 numbers (``1:30``) do not exist."""
-    if tag == _TIMESTAMP or tag in (_INT, _FLOAT) and ":" in value:
+    if tag == _TIMESTAMP or (tag in (_INT, _FLOAT) and ":" in value):
         return _STR
     return tag
 
@@ -226,7 +226,7 @@ def _spelled(number_type: type, spelled_type: type) -> Any:
 class _SpellingLoader(_Loader):
     """:class:`_Loader` that keeps how each number was spelled when it is not the plain one."""
 
-    yaml_constructors_base = dict(_Loader.yaml_constructors)
+    yaml_constructors_base: ClassVar[dict[Any, Any]] = dict(_Loader.yaml_constructors)
 
 
 _SpellingLoader.add_constructor("tag:yaml.org,2002:int", _spelled(int, SpelledInt))
@@ -248,7 +248,7 @@ def _check_depth(node: Any, depth: int, deepest: dict[int, int]) -> None:
         _check_depth(child, depth + 1, deepest)
 
 
-class _TooManyAliases(yaml.MarkedYAMLError):
+class _TooManyAliases(yaml.MarkedYAMLError):  # type: ignore[misc]  # PyYAML ships no types
     """A document whose aliases expand it far beyond its own size (an alias bomb)."""
 
 

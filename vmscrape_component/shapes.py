@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import Problem, VMScrapeError
+from .grammar.relabel_actions import RELABEL_KEYS
 
 __all__ = [
     "CONFIG",
@@ -138,7 +139,7 @@ def _compile(shape: Any) -> Callable[[Any], bool]:
                 if type(value) is not dict and not isinstance(value, Mapping):
                     return False
                 for key, item in value.items():
-                    if type(key) is not str or type(item) is not str and not isinstance(item, str):
+                    if type(key) is not str or (type(item) is not str and not isinstance(item, str)):
                         return False
                 return True
 
@@ -344,7 +345,8 @@ OBJECTS: dict[str, Any] = {
 OTHER_OBJECT = {"metadata": METADATA}
 
 _SCALAR = OneOf(str, float, bool)
-_RELABEL_RULE = {
+#: The fields of a rule vmagent reads (the one list in :mod:`.grammar.relabel_actions`) and their shapes.
+_RELABEL_FIELD_SHAPES: dict[str, Any] = {
     "action": str,
     "source_labels": [str],
     "separator": str,
@@ -356,6 +358,7 @@ _RELABEL_RULE = {
     "match": str,
     "labels": MapOf(str),
 }
+_RELABEL_RULE = {key: _RELABEL_FIELD_SHAPES[key] for key in RELABEL_KEYS}
 _DURATION = OneOf(str, int)
 _SD_CONFIG = {
     "role": str,

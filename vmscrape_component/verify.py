@@ -34,6 +34,7 @@ from .convert import IGNORE_CONVERSION_ANNOTATION as IGNORE_ANNOTATION
 from .convert import MERGE_META_ANNOTATION, convert_service_monitor
 from .diff import ConfigDiff, diff_configs
 from .errors import Problem, VMScrapeError
+from .grammar import API_VERSION
 from .models import VMAgentModel as VMAgent
 from .models import VMServiceScrapeModel as VMServiceScrape
 from .models import credentials
@@ -62,8 +63,8 @@ MASK = credentials.MASK
 #: A masked value that is not the one vmscrape predicts.
 MASK_DIFFERS = credentials.MASK_DIFFERS
 
-_GROUP, _VERSION = "operator.victoriametrics.com", "v1beta1"
-_API = f"{_GROUP}/{_VERSION}"
+_API = API_VERSION
+_GROUP, _, _VERSION = API_VERSION.partition("/")
 
 
 def config_secret_name(agent_name: str) -> str:

@@ -22,7 +22,10 @@ for args, conversion in service_monitor_args_from_file(Path(__file__).parent / "
     notes += [note.text() for note in conversion.notes]
 
 pulumi.export(
-    "job_names", pulumi.Output.all(*[s.job_names for s in adopted.values()]).apply(lambda n: sum(n, []))
+    "job_names",
+    pulumi.Output.all(*[s.job_names for s in adopted.values()]).apply(
+        lambda n: [job for names in n for job in names]
+    ),
 )
 pulumi.export("conversion_notes", notes)
 pulumi.export("manifests", pulumi.Output.all(*[s.manifest for s in adopted.values()]))

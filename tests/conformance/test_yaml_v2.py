@@ -28,6 +28,9 @@ from vmscrape_component.manifests import load_manifests
 from vmscrape_component.render import Assets, config_yaml, render_config
 from vmscrape_component.render.yaml import dump
 
+#: yaml-v2-marshal is built by scripts/install-kube, with the local control plane's tools.
+pytestmark = pytest.mark.kube
+
 _BREAKS = re.compile("[\r\n\x85\u2028\u2029]")
 _YAML12_NON_STRING = re.compile(
     r"(?:~|null|Null|NULL|true|True|TRUE|false|False|FALSE|[-+]?[0-9]+|0o[0-7]+|0x[0-9a-fA-F]+"
@@ -100,8 +103,8 @@ def _only_deliberate_quoting(theirs: str, ours: str) -> bool:
         return False
     for t, o in zip(old, new, strict=True):
         # The one change allowed: a plain key or value `v` of yaml.v2's line is `"v"` in ours.
-        start = len(os.path.commonprefix([t, o]))
-        end = len(os.path.commonprefix([t[start:][::-1], o[start:][::-1]]))
+        start = len(os.path.commonprefix([t, o]))  # noqa: RUF071 (a string prefix is meant)
+        end = len(os.path.commonprefix([t[start:][::-1], o[start:][::-1]]))  # noqa: RUF071
         value, quoted = t[start : len(t) - end], o[start : len(o) - end]
         if not (quoted == f'"{value}"' and _misread_when_plain(value)):
             return False

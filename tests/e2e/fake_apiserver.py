@@ -76,7 +76,7 @@ class FakeAPIServer:
             def log_message(self, format: str, *args: Any) -> None:  # quiet
                 return
 
-            def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            def do_GET(self) -> None:
                 server.requests.append(self.path)
                 parts = urlsplit(self.path)
                 query = parse_qs(parts.query)

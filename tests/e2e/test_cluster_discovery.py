@@ -7,8 +7,8 @@ pod status and endpoints itself; 127.0.X.Y addresses become 198.18.X.Y). The pre
 ``vmscrape explain MANIFESTS --context`` (for the standalone example, its ConfigMap's config through
 :func:`~vmscrape_component.simulate.explain_jobs` over the same live read); the real vmagent runs with the
 rendered config, its ``kubernetes_sd_configs`` reading the API server through a kubeconfig with the
-cluster's token; once ``/api/v1/targets`` settles, its active and dropped targets must equal the
-prediction.
+cluster's token; ``/api/v1/targets`` is polled (bounded) until its active and dropped targets equal the
+prediction, and the last answer is compared.
 
 Safety as in the fake-server test: every job scrapes through a refused loopback proxy, remote write goes
 to a refused loopback port, vmagent listens on 127.0.0.1 and is stopped by PID.
@@ -162,12 +162,23 @@ def test_real_vmagent_on_the_real_api_server_finds_what_explain_context_predicts
             for sd in job["kubernetes_sd_configs"]:
                 sd.pop("api_server", None)
                 sd["kubeconfig_file"] = kubeconfig
-        data = _run_vmagent(vmagent, dump_yaml(config), tmp_path)
+        data = _run_vmagent(
+            vmagent,
+            dump_yaml(config),
+            tmp_path,
+            until=lambda d: _real_active(d) == active and _real_dropped(d) == dropped,
+        )
     finally:
         kube_objects.remove(api, placed)
         api.close()
 
-    real_active = Counter(_key(t["scrapePool"], t["scrapeUrl"], t["labels"]) for t in data["activeTargets"])
-    assert real_active == active
-    real_dropped = Counter(tuple(sorted(t["discoveredLabels"].items())) for t in data["droppedTargets"])
-    assert real_dropped == dropped
+    assert _real_active(data) == active
+    assert _real_dropped(data) == dropped
+
+
+def _real_active(data: dict[str, Any]) -> Counter[Any]:
+    return Counter(_key(t["scrapePool"], t["scrapeUrl"], t["labels"]) for t in data["activeTargets"])
+
+
+def _real_dropped(data: dict[str, Any]) -> Counter[Any]:
+    return Counter(tuple(sorted(t["discoveredLabels"].items())) for t in data["droppedTargets"])

@@ -69,7 +69,7 @@ def _quickstart() -> None:
     """What `make up` / `vmscrape up` run: the root project, whose __main__.py runs examples/quickstart."""
     from vmscrape_component.component.runner import load_project
 
-    _, _, program = load_project(None)
+    _, _, program = load_project(Path(__file__).resolve().parents[2])  # the repository's root project
     program()
 
 

@@ -3,7 +3,8 @@
 For each case — every example program under ``examples/`` and a few topologies — vmagent
 (``scripts/install-vmagent``) runs with the rendered config, its ``kubernetes_sd_configs`` pointed at
 :mod:`tests.e2e.fake_apiserver` serving a snapshot from ``tests/fixtures/snapshots/``; once
-``/api/v1/targets`` settles, its active and dropped targets must equal the simulation's.
+``/api/v1/targets`` shows the simulation's active and dropped targets (polled until it does, for at most
+``SETTLE_TIMEOUT``; then the last answer is compared, so a mismatch fails with the difference).
 
 Cases (scrapes → snapshot):
 
@@ -170,25 +171,34 @@ def _targets(port: int) -> dict[str, Any] | None:
         return None
 
 
-def _settled(port: int, proc: subprocess.Popen[bytes], log: Path) -> dict[str, Any]:
-    """Poll until three answers in a row (1 s) agree and show targets (or time out)."""
+def _settled(
+    port: int, proc: subprocess.Popen[bytes], log: Path, until: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """Poll ``/api/v1/targets`` until ``until`` holds for an answer (the expected targets are there), at
+    most ``SETTLE_TIMEOUT`` seconds; then the last answer, for the caller's assertion to show the
+    difference."""
     deadline = time.monotonic() + SETTLE_TIMEOUT
-    previous, same = None, 0
+    last: dict[str, Any] | None = None
     while time.monotonic() < deadline:
         if proc.poll() is not None:
             pytest.fail(f"vmagent exited early with {proc.returncode}:\n{log.read_text(errors='replace')}")
         data = _targets(port)
-        if data and (data.get("activeTargets") or data.get("droppedTargets")):
-            shape = (len(data["activeTargets"]), len(data.get("droppedTargets") or ()))
-            same = same + 1 if shape == previous else 0
-            if same == 2:
+        if data is not None:
+            data.setdefault("activeTargets", [])
+            data["droppedTargets"] = data.get("droppedTargets") or []
+            if until(data):
                 return data
-            previous = shape
+            last = data
         time.sleep(POLL)
-    pytest.fail(f"vmagent's /api/v1/targets did not settle within {SETTLE_TIMEOUT}s (last: {previous})")
+    if last is None:
+        pytest.fail(f"vmagent's /api/v1/targets did not answer within {SETTLE_TIMEOUT}s")
+    return last
 
 
-def _run_vmagent(vmagent: str, config_text: str, tmp: Path) -> dict[str, Any]:
+def _run_vmagent(
+    vmagent: str, config_text: str, tmp: Path, until: Callable[[dict[str, Any]], bool]
+) -> dict[str, Any]:
+    """vmagent on ``config_text`` until its targets satisfy ``until`` (see :func:`_settled`)."""
     (tmp / "scrape.yaml").write_text(config_text)
     port = _free_port()
     log_path = tmp / "vmagent.log"
@@ -211,7 +221,7 @@ def _run_vmagent(vmagent: str, config_text: str, tmp: Path) -> dict[str, Any]:
             stderr=subprocess.STDOUT,
         )
         try:
-            return _settled(port, proc, log_path)
+            return _settled(port, proc, log_path, until)
         finally:
             proc.terminate()
             try:
@@ -255,25 +265,34 @@ def test_real_vmagent_finds_the_predicted_targets(case: Case, tmp_path: Path, vm
     prepared = case.prepare(snapshot, tmp_path)
     predicted_active_count = sum(len(j.active) for j in prepared.jobs)
     assert predicted_active_count, "the snapshot should give the case real targets"
+    predicted_active = Counter(
+        (j.job_name, t.scrape_url, tuple(sorted(t.labels.items()))) for j in prepared.jobs for t in j.active
+    )
+    predicted_dropped = Counter(
+        tuple(sorted(t.discovered_labels.items())) for j in prepared.jobs for t in j.dropped
+    )
 
     with FakeAPIServer(snapshot) as api:
         for job in prepared.config["scrape_configs"]:
             job["proxy_url"] = PROXY
             for sd in job["kubernetes_sd_configs"]:
                 sd["api_server"] = api.url
-        data = _run_vmagent(vmagent, dump_yaml(prepared.config), tmp_path)
+        data = _run_vmagent(
+            vmagent,
+            dump_yaml(prepared.config),
+            tmp_path,
+            until=lambda d: _real_active(d) == predicted_active and _real_dropped(d) == predicted_dropped,
+        )
+    assert _real_active(data) == predicted_active
+    assert _real_dropped(data) == predicted_dropped
 
-    real_active = Counter(
+
+def _real_active(data: dict[str, Any]) -> Counter[tuple[Any, ...]]:
+    return Counter(
         (t["scrapePool"], t["scrapeUrl"], tuple(sorted(t["labels"].items()))) for t in data["activeTargets"]
     )
-    predicted_active = Counter(
-        (j.job_name, t.scrape_url, tuple(sorted(t.labels.items()))) for j in prepared.jobs for t in j.active
-    )
-    assert real_active == predicted_active
 
+
+def _real_dropped(data: dict[str, Any]) -> Counter[tuple[Any, ...]]:
     # vmagent reports each dropped target with the labels relabeling started from.
-    real_dropped = Counter(tuple(sorted(t["discoveredLabels"].items())) for t in data["droppedTargets"])
-    predicted_dropped = Counter(
-        tuple(sorted(t.discovered_labels.items())) for j in prepared.jobs for t in j.dropped
-    )
-    assert real_dropped == predicted_dropped
+    return Counter(tuple(sorted(t["discoveredLabels"].items())) for t in data["droppedTargets"])

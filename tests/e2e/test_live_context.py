@@ -29,7 +29,7 @@ except ImportError:  # pragma: no cover - CI installs the `live` extra
         raise  # in CI (make test) a missing extra is an install bug, not a reason to skip
     pytest.skip("the `live` extra (kubernetes client) is not installed", allow_module_level=True)
 
-from vmscrape_component.simulate.live import load_cluster  # noqa: E402 - needs kubernetes
+from vmscrape_component.simulate.live import load_cluster
 
 SNAPSHOTS = Path(__file__).resolve().parents[1] / "fixtures" / "snapshots"
 

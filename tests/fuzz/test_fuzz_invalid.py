@@ -86,12 +86,14 @@ def test_every_mutation_is_refused_naming_its_field(name: str, apply: Any) -> No
     _check(mutation)
 
 
+@pytest.mark.slow
 @fuzz_settings(scale=5)
 @given(mutation=mutations())
 def test_mutated_manifests_are_refused_naming_the_field(mutation: Mutation) -> None:
     _check(mutation)
 
 
+@pytest.mark.slow
 @fuzz_settings(scale=0.1)
 @given(mutation=mutations())
 def test_the_cli_process_refuses_mutated_manifests(mutation: Mutation) -> None:

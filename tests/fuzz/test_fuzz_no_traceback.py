@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from unittest import mock
 
+import pytest
 import yaml
 from hypothesis import given
 from hypothesis import strategies as st
@@ -365,6 +366,7 @@ def assert_clean(case: Case, outcome: Outcome) -> None:
         assert errors, f"{where}: exit 2 without an error line\n{outcome.stderr}"
 
 
+@pytest.mark.slow
 @fuzz_settings(scale=4)
 @given(case=cases())
 def test_no_input_ends_in_a_traceback(case: Case) -> None:

@@ -30,16 +30,13 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vmscrape_component.paths import cache_dir
+
 DEFAULT_TIMEOUT = 30.0
 
 #: One vmagent log line in the default format: ``<ts>\t<level>\t<caller>\t<message>``.
 _LOG_LINE = re.compile(r"^\d{4}-\d\d-\d\dT\S+\t(?P<level>[a-z]+)\t\S*\t(?P<msg>.*)$")
 _SEMVER = re.compile(r"v?(\d+)\.(\d+)\.(\d+)")
-
-
-def cache_dir() -> Path:
-    """``$VMSCRAPE_CACHE`` or ``~/.cache/vmscrape``, where ``scripts/install-vmagent`` installs."""
-    return Path(os.environ.get("VMSCRAPE_CACHE") or Path.home() / ".cache" / "vmscrape")
 
 
 def _executable(path: str | os.PathLike[str]) -> bool:

@@ -40,3 +40,18 @@ def test_an_extra_crd_file_must_exist(tmp_path: Path, capsys: pytest.CaptureFixt
     err = capsys.readouterr().err
     assert err.startswith("error: --crd ") and "no such file" in err
     assert not (tmp_path / "state").exists(), "nothing is started when a CRD file is missing"
+
+
+def test_up_without_the_kubernetes_package_names_the_extra(
+    tmp_path: Path, monkeypatch: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import importlib.util
+
+    find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "kubernetes" else find_spec(name, *a)
+    )
+    assert main(["cluster", "up", "--state-dir", str(tmp_path / "state")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "pip install 'vmscrape-component[live]'" in err
+    assert not (tmp_path / "state").exists()

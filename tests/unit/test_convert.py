@@ -418,7 +418,7 @@ def test_converter_settings_are_read_as_go_reads_them() -> None:
         ).convert_service_monitors
         is False
     )
-    with pytest.raises(VMScrapeError, match="VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE.*Go boolean"):
+    with pytest.raises(VMScrapeError, match=r"VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE.*Go boolean"):
         OperatorSettings.from_env({"VM_ENABLEDPROMETHEUSCONVERTER_SERVICESCRAPE": "yes"})
     split = OperatorSettings.from_env({"VM_FILTERPROMETHEUSCONVERTERLABELPREFIXES": "a, b"})
     assert split.converter_label_prefixes == ("a", " b")

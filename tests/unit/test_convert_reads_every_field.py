@@ -9,6 +9,7 @@ conversion silently ignores fails here.
 from __future__ import annotations
 
 import copy
+import itertools
 from collections.abc import Iterator
 from functools import cache
 from typing import Any
@@ -96,7 +97,7 @@ def _with_parents(path: Path) -> tuple[dict[str, Any], Any, dict[str, Any]]:
     spec["endpoints"] = []
     container: Any = spec
     schema = _spec_schema()
-    for step, nxt in zip(path, path[1:], strict=False):
+    for step, nxt in itertools.pairwise(path):
         sub = schema["properties"][step] if isinstance(step, str) else schema["items"]
         if isinstance(step, str) and step not in container:
             container[step] = [] if sub.get("type") == "array" else _minimal(step, sub)

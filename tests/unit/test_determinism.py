@@ -33,6 +33,9 @@ from vmscrape_component.manifests import load_manifests
 from vmscrape_component.models import API_VERSION, VMAgentModel, VMServiceScrapeModel
 from vmscrape_component.render import Assets, config_yaml, render_config
 
+#: Renders the inputs in several fresh processes (a few seconds each).
+pytestmark = pytest.mark.slow
+
 ROOT = Path(__file__).resolve().parents[2]
 ACCEPTED_REAL_SCRAPES = [p for p in REAL_SCRAPES if p.stem not in REJECTED_REAL_SCRAPES]
 HASH_SEEDS = ("0", "1", "4242")

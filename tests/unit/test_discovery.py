@@ -264,5 +264,5 @@ def test_bad_snapshots_are_reported(tmp_path: Path) -> None:
         load_snapshot(bad)
     with pytest.raises(VMScrapeError, match="cannot read"):
         load_snapshot(tmp_path / "missing.yaml")
-    with pytest.raises(VMScrapeError, match="metadata.name"):
+    with pytest.raises(VMScrapeError, match=r"metadata\.name"):
         snapshot_from_objects([{"kind": "List", "items": [{"kind": "Pod", "metadata": {}}]}])

@@ -145,12 +145,32 @@ def _record(state: Path, owner: Process, processes: list[Process], action: str =
 
 
 def test_the_processes_of_a_killed_run_are_stopped_and_no_other(tmp_path: Path, spawn: object) -> None:
-    plugin = spawn("pulumi-resource-kubernetes")  # type: ignore[operator]
-    bystander = spawn("pulumi-resource-kubernetes")  # type: ignore[operator]
-    killed_run = Process(_dead_pid(), 1, "vmscrape")
-    record = _record(tmp_path, killed_run, [Process.find(plugin.pid)])  # type: ignore[list-item]
-    result = recover(tmp_path, PROJECT, STACK)
-    assert plugin.wait(timeout=10) is not None
+    # The plugin says which signal ended it: a plugin is asked to stop (SIGTERM) before it is killed.
+    said = tmp_path / "signal"
+    code = (
+        "import signal, sys, time\n"
+        "def said(n, _): open(sys.argv[1], 'w').write(signal.Signals(n).name); sys.exit(0)\n"
+        "signal.signal(signal.SIGTERM, said)\n"
+        "print('ready', flush=True)\n"
+        "time.sleep(300)\n"
+    )
+    plugin = subprocess.Popen(
+        ["bash", "-c", 'exec -a pulumi-resource-kubernetes "$0" -c "$1" "$2"']
+        + [sys.executable, code, str(said)],
+        stdout=subprocess.PIPE,
+    )
+    try:
+        assert plugin.stdout is not None and plugin.stdout.readline() == b"ready\n"
+        found = Process.find(plugin.pid)
+        assert found is not None and found.name == "pulumi-resource-kubernetes"
+        bystander = spawn("pulumi-resource-kubernetes")  # type: ignore[operator]
+        killed_run = Process(_dead_pid(), 1, "vmscrape")
+        record = _record(tmp_path, killed_run, [found])
+        result = recover(tmp_path, PROJECT, STACK)
+    finally:
+        plugin.kill()
+        plugin.wait()
+    assert said.read_text() == "SIGTERM"
     assert Process.find(plugin.pid) is None
     assert Process.find(bystander.pid) is not None
     assert not record.exists()

@@ -47,7 +47,7 @@ _PIECES = st.sampled_from(
         "\\C",
         "\\d",
         "\n",
-    ]  # fmt: skip
+    ]
 )
 
 

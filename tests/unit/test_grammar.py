@@ -19,7 +19,6 @@ from vmscrape_component.grammar import (
     namespace_mode,
     object_key,
     parse_series_selector,
-    resolve_namespaces,
     sanitize_label_name,
     series_selector_problem,
     strip_anchors,
@@ -178,11 +177,11 @@ def test_object_keys() -> None:
 
 
 def test_one_namespace_rule_with_one_meaning_of_all() -> None:
-    assert resolve_namespaces({}, "own") == ["own"]
-    assert resolve_namespaces(None, "own") == ["own"]
-    assert resolve_namespaces({"any": True, "matchNames": ["x"]}, "own") is None  # any wins
-    assert resolve_namespaces({"matchNames": ["a", "b"]}, "own") == ["a", "b"]
-    assert resolve_namespaces({"any": True}, "own", ignore_selectors=True) == ["own"]
+    assert discovery_namespaces(None, None, "own") == ["own"]
+    assert discovery_namespaces(False, [], "own") == ["own"]
+    assert discovery_namespaces(True, ["x"], "own") is None  # any wins; None is "every namespace"
+    assert discovery_namespaces(None, ["a", "b"], "own") == ["a", "b"]
+    assert discovery_namespaces(True, None, "own", ignore_selectors=True) == ["own"]
     assert namespace_mode(True, None, ignore_selectors=True) == "own"
     assert discovery_namespaces(None, ["a"], "own", ignore_selectors=True) == ["own"]
 

@@ -37,9 +37,9 @@ def test_the_automation_api_runner_lives_in_the_component_package() -> None:
 #: The package's floors, lowest first. A module imports only from its own room and from rooms on a lower
 #: floor: data flows up (grammar → models → settings → select/render → preview → faces), never down.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("errors", "bulk", "operator_env", "gzip_size"),
-    ("grammar", "shapes", "yamlblock"),
-    ("models",),
+    ("_version", "errors", "bulk", "process", "paths", "operator_env", "gzip_size"),
+    ("grammar", "yamlblock"),
+    ("models", "shapes"),
     ("settings",),
     ("convert",),
     ("lint", "select", "manifests"),

@@ -15,6 +15,7 @@ from __future__ import annotations
 import string
 from dataclasses import replace
 
+import pytest
 import re2
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -246,6 +247,7 @@ def _outcome(result) -> tuple:
     )
 
 
+@pytest.mark.slow
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(rule_lists(), label_sets)
 def test_dict_path_gives_what_the_reference_gives(rules, labels: dict[str, str]) -> None:
@@ -262,6 +264,7 @@ def test_dict_path_gives_what_the_reference_gives(rules, labels: dict[str, str])
     assert _outcome(apply_rules(rules, labels))[:2] == expected[:2]  # without a trace too
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(rule_lists(), st.lists(st.tuples(names, st.sampled_from(_VALUES)), max_size=6))
 def test_repeated_names_run_on_a_slice_as_the_reference(rules, pairs: list[tuple[str, str]]) -> None:
@@ -296,6 +299,7 @@ def test_input_is_not_changed() -> None:
     assert labels == {"a": "web"}
 
 
+@pytest.mark.slow
 @SETTINGS
 @given(st.sampled_from(_IFS[1:]), label_sets)
 def test_if_on_a_dict_matches_as_the_reference(text: str, labels: dict[str, str]) -> None:

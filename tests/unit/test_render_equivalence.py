@@ -185,6 +185,7 @@ def test_real_manifests_all_at_once() -> None:
     _check(config, found.scrapes, AgentSettings(), assets)
 
 
+@pytest.mark.slow
 def test_the_benchmark_workload() -> None:
     scrapes = [VMServiceScrapeModel.from_manifest(doc) for doc in workload(120)]
     config = render_config(scrapes)
@@ -228,6 +229,7 @@ def _tricky_scrape(i: int, value: str, port: str) -> dict[str, Any]:
     }
 
 
+@pytest.mark.slow
 def test_strings_that_need_quoting_read_back_unchanged() -> None:
     scrapes = [_tricky_scrape(i, value, TRICKY[-i]) for i, value in enumerate(TRICKY)]
     models = [VMServiceScrapeModel.from_manifest(s) for s in scrapes]
@@ -272,6 +274,7 @@ specs = st.fixed_dictionaries(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(specs, min_size=1, max_size=5))
 def test_fuzzed_scrapes(spec_list: list[dict[str, Any]]) -> None:
@@ -293,6 +296,7 @@ def test_fuzzed_scrapes(spec_list: list[dict[str, Any]]) -> None:
     _check(config, models, AgentSettings(), Assets())
 
 
+@pytest.mark.slow
 def test_the_text_is_the_same_in_every_process() -> None:
     code = (
         "from benchmarks.workload import manifests;"

@@ -201,12 +201,14 @@ trees = st.recursive(
 )
 
 
+@pytest.mark.slow
 @settings(max_examples=400, deadline=None, derandomize=True)
 @given(trees)
 def test_any_tree_round_trips_through_pyyaml(tree: object) -> None:
     assert yaml.safe_load(dump(tree)) == tree
 
 
+@pytest.mark.slow
 def test_output_does_not_depend_on_hash_seed() -> None:
     code = (
         "from vmscrape_component.render.yaml import dump;"

@@ -12,6 +12,7 @@ import os
 import sys
 from collections.abc import Sequence
 
+from .._version import __version__
 from ..errors import Problem, VMScrapeError
 
 EXIT_INVALID = 2
@@ -27,6 +28,7 @@ def build_parser(only: str | None = None) -> argparse.ArgumentParser:
         description="Render VMServiceScrape manifests into the vmagent config the VictoriaMetrics operator "
         "(v0.74.1) would generate, and check them before they reach a cluster.",
     )
+    parser.add_argument("--version", action="version", version=f"vmscrape {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS if only is None else (only,):
         importlib.import_module(f"{__package__}.{name}").add_parser(commands)

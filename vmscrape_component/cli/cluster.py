@@ -12,8 +12,10 @@ import argparse
 import sys
 from pathlib import Path
 
+from ._options import env_pairs
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "cluster", help="start/stop a local Kubernetes API server with the VictoriaMetrics operator"
     )
@@ -51,21 +53,6 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
     p.set_defaults(run=run)
 
 
-def _parse_env(pairs: list[str]) -> dict[str, str]:
-    from ..errors import Problem, VMScrapeError
-
-    env: dict[str, str] = {}
-    for i, pair in enumerate(pairs):
-        name, sep, value = pair.partition("=")
-        if not sep or not name:
-            raise VMScrapeError([Problem("", f"--operator-env[{i}]", "expected NAME=VALUE", pair)])
-        env[name] = value
-    from ..settings import check_operator_env
-
-    check_operator_env(env)  # names the operator does not read, or bad values, are refused
-    return env
-
-
 def run(args: argparse.Namespace) -> int:
     from ..cluster import ClusterError, ToolsMissing, start, status, stop
 
@@ -75,7 +62,11 @@ def run(args: argparse.Namespace) -> int:
                 if not crd.is_file():
                     print(f"error: --crd {crd}: no such file", file=sys.stderr)
                     return 2
-            cluster = start(args.state_dir, operator_env=_parse_env(args.operator_env), extra_crds=args.crd)
+            env = env_pairs(args.operator_env, option="--operator-env")
+            from ..settings import check_operator_env
+
+            check_operator_env(env)  # names the operator does not read, or bad values, are refused
+            cluster = start(args.state_dir, operator_env=env, extra_crds=args.crd)
             print(f"cluster up in {cluster.start_seconds:.1f} s: {cluster.server}")
             print(f"kubeconfig: {cluster.kubeconfig} (context {cluster.context})")
             print(f"  export KUBECONFIG={cluster.kubeconfig}")

@@ -18,7 +18,7 @@ from ..manifests import load_manifests
 from .render import add_operator_arguments, operator_settings
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "convert",
         help="print the VMServiceScrapes the operator converts the ServiceMonitors in FILEs into",

@@ -42,6 +42,7 @@ from ..manifests import load_manifests, parse_documents, read_text
 from ..render import Assets, render_config
 from ..simulate import JobExplanation, Snapshot, explain_jobs
 from ..simulate.shards import ShardMoves, ShardSettings, shard_moves, shard_report
+from ._options import add_namespace, add_output
 from .explain import add_cluster_arguments, load_cluster_input
 from .render import add_operator_arguments, operator_settings
 
@@ -55,8 +56,8 @@ def add_parser(commands: Any) -> None:
     )
     p.add_argument("old", metavar="OLD")
     p.add_argument("new", metavar="NEW")
-    p.add_argument("-o", "--output", choices=("text", "json", "markdown"), default="text")
-    p.add_argument("--namespace", "-n", default="default", help="namespace for objects that name none")
+    add_output(p, ("text", "json", "markdown"))
+    add_namespace(p)
     p.add_argument(
         "--agent", metavar="NS/NAME", help="render for this VMAgent (when the inputs hold several)"
     )

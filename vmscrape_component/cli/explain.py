@@ -53,12 +53,13 @@ from ..manifests import load_manifests
 from ..render import Assets, render_config
 from ..simulate import Explanation, Snapshot, Target, duplicate_targets, explain, load_snapshot
 from . import _shards
+from ._options import add_files, add_namespace, add_output
 from .render import add_operator_arguments, operator_settings
 
 OUTPUT_FORMATS = ("text", "json")
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "explain",
         help="preview which targets each rendered job gets in a cluster snapshot, and why others are dropped",
@@ -67,16 +68,11 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "endpoints,endpointslices,pods -A -o yaml): the selected scrapes, and per job the targets kept "
         "(address, labels, URL) and dropped (with the rule that dropped them).",
     )
-    p.add_argument("files", nargs="+", metavar="MANIFESTS", help="YAML files ('-' for standard input)")
+    add_files(p, metavar="MANIFESTS")
     add_cluster_arguments(p)
     p.add_argument("--agent", metavar="NS/NAME", help="explain for this VMAgent from MANIFESTS")
-    p.add_argument(
-        "--namespace",
-        "-n",
-        default="default",
-        help="namespace for objects that name none (default: %(default)s)",
-    )
-    p.add_argument("-o", "--output", choices=OUTPUT_FORMATS, default="text", help="default: %(default)s")
+    add_namespace(p)
+    add_output(p, OUTPUT_FORMATS)
     _shards.add_arguments(p)
     add_operator_arguments(p)
     p.set_defaults(run=run)

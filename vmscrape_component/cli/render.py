@@ -20,11 +20,12 @@ from ..render import (
 )
 from ..render.yaml import dump_all
 from ..settings import OPERATOR_ENV
+from ._options import add_files, add_namespace, env_pairs
 
 _CHUNK = 1 << 20
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "render",
         help="print the vmagent config (global + scrape_configs) for the VMServiceScrapes in FILEs",
@@ -32,13 +33,8 @@ def add_parser(commands: argparse._SubParsersAction) -> None:
         "Namespaces are used when present; other kinds are ignored with a note on stderr) and print the "
         "complete vmagent config the operator would generate.",
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="YAML files ('-' for standard input)")
-    p.add_argument(
-        "--namespace",
-        "-n",
-        default="default",
-        help="namespace for objects that name none (default: %(default)s)",
-    )
+    add_files(p)
+    add_namespace(p)
     p.add_argument(
         "--agent",
         metavar="NS/NAME",
@@ -97,14 +93,7 @@ def add_operator_arguments(p: argparse.ArgumentParser) -> None:
 
 def operator_settings(args: argparse.Namespace) -> OperatorSettings:
     """The operator's settings given by ``--operator-env`` and ``--watch-namespace``."""
-    env: dict[str, str] = {}
-    for pair in args.operator_env:
-        key, sep, value = pair.partition("=")
-        if not sep or not key:
-            raise VMScrapeError(
-                [Problem(object="--operator-env", path="", value=pair, message="must be KEY=VALUE")]
-            )
-        env[key] = value
+    env = env_pairs(args.operator_env, option="--operator-env")
     if getattr(args, "watch_namespace", ""):
         env["WATCH_NAMESPACE"] = args.watch_namespace
     settings = OperatorSettings.from_env(env)

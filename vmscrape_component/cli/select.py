@@ -18,6 +18,7 @@ from typing import Any
 from ..errors import Problem, VMScrapeError
 from ..manifests import load_manifests
 from ..select import selection_report
+from ._options import add_files, add_namespace, add_output
 from .render import add_operator_arguments, operator_settings
 
 
@@ -28,10 +29,10 @@ def add_parser(commands: Any) -> None:
         description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
-    p.add_argument("files", nargs="+", metavar="MANIFESTS", help="YAML files ('-' for standard input)")
-    p.add_argument("--namespace", "-n", default="default", help="namespace for objects that name none")
+    add_files(p, metavar="MANIFESTS")
+    add_namespace(p)
     add_operator_arguments(p)
-    p.add_argument("-o", "--output", choices=("text", "json"), default="text")
+    add_output(p, ("text", "json"))
     p.add_argument(
         "--strict", action="store_true", help="exit 1 when a scrape is selected by no or several agents"
     )

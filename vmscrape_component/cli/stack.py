@@ -24,6 +24,8 @@ import argparse
 from pathlib import Path
 from typing import Any
 
+from ..paths import default_state_dir
+
 CANCEL_HELP = """\
 Clean up after an interrupted `vmscrape up|preview|destroy` (or `pulumi up`) on the stack, saying what was
 done, one line each: stop the engine and plugins an interrupted vmscrape run started (recorded by pid and
@@ -31,9 +33,6 @@ start time; no other process is touched), remove stack locks whose owner is gone
 pending operations with `pulumi refresh --clear-pending-creates`. A lock whose owner still runs (or ran on
 another host) is reported and kept, unless --force. up, preview and destroy do the same first.
 """
-
-#: The repository root: the default project (the quick start) and where its state lives.
-ROOT = Path(__file__).resolve().parents[2]
 
 
 def add_parser(commands: Any) -> None:
@@ -69,7 +68,8 @@ def _common_arguments(cmd: argparse.ArgumentParser) -> None:
         "--program",
         type=Path,
         default=None,
-        help="a Pulumi project directory with a Python __main__.py (default: the quick start)",
+        help="a Pulumi project directory with a Python __main__.py (default: the current directory; "
+        "in the repository, the quick start)",
     )
     cmd.add_argument("--stack", default="dev", help="stack name (default: dev)")
     cmd.add_argument(
@@ -77,7 +77,7 @@ def _common_arguments(cmd: argparse.ArgumentParser) -> None:
         type=Path,
         default=None,
         help="local file backend directory (default: the project's own, from `backend.url: file://...` in "
-        "its Pulumi.yaml, as `pulumi` uses it there; else <repo>/.pulumi-state)",
+        "its Pulumi.yaml, as `pulumi` uses it there; else ./.pulumi-state)",
     )
 
 
@@ -89,7 +89,7 @@ def _run(action: str, args: argparse.Namespace) -> int:
         action,
         program_dir=args.program,
         stack_name=args.stack,
-        state_dir=args.state_dir,
+        state_dir=args.state_dir or default_state_dir(),
         diff=args.diff,
         force=args.force,
     )

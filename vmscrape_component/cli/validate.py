@@ -15,20 +15,16 @@ import sys
 from ..errors import one_line
 from ..manifests import load_manifests
 from ..render import Assets, render_config
+from ._options import add_files, add_namespace
 from .render import add_operator_arguments, operator_settings, print_conversion_notes, secret_layout
 
 
-def add_parser(commands: argparse._SubParsersAction) -> None:
+def add_parser(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = commands.add_parser(
         "validate", help="check VMServiceScrape/VMAgent manifests in FILEs without rendering"
     )
-    p.add_argument("files", nargs="+", metavar="FILE", help="YAML files ('-' for standard input)")
-    p.add_argument(
-        "--namespace",
-        "-n",
-        default="default",
-        help="namespace for objects that name none (default: %(default)s)",
-    )
+    add_files(p)
+    add_namespace(p)
     add_operator_arguments(p)
     p.set_defaults(run=run)
 

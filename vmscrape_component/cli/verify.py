@@ -37,6 +37,7 @@ from typing import Any
 
 from ..errors import one_line
 from ..verify import AgentVerification, verify_cluster, verify_conversions
+from ._options import add_output
 from .render import add_operator_arguments, operator_settings
 
 EXIT_DRIFT = 1
@@ -52,7 +53,7 @@ def add_parser(commands: Any) -> None:
     p.add_argument("--context", metavar="CTX", help="kubeconfig context (default: the current one)")
     p.add_argument("--kubeconfig", metavar="FILE", help="kubeconfig (default: $KUBECONFIG or ~/.kube/config)")
     p.add_argument("--agent", metavar="NS/NAME", help="verify only this VMAgent (default: every one)")
-    p.add_argument("-o", "--output", choices=("text", "json", "markdown"), default="text")
+    add_output(p, ("text", "json", "markdown"))
     add_operator_arguments(p)
     p.set_defaults(run=run)
 

@@ -107,9 +107,9 @@ class LocalCluster:
 
     def api_client(self) -> Any:
         """A ``kubernetes.client.ApiClient`` for this cluster (the ``live`` extra)."""
-        from kubernetes import config
+        from ..kubeclient import api_client
 
-        return config.new_client_from_config(config_file=str(self.kubeconfig), context=CONTEXT)
+        return api_client(str(self.kubeconfig), CONTEXT)
 
     def save(self) -> None:
         data = {
@@ -173,7 +173,7 @@ def _base_env() -> dict[str, str]:
 
 def _install_crds(cluster: LocalCluster, bundle: Path) -> int:
     from kubernetes import client
-    from kubernetes.client.rest import ApiException
+    from kubernetes.client.exceptions import ApiException
 
     api = client.ApiextensionsV1Api(cluster.api_client())
     names = []

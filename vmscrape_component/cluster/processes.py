@@ -1,20 +1,20 @@
 """Start the control plane's processes detached, wait for them to be ready, stop them by PID.
 
 A PID alone can be reused after its process exits, so each record also keeps the process's start
-time from ``/proc``: stopping never signals a process that merely inherited the number.
+time from ``/proc``: stopping never signals a process that merely inherited the number. Identity, the
+zombie rule and stopping are :mod:`vmscrape_component.process`, shared with the Pulumi run recovery.
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
 import subprocess
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from .. import process
 
 
 class ClusterError(RuntimeError):
@@ -41,20 +41,9 @@ class ProcessRecord:
         )
 
 
-def _start_ticks(pid: int) -> int | None:
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    # The command name (field 2) may hold spaces and parentheses: split after its closing ")".
-    fields = stat[stat.rindex(")") + 2 :].split()
-    state, ticks = fields[0], fields[19]
-    return None if state == "Z" else int(ticks)
-
-
 def is_alive(record: ProcessRecord) -> bool:
     """The recorded process is still running (and is the same process, not a reused PID)."""
-    return _start_ticks(record.pid) == record.started
+    return process.running(record.pid, record.started)
 
 
 def launch(
@@ -71,37 +60,15 @@ def launch(
             cwd=cwd,
             start_new_session=True,
         )
-    ticks = _start_ticks(proc.pid)
+    ticks = process.start_ticks(proc.pid)
     # Exited already: recorded all the same (never alive), so the readiness wait reports it with its log.
     return ProcessRecord(name=name, pid=proc.pid, started=-1 if ticks is None else ticks, log=str(log))
 
 
-def _reap(pid: int, *, block: bool = False) -> None:
-    # Our own child (started in this process): collect it so it does not linger as a zombie. A process
-    # started by another vmscrape process is not our child (ChildProcessError): its parent's init reaps it.
-    # Block only on a process that has ended (a zombie, or gone): never on a running one.
-    blocking = block and _start_ticks(pid) is None
-    with contextlib.suppress(ChildProcessError):
-        os.waitpid(pid, 0 if blocking else os.WNOHANG)
-
-
-def stop(record: ProcessRecord, *, grace: float = 10.0) -> None:
-    """SIGTERM, then SIGKILL after ``grace`` seconds; a process already gone is fine."""
-    if not is_alive(record):
-        _reap(record.pid, block=True)
-        return
-    os.kill(record.pid, signal.SIGTERM)
-    deadline = time.monotonic() + grace
-    while time.monotonic() < deadline and is_alive(record):
-        time.sleep(0.05)
-    if is_alive(record):
-        os.kill(record.pid, signal.SIGKILL)
-        for _ in range(100):
-            if not is_alive(record):
-                break
-            time.sleep(0.05)
-    if not is_alive(record):  # dead (a zombie at most): waiting for it returns at once
-        _reap(record.pid, block=True)
+def stop(record: ProcessRecord) -> None:
+    """Stop the recorded process the one way vmscrape stops processes (:func:`..process.stop`); a process
+    already gone is fine."""
+    process.stop(record.pid, record.started)
 
 
 def tail(log: Path | str, lines: int = 15) -> str:
@@ -131,7 +98,7 @@ def wait_until(
         except Exception:  # not up yet: connection refused, 503, …
             pass
         if record is not None and not is_alive(record):
-            _reap(record.pid)
+            process.reap(record.pid)
             raise ClusterError(
                 f"{record.name} exited while waiting for {what}; log: {record.log}\n{tail(record.log)}"
             )

@@ -88,10 +88,12 @@ def mark_once(apps: Any) -> int:
 
 
 def main(argv: list[str]) -> int:
-    from kubernetes import client, config
+    from kubernetes import client
+
+    from ..kubeclient import api_client
 
     kubeconfig, context = argv
-    apps = client.AppsV1Api(config.new_client_from_config(config_file=kubeconfig, context=context))
+    apps = client.AppsV1Api(api_client(kubeconfig, context))
     print(f"ready_marker: watching Deployments and StatefulSets every {_POLL_SECONDS} s", flush=True)
     while True:
         try:

@@ -1,17 +1,19 @@
 """Where the parts of the local control plane are: etcd, kube-apiserver, kube-controller-manager, the
 operator and its CRDs.
 
-``scripts/install-kube`` puts them in the vmscrape cache (``$VMSCRAPE_CACHE``, default
-``~/.cache/vmscrape``); an etcd, kube-apiserver or kube-controller-manager on ``PATH`` is used first, as
-the script does.
+``scripts/install-kube`` puts them in the vmscrape cache (:func:`vmscrape_component.paths.cache_dir`); an
+etcd, kube-apiserver or kube-controller-manager on ``PATH`` is used first, as the script does.
 """
 
 from __future__ import annotations
 
-import os
+import importlib.util
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
+
+from ..kubeclient import LIVE_EXTRA
+from ..paths import cache_dir
 
 #: The versions ``scripts/install-kube`` pins (kept in step with it).
 KUBE_VERSION = "v1.37.2"
@@ -34,18 +36,16 @@ class ControlPlaneTools:
     operator_crds: Path
 
 
-def cache_dir() -> Path:
-    """The shared tool cache of vmscrape's install scripts."""
-    return Path(os.environ.get("VMSCRAPE_CACHE") or Path.home() / ".cache" / "vmscrape")
-
-
 def _on_path(name: str) -> Path | None:
     found = shutil.which(name)
     return Path(found).resolve() if found else None
 
 
 def find_tools() -> ControlPlaneTools:
-    """The installed parts, or :class:`ToolsMissing` naming every missing one."""
+    """The installed parts, or :class:`ToolsMissing` naming every missing one (the Python package
+    ``kubernetes``, which the control plane is set up with, first)."""
+    if importlib.util.find_spec("kubernetes") is None:
+        raise ToolsMissing(f"the local control plane needs the kubernetes package: {LIVE_EXTRA}")
     cache = cache_dir()
     operator_dir = cache / f"vm-operator-{OPERATOR_VERSION}"
     candidates: dict[str, list[Path | None]] = {

@@ -17,20 +17,17 @@ from pathlib import Path
 import pulumi
 from pulumi.automation import errors as auto_errors
 
-from ..errors import Problem, VMScrapeError
+from ..errors import Problem, VMScrapeError, flatten
 from .recovery import StackLock
 
 __all__ = ["GuardedProgram", "busy_error", "engine_failure"]
 
-_CONTROL = re.compile(r"[\x00-\x1f\x7f]+")
 # Diagnostics the engine prints: `error: ...` lines (the first of stdout/stderr behind the API's label).
 _ERROR_LINE = re.compile(r"\s*(?:stdout:|stderr:)?\s*error:\s*(.+)", re.IGNORECASE)
 _LOCK_LINE = re.compile(r"created by (?P<who>\S+) \(pid (?P<pid>\d+)\) at (?P<since>\S+)")
 
 
-def _one_line(text: str) -> str:
-    """Whitespace and control characters (newlines, ANSI escapes' ESC) collapsed into single spaces."""
-    return " ".join(_CONTROL.sub(" ", text).split())
+_one_line = flatten  # whitespace and control characters (newlines, ANSI escapes' ESC) as single spaces
 
 
 @dataclass

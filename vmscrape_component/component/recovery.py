@@ -13,16 +13,16 @@ This module handles the first two, which need no engine. Each run records the pr
 engine and its plugins, by pid *and* start time, so a reused pid is never mistaken for them) in
 ``<state dir>/.vmscrape/runs/<project>/<stack>/``; a later run stops the recorded processes of a run whose
 vmscrape is gone — and no other process. A lock is stale when its owner ran on this host and is gone.
-Process facts come from Linux's ``/proc``; elsewhere nothing is recorded and only locks are checked.
+Process facts come from Linux's ``/proc`` (:mod:`vmscrape_component.process`, shared with the local control
+plane: one identity, one zombie rule, one way to stop); elsewhere nothing is recorded and only locks are
+checked.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import signal
 import socket
 import threading
 import time
@@ -31,121 +31,12 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from ..process import Process, descendants, stop
+
 __all__ = ["Process", "Recovery", "RunTracker", "StackLock", "recover", "stack_locks"]
 
-_PROC = Path("/proc")
-#: Whether the kernel lists each task's children (CONFIG_PROC_CHILDREN); else the whole table is scanned.
-_CHILDREN_FILES = (_PROC / "self" / "task" / str(os.getpid()) / "children").exists()
 #: How often a run looks for processes it started; a plugin alive for less than this is not recorded.
 _POLL_SECONDS = 0.2
-#: How long a process gets to exit after SIGTERM before SIGKILL.
-_TERM_GRACE_SECONDS = 5.0
-
-
-@dataclass(frozen=True)
-class Process:
-    """One process, named so that a later reuse of its pid is not mistaken for it."""
-
-    pid: int
-    #: Start time in clock ticks after boot (``/proc/<pid>/stat``): with the pid, one process ever.
-    start: int
-    #: The executable's name, e.g. ``pulumi`` or ``pulumi-resource-kubernetes``.
-    name: str
-
-    @classmethod
-    def find(cls, pid: int) -> Process | None:
-        """The running process ``pid`` (a zombie counts as gone), or None."""
-        stat = _stat(pid)
-        if stat is None or stat.state in ("Z", "X"):
-            return None
-        return cls(pid, stat.start, _program_name(pid) or stat.name)
-
-    def running(self) -> bool:
-        """Whether this very process still runs (same pid, same start time)."""
-        now = Process.find(self.pid)
-        return now is not None and now.start == self.start
-
-    def describe(self) -> str:
-        return f"{self.name} (pid {self.pid})"
-
-    def started_at(self) -> float | None:
-        """When it started, in seconds since the epoch (boot time + start ticks)."""
-        try:
-            boot = next(
-                int(line.split()[1])
-                for line in (_PROC / "stat").read_text().splitlines()
-                if line.startswith("btime ")
-            )
-        except (OSError, StopIteration, ValueError):
-            return None
-        return boot + self.start / os.sysconf("SC_CLK_TCK")
-
-
-@dataclass(frozen=True)
-class _Stat:
-    name: str
-    state: str
-    ppid: int
-    start: int
-
-
-def _stat(pid: int) -> _Stat | None:
-    try:
-        text = (_PROC / str(pid) / "stat").read_text()
-    except (OSError, ValueError):
-        return None
-    # `comm` is in parentheses and may itself hold spaces or parentheses: split at the last `)`.
-    name = text[text.index("(") + 1 : text.rindex(")")]
-    fields = text[text.rindex(")") + 2 :].split()
-    return _Stat(name=name, state=fields[0], ppid=int(fields[1]), start=int(fields[19]))
-
-
-def _program_name(pid: int) -> str:
-    """The executable's name from the command line (``comm`` is cut at 15 characters)."""
-    try:
-        argv0 = (_PROC / str(pid) / "cmdline").read_bytes().split(b"\0", 1)[0]
-    except OSError:
-        return ""
-    return Path(argv0.decode(errors="replace")).name
-
-
-def _children(pid: int) -> list[int]:
-    """Child pids of ``pid``: from ``/proc/<pid>/task/*/children`` where the kernel offers it, else a scan."""
-    if not _CHILDREN_FILES:
-        return [int(e.name) for e in _PROC.iterdir() if e.name.isdigit() and _ppid(int(e.name)) == pid]
-    found: list[int] = []
-    try:
-        tasks = list((_PROC / str(pid) / "task").iterdir())
-    except OSError:
-        return found
-    for task in tasks:
-        with contextlib.suppress(OSError, ValueError):  # a thread that just ended
-            found.extend(int(child) for child in (task / "children").read_text().split())
-    return found
-
-
-def descendants(pid: int) -> list[Process]:
-    """Every running process below ``pid`` (children, their children, ...)."""
-    found: list[Process] = []
-    todo = [pid]
-    while todo:
-        parent = todo.pop()
-        children = _children(parent)
-        if children is None:
-            children = [
-                int(e.name) for e in _PROC.iterdir() if e.name.isdigit() and _ppid(int(e.name)) == parent
-            ]
-        for child in children:
-            process = Process.find(child)
-            if process is not None:
-                found.append(process)
-                todo.append(child)
-    return found
-
-
-def _ppid(pid: int) -> int | None:
-    stat = _stat(pid)
-    return stat.ppid if stat is not None else None
 
 
 # -- locks ---------------------------------------------------------------------------------------------------
@@ -308,25 +199,12 @@ class RunTracker:
             time.sleep(0.05)
 
 
-def _stop(process: Process) -> None:
-    """SIGTERM, then SIGKILL if it has not exited after a grace period; only while it is still *this* one."""
-    for sig, wait in ((signal.SIGTERM, _TERM_GRACE_SECONDS), (signal.SIGKILL, 2.0)):
-        if not process.running():
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, sig)
-        deadline = time.monotonic() + wait
-        while process.running() and time.monotonic() < deadline:
-            time.sleep(0.05)
-
-
 def stop_processes(processes: list[Process]) -> list[Process]:
     """Stop ``processes``, the engine first (it may end its plugins itself); those that were running."""
     ordered = sorted(processes, key=lambda p: p.name != "pulumi")
     stopped = []
     for process in ordered:
-        if process.running():
-            _stop(process)
+        if stop(process.pid, process.start):
             stopped.append(process)
     return stopped
 

@@ -27,14 +27,12 @@ from pulumi import automation as auto
 
 from ..errors import Problem, VMScrapeError
 from ..manifests import parse_documents, read_text
+from ..paths import cache_dir, default_project_dir, default_state_dir
 from .failures import GuardedProgram, busy_error, engine_failure
 from .recovery import RunTracker, recover
 
-#: The repository root: the default project (the quick start) and where its state lives.
-ROOT = Path(__file__).resolve().parents[2]
 #: Stack settings ``vmscrape up`` gives a stack that sets none of them (render mode into the project).
 DEFAULT_CONFIG = {"vmscrape:renderDir": "rendered"}
-CACHED_PULUMI = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "vmscrape" / "bin" / "pulumi"
 
 
 def find_pulumi() -> str | None:
@@ -42,7 +40,8 @@ def find_pulumi() -> str | None:
     found = shutil.which("pulumi")
     if found:
         return found
-    return str(CACHED_PULUMI) if CACHED_PULUMI.exists() else None
+    cached = cache_dir() / "bin" / "pulumi"
+    return str(cached) if cached.exists() else None
 
 
 def _project_name(settings: Path) -> str:
@@ -58,8 +57,8 @@ def _project_name(settings: Path) -> str:
 def project_state_dir(project_dir: Path) -> Path:
     """Where ``pulumi`` run in ``project_dir`` keeps the stack: the project's own local file backend
     (``backend.url: file://DIR`` in its ``Pulumi.yaml``; a relative DIR is relative to the directory
-    ``pulumi`` runs in, the project's), else the repository's ``.pulumi-state``. ``vmscrape up`` and
-    ``pulumi up`` in that directory then share one state."""
+    ``pulumi`` runs in, the project's), else :func:`~vmscrape_component.paths.default_state_dir`.
+    ``vmscrape up`` and ``pulumi up`` in that directory then share one state."""
     settings = project_dir / "Pulumi.yaml"
     documents = parse_documents(settings, read_text(settings)) if settings.exists() else []
     project = documents[0] if len(documents) == 1 else None
@@ -68,13 +67,14 @@ def project_state_dir(project_dir: Path) -> Path:
     if isinstance(url, str) and url.startswith("file://") and "?" not in url:
         path = Path(url.removeprefix("file://")).expanduser()
         return path if path.is_absolute() else project_dir / path
-    return ROOT / ".pulumi-state"
+    return default_state_dir()
 
 
 def load_project(program_dir: Path | None) -> tuple[Path, str, Callable[[], None]]:
     """The project directory, its name, and the inline program that runs its code."""
-    # The default is the root project, whose __main__.py runs examples/quickstart.
-    program_dir = (program_dir or ROOT).resolve()
+    # The default is the current directory, as for `pulumi up` (in the repository: the root project,
+    # whose __main__.py runs examples/quickstart).
+    program_dir = (program_dir or default_project_dir()).resolve()
     main = program_dir / "__main__.py"
     settings = program_dir / "Pulumi.yaml"
     if not main.exists() or not settings.exists():
@@ -106,7 +106,7 @@ def open_stack(
     program: Callable[[], None],
     *,
     stack_name: str = "dev",
-    state_dir: Path = ROOT / ".pulumi-state",
+    state_dir: Path | None = None,
     config: dict[str, str] | None = None,
 ) -> Any:
     """An Automation API stack running ``program`` inline, with the local defaults (see the module doc).
@@ -119,6 +119,7 @@ def open_stack(
         raise VMScrapeError(
             [Problem("pulumi", "", "no pulumi CLI found: install Pulumi, or run scripts/install-pulumi")]
         )
+    state_dir = state_dir or default_state_dir()
     state_dir.mkdir(parents=True, exist_ok=True)
     env = {
         "PULUMI_BACKEND_URL": state_dir.resolve().as_uri(),

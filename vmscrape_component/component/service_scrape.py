@@ -347,6 +347,7 @@ class VMServiceScrape(pulumi.ComponentResource):
                 # Header values or proxy userinfo written in the CR itself: the text is a Pulumi secret.
                 "holds_credentials": credentials.holds_credentials(jobs),
                 "job_names": [j["job_name"] for j in jobs],
+                # The output's documented spelling of "every namespace" (None inside the package).
                 "namespaces": ["*"] if resolved is None else resolved,
             }
 

@@ -256,7 +256,7 @@ class StandaloneVMAgent(pulumi.ComponentResource):
             def fill(resolved: list[str]) -> str:
                 return standalone.text_with(dict(zip(standalone.inline_secrets, resolved, strict=True)))
 
-            text: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.all(*values).apply(fill))  # type: ignore[arg-type]
+            text: pulumi.Output[str] = pulumi.Output.secret(pulumi.Output.all(*values).apply(fill))
             self.config_object: Any = k8s.core.v1.Secret(
                 f"{name}-scrape-config", metadata=metadata, string_data={CONFIG_KEY: text}, opts=self._child
             )

@@ -21,7 +21,7 @@ from .labels import (
     sanitize_label_name,
     secret_key_problem,
 )
-from .namespaces import NamespaceMode, discovery_namespaces, namespace_mode, resolve_namespaces
+from .namespaces import NamespaceMode, discovery_namespaces, namespace_mode
 from .regex import regex_problem, strip_anchors
 from .scalars import YAML_NULLS, yaml_null_problem
 from .selectors import (
@@ -59,7 +59,6 @@ __all__ = [
     "object_key",
     "parse_series_selector",
     "regex_problem",
-    "resolve_namespaces",
     "sanitize_label_name",
     "secret_key_problem",
     "series_selector_problem",

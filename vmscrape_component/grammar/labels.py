@@ -74,7 +74,7 @@ def label_key_problem(value: str) -> str | None:
     """Why ``value`` is not a Kubernetes label key (``name`` or ``prefix/name``)."""
     prefix, _, name = value.rpartition("/")
     if (
-        (not prefix and "/" not in value or prefix and dns_subdomain_problem(prefix) is None)
+        ((not prefix and "/" not in value) or (prefix and dns_subdomain_problem(prefix) is None))
         and len(name) <= 63
         and _QUALIFIED_NAME.fullmatch(name)
     ):
@@ -103,12 +103,8 @@ def secret_key_problem(value: str) -> str | None:
     """Why no Secret or ConfigMap can hold a key ``value`` (apimachinery's IsConfigMapKey, which the API
     server applies): the operator also turns keys into file names under the agent's TLS mount, so a key
     like ``../x`` would point outside it. ``""`` passes: the CRD allows it, for an unset reference."""
-    if (
-        value == ""
-        or len(value) <= 253
-        and _SECRET_KEY.fullmatch(value)
-        and not value.startswith("..")
-        and value != "."
+    if value == "" or (
+        len(value) <= 253 and _SECRET_KEY.fullmatch(value) and not value.startswith("..") and value != "."
     ):
         return None
     return (

@@ -5,14 +5,18 @@ over ``matchNames``); otherwise the ``matchNames``. When the operator ignores na
 watches specific namespaces and the agent owns its service account), every scrape is in "own" mode.
 Every layer asks this module — the models (``NamespaceSelector``), the renderer (``kubernetes_sd_configs``)
 and the component's ``namespace_mode`` / ``discovery_namespaces`` outputs — so they cannot disagree.
+
+"All namespaces" is spelled ``None`` everywhere in the package. It is written differently only where it
+leaves: the ``kubernetes_sd_configs`` block has no ``namespaces`` (``render/discovery.py``), and the
+component's ``discovery_namespaces`` output says ``["*"]`` (``component/service_scrape.py``, documented).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from typing import Any, Literal
+from collections.abc import Sequence
+from typing import Literal
 
-__all__ = ["NamespaceMode", "discovery_namespaces", "namespace_mode", "resolve_namespaces"]
+__all__ = ["NamespaceMode", "discovery_namespaces", "namespace_mode"]
 
 #: ``"own"`` (the scrape's namespace), ``"any"`` (every namespace) or ``"names"`` (``matchNames``).
 NamespaceMode = Literal["own", "any", "names"]
@@ -45,13 +49,3 @@ def discovery_namespaces(
     if mode == "names":
         return list(match_names or ())
     return [own_namespace]
-
-
-def resolve_namespaces(
-    namespace_selector: Mapping[str, Any] | None, own_namespace: str, ignore_selectors: bool = False
-) -> list[str] | None:
-    """:func:`discovery_namespaces` of a ``namespaceSelector`` in manifest spelling; ``None`` means all."""
-    selector = namespace_selector or {}
-    return discovery_namespaces(
-        selector.get("any"), selector.get("matchNames"), own_namespace, ignore_selectors=ignore_selectors
-    )

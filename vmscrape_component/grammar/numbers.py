@@ -28,7 +28,7 @@ def _underscores_ok(s: str) -> bool:
     if len(s) >= 2 and s[0] == "0" and s[1] in "bBoOxX":
         i, saw, hexa = 2, "0", s[1] in "xX"
     for c in s[i:]:
-        if c.isascii() and (c.isdigit() or hexa and c.lower() in "abcdef"):
+        if c.isascii() and (c.isdigit() or (hexa and c.lower() in "abcdef")):
             saw = "0"
         elif c == "_":
             if saw != "0":

@@ -177,7 +177,7 @@ def _concat(items: list[_Node]) -> _Node:
 def _alternate(branches: list[_Node]) -> _Node:
     if len(branches) == 1:
         return branches[0]
-    if all(b.op == "class" or b.op == "lit" and b.n == 1 for b in branches):
+    if all(b.op == "class" or (b.op == "lit" and b.n == 1) for b in branches):
         return _Node("class")  # a|b|[cd] is one character class for Go
     flat: list[_Node] = []
     for b in branches:
@@ -248,7 +248,7 @@ def _tree(expr: str) -> _Node:
         elif c == "|":
             frames[-1][1].append([])
             i += 1
-        elif c in "*+?" or c == "{" and _REPEAT.match(expr, i):
+        elif c in "*+?" or (c == "{" and _REPEAT.match(expr, i)):
             if c == "{":
                 m = _REPEAT.match(expr, i)
                 assert m is not None

@@ -9,7 +9,8 @@ A whole object (metadata + spec) is a ``…Model`` (:class:`VMServiceScrapeModel
 the bare kind name, ``vmscrape_component.VMServiceScrape``, is the Pulumi component that registers one.
 """
 
-from ._base import API_VERSION, KubernetesObject, VMModel
+from ..grammar import API_VERSION
+from ._base import KubernetesObject, VMModel
 from .agent import APIServerConfig, ArbitraryFSAccessThroughSMsConfig, ScrapeClass, VMAgentModel, VMAgentSpec
 from .auth import Authorization, BasicAuth, OAuth2, ProxyClientConfig
 from .endpoint import AttachMetadata, Endpoint, VMScrapeParams
@@ -41,10 +42,10 @@ __all__ = [
     "RelabelConfig",
     "ScrapeClass",
     "SecretKeySelector",
+    "SecretOrConfigMap",
+    "SecretValue",
     "ServiceMonitorModel",
     "ServiceMonitorSpec",
-    "SecretValue",
-    "SecretOrConfigMap",
     "StringOrList",
     "TLSConfig",
     "VMAgentModel",

@@ -67,7 +67,7 @@ class VMModel(BaseModel):
             ) from None
 
     @classmethod
-    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:  # type: ignore[override]
+    def model_validate(cls, obj: Any, **kwargs: Any) -> Self:
         """As pydantic's, but raising :class:`VMScrapeError`."""
         try:
             return super().model_validate(obj, **kwargs)

@@ -94,7 +94,7 @@ def _unescape_problem(s: str, mode: str) -> str | None:
 
 
 def _valid_optional_port(port: str) -> bool:
-    return port == "" or port[0] == ":" and all("0" <= c <= "9" for c in port[1:])
+    return port == "" or (port[0] == ":" and all("0" <= c <= "9" for c in port[1:]))
 
 
 def _host_problem(scheme: str, host: str) -> str | None:

@@ -20,34 +20,11 @@ from pydantic import (
 )
 
 from .. import grammar
+from ..grammar.relabel_actions import RELABEL_ACTIONS, RuleFacts, unmet_requirement
 from ._base import UINT64_MAX, LabelName, VMModel
 from .errors import invalid
 
 __all__ = ["RELABEL_ACTIONS", "RelabelConfig", "StringOrList"]
-
-#: The actions vmagent knows (it compares them lowercased).
-RELABEL_ACTIONS = (
-    "replace",
-    "replace_all",
-    "keep",
-    "drop",
-    "keep_if_equal",
-    "drop_if_equal",
-    "keepequal",
-    "dropequal",
-    "hashmod",
-    "labelmap",
-    "labelmap_all",
-    "labeldrop",
-    "labelkeep",
-    "keep_if_contains",
-    "drop_if_contains",
-    "keep_metrics",
-    "drop_metrics",
-    "graphite",
-    "lowercase",
-    "uppercase",
-)
 
 
 def _string_or_list(value: Any) -> Any:
@@ -159,81 +136,60 @@ def _check_items(
             raise invalid(problem, field=None if index is None else f"[{index}]", value=item)
 
 
+#: Fields in the manifest's spelling, by vmagent's key.
+_CAMEL = {"source_labels": "sourceLabels", "target_label": "targetLabel"}
+#: What a required field is for, said in the message (by field, then by action where it differs).
+_PURPOSE = {
+    "match": "the Graphite metric-name template",
+    "labels": "the labels to set from the template's captures",
+    "source_labels": "the labels to read",
+    "target_label": "the label to write",
+}
+_PURPOSE_BY_ACTION = {
+    ("target_label", "keepequal"): "the label to compare with",
+    ("target_label", "dropequal"): "the label to compare with",
+    ("target_label", "keep_if_contains"): "the label whose values must contain the source labels' values",
+    ("target_label", "drop_if_contains"): "the label whose values must contain the source labels' values",
+    ("source_labels", "keep_if_contains"): "at least one label whose value to look for",
+    ("source_labels", "drop_if_contains"): "at least one label whose value to look for",
+}
+
+
 def _action_problem(rc: RelabelConfig) -> tuple[str, str | None, Any] | None:
-    """What vmagent would reject about ``rc``: (message, field in manifest spelling, value)."""
+    """What vmagent would reject about ``rc``: (message, field in manifest spelling, value). The rules are
+    vmagent's table in :mod:`vmscrape_component.grammar.relabel_actions`."""
     action = rc.effective_action
     if action not in RELABEL_ACTIONS:
         return f"unknown action; allowed: {', '.join(RELABEL_ACTIONS)} (any case)", "action", rc.action
-    source = rc.source_labels or []
-    target = rc.target_label or ""
-    has_regex = rc.regex is not None  # the operator writes `regex` whenever it is set, even ""
-    has_if = rc.if_ is not None
-    a = f"action {rc.action or 'replace'!r}"
-
-    def needs(field: str, what: str) -> tuple[str, str, Any]:
-        return f"{a} needs `{field}` ({what})", field, None
-
-    def cannot(field: str, value: Any) -> tuple[str, str, Any]:
-        return f"`{field}` cannot be used with {a}", field, value
-
-    if action == "graphite":
-        if not rc.match:
-            return needs("match", "the Graphite metric-name template")
-        if not rc.labels:
-            return needs("labels", "the labels to set from the template's captures")
-        if source:
-            return cannot("sourceLabels", source)
-        if target:
-            return cannot("targetLabel", target)
-        if rc.replacement is not None:
-            return cannot("replacement", rc.replacement)
-        if has_regex:
-            return cannot("regex", rc.regex)
+    regex_text = rc.regex if isinstance(rc.regex, str) else "|".join(rc.regex or ())
+    facts = RuleFacts(
+        source_labels=len(rc.source_labels or ()),
+        target_label=bool(rc.target_label),
+        regex=rc.regex is not None,  # the operator writes `regex` whenever it is set, even ""
+        regex_text=regex_text,
+        replacement=rc.replacement is not None,
+        match=bool(rc.match),
+        labels=bool(rc.labels),
+        modulus=rc.modulus or 0,
+        has_if=rc.if_ is not None,
+    )
+    req = unmet_requirement(action, facts)
+    if req is None:
         return None
-    if rc.match:
-        return f"`match` is only for action 'graphite', not {a}", "match", rc.match
-    if rc.labels:
-        return f"`labels` is only for action 'graphite', not {a}", "labels", rc.labels
-    if action in ("replace", "keepequal", "dropequal") and not target:
-        return needs(
-            "targetLabel", "the label to write" if action == "replace" else "the label to compare with"
-        )
-    if action in ("replace_all", "hashmod", "lowercase", "uppercase"):
-        if not source:
-            return needs("sourceLabels", "the labels to read")
-        if not target:
-            return needs("targetLabel", "the label to write")
-    if action in ("keep_if_contains", "drop_if_contains"):
-        if not target:
-            return needs("targetLabel", "the label whose values must contain the source labels' values")
-        if not source:
-            return needs("sourceLabels", "at least one label whose value to look for")
-    if action in ("keep_if_equal", "drop_if_equal"):
-        if len(source) < 2:
-            return f"{a} needs at least two `sourceLabels` to compare", "sourceLabels", rc.source_labels
-        if target:
-            return cannot("targetLabel", target)
-    if (
-        action
-        in (
-            "keep_if_equal",
-            "drop_if_equal",
-            "keep_if_contains",
-            "drop_if_contains",
-            "keepequal",
-            "dropequal",
-        )
-        and has_regex
-    ):
-        return cannot("regex", rc.regex)
-    if action in ("keep", "drop") and not source and not has_if:
-        return f"{a} needs `sourceLabels` or `if` (what to match)", "sourceLabels", None
-    if action == "hashmod" and not rc.modulus:
-        return f"{a} needs `modulus` greater than 0", "modulus", rc.modulus
-    if action in ("keep_metrics", "drop_metrics"):
-        joined = rc.regex if isinstance(rc.regex, str) else "|".join(rc.regex or ())
-        if not joined and not has_if:
-            return f"{a} needs a non-empty `regex` (the metric names to match) or `if`", "regex", rc.regex
-        if source:
-            return cannot("sourceLabels", source)
-    return None
+    field = _CAMEL.get(req.field, req.field)
+    value = getattr(rc, req.field)
+    a = f"action {rc.action or 'replace'!r}"
+    if req.check == "set":
+        purpose = _PURPOSE_BY_ACTION.get((req.field, action), _PURPOSE[req.field])
+        return f"{a} needs `{field}` ({purpose})", field, None
+    if req.check == "unset" and req.field in ("match", "labels"):
+        return f"`{field}` is only for action 'graphite', not {a}", field, value
+    if req.check == "unset":
+        return f"`{field}` cannot be used with {a}", field, value
+    if req.check == "two":
+        return f"{a} needs at least two `{field}` to compare", field, value
+    if req.check == "positive":
+        return f"{a} needs `{field}` greater than 0", field, value
+    if req.field == "regex":  # set_or_if
+        return f"{a} needs a non-empty `regex` (the metric names to match) or `if`", field, value
+    return f"{a} needs `{field}` or `if` (what to match)", field, None

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..grammar import discovery_namespaces
-from ..models import AttachMetadata, LabelSelector, NamespaceSelector, VMServiceScrapeSpec
+from ..models import AttachMetadata, LabelSelector, VMServiceScrapeSpec
 from ..settings import AgentSettings
 from .assets import Assets
 from .auth import render_authorization, render_basic_auth, render_tls
@@ -26,18 +25,6 @@ def effective_discovery_role(spec: VMServiceScrapeSpec, agent: AgentSettings) ->
     if spec.discovery_role:
         return spec.discovery_role
     return ROLE_ENDPOINTSLICE if agent.operator.enforce_endpoint_slices else ROLE_ENDPOINTS
-
-
-def resolve_namespaces(
-    namespace_selector: NamespaceSelector | None, own_namespace: str, ignore_selectors: bool = False
-) -> list[str]:
-    """Namespaces a scrape discovers in, by the one namespace rule (:mod:`vmscrape_component.grammar`);
-    ``[]`` (as ``kubernetes_sd_configs`` writes it) means all namespaces."""
-    selector = namespace_selector or NamespaceSelector.own()
-    names = discovery_namespaces(
-        selector.any_, selector.match_names, own_namespace, ignore_selectors=ignore_selectors
-    )
-    return [] if names is None else names
 
 
 def role_relabelings(role: str) -> list[Rule]:
@@ -81,7 +68,7 @@ PORT_NAME_LABEL = {
 
 def sd_config(
     role: str,
-    namespaces: list[str],
+    namespaces: list[str] | None,
     attach_metadata: AttachMetadata | None,
     selector: LabelSelector | None,
     scrape_namespace: str,
@@ -98,7 +85,7 @@ def sd_config(
             meta["namespace"] = True
     if meta:
         sd["attach_metadata"] = meta
-    if namespaces:
+    if namespaces is not None:  # None: every namespace, written as no `namespaces` at all
         sd["namespaces"] = {"names": list(namespaces)}
     api = agent.api_server_config
     if api is not None:

@@ -17,7 +17,7 @@ import functools
 from collections.abc import Mapping
 from typing import TypeVar
 
-__all__ = ["yaml_v2_sorted", "yaml_v2_less"]
+__all__ = ["yaml_v2_less", "yaml_v2_sorted"]
 
 V = TypeVar("V")
 

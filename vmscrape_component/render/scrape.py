@@ -25,7 +25,6 @@ from .discovery import (
     PORT_NAME_LABEL,
     ROLE_SERVICE,
     effective_discovery_role,
-    resolve_namespaces,
     role_relabelings,
     sd_config,
 )
@@ -43,7 +42,6 @@ __all__ = [
     "render_endpoint_job",
     "render_relabel_config",
     "render_scrape_jobs",
-    "resolve_namespaces",
     "scrape_class_for",
     "selector_relabelings",
 ]
@@ -138,8 +136,9 @@ class _ScrapeJobs:
         self.spec = spec = scrape.spec
         self.scrape_class = scrape_class_for(spec.scrape_class, agent)
         self.role = effective_discovery_role(spec, agent)
-        self.namespaces = resolve_namespaces(
-            spec.namespace_selector, self.namespace, agent.ignore_namespace_selectors
+        #: None: every namespace (the one spelling, :func:`vmscrape_component.grammar.discovery_namespaces`).
+        self.namespaces = spec.discovery_namespaces(
+            self.namespace, ignore_selectors=agent.ignore_namespace_selectors
         )
         #: The Service selector as keep/drop rules, unless the API server filters by it.
         self.service_filter: list[Rule] = []
@@ -255,7 +254,7 @@ class _ScrapeJobs:
         sd_key = (
             "sd",
             self.role,
-            tuple(self.namespaces),
+            None if self.namespaces is None else tuple(self.namespaces),
             bool(attach is not None and attach.node),
             bool(attach is not None and attach.namespace),
         )

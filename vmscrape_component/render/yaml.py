@@ -210,7 +210,7 @@ def _scalar_line(value: Any, column: int, indent: int) -> str:
 class _Emitter:
     """One dump: appends parts to ``out``; ``first`` starts a node's first line, ``rest`` its other lines."""
 
-    __slots__ = ("out", "append", "keep", "memo", "items")
+    __slots__ = ("append", "items", "keep", "memo", "out")
 
     def __init__(self) -> None:
         self.out: list[str] = []

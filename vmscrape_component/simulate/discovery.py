@@ -419,7 +419,7 @@ def _pod_ready(pod: Mapping[str, Any]) -> str:
 
 def _pod_controller(pod: Mapping[str, Any]) -> Mapping[str, Any] | None:
     for ref in _meta(pod).get("ownerReferences") or ():
-        if ref.get("controller"):
+        if isinstance(ref, Mapping) and ref.get("controller"):
             return ref
     return None
 

@@ -13,30 +13,11 @@ import re2
 from ..errors import Problem, VMScrapeError
 from ..grammar import LabelFilter, SelectorError, parse_series_selector, strip_anchors
 from ..grammar.regex import re2_spelling
+from ..grammar.relabel_actions import RELABEL_ACTIONS, RELABEL_KEYS, RuleFacts, unmet_requirement
 from .labelset import Labels, values_of
 
-ACTIONS = (
-    "replace",
-    "replace_all",
-    "keep",
-    "drop",
-    "keep_metrics",
-    "drop_metrics",
-    "keepequal",
-    "dropequal",
-    "keep_if_equal",
-    "drop_if_equal",
-    "keep_if_contains",
-    "drop_if_contains",
-    "hashmod",
-    "labelmap",
-    "labelmap_all",
-    "labeldrop",
-    "labelkeep",
-    "lowercase",
-    "uppercase",
-    "graphite",
-)
+#: The actions vmagent knows, from the one table of what each requires.
+ACTIONS = RELABEL_ACTIONS
 
 OPTIONS = re2.Options()
 OPTIONS.log_errors = False
@@ -327,18 +308,7 @@ class Rule:
         return text
 
 
-_RULE_KEYS = {
-    "if",
-    "action",
-    "source_labels",
-    "separator",
-    "target_label",
-    "regex",
-    "modulus",
-    "replacement",
-    "match",
-    "labels",
-}
+_RULE_KEYS = frozenset(RELABEL_KEYS)
 
 
 def parse_rule(raw: Mapping[str, Any], index: int = 0, *, where: str = "relabel_configs") -> Rule:
@@ -398,52 +368,25 @@ def parse_rule(raw: Mapping[str, Any], index: int = 0, *, where: str = "relabel_
     if raw.get("labels"):
         graphite_labels = tuple((str(k), str(v)) for k, v in sorted(dict(raw["labels"]).items()))
 
-    def need(condition: bool, message: str, path: str = "") -> None:
-        if not condition:
-            raise bad(message, path)
-
     if action not in ACTIONS:
         raise bad(f"unknown action {action!r}; vmagent knows {', '.join(ACTIONS)}", "action", raw_action)
-    if action == "graphite":
-        need(bool(raw.get("match")), "missing `match` for action=graphite", "match")
-        need(bool(graphite_labels), "missing `labels` for action=graphite", "labels")
-        need(not source, "`source_labels` cannot be used with action=graphite", "source_labels")
-        need(not target, "`target_label` cannot be used with action=graphite", "target_label")
-        need(not has_replacement, "`replacement` cannot be used with action=graphite", "replacement")
-        need(not has_regex, "`regex` cannot be used with action=graphite", "regex")
-    elif action == "replace":
-        need(bool(target), "missing `target_label` for action=replace", "target_label")
-    elif action == "replace_all":
-        need(bool(source), "missing `source_labels` for action=replace_all", "source_labels")
-        need(bool(target), "missing `target_label` for action=replace_all", "target_label")
-    elif action in ("keep_if_contains", "drop_if_contains"):
-        need(bool(target), f"`target_label` must be set for action={action}", "target_label")
-        need(bool(source), f"`source_labels` must have an entry for action={action}", "source_labels")
-        need(not has_regex, f"`regex` cannot be used for action={action}", "regex")
-    elif action in ("keep_if_equal", "drop_if_equal"):
-        need(len(source) >= 2, f"`source_labels` must have at least two entries for action={action}")
-        need(not target, f"`target_label` cannot be used for action={action}", "target_label")
-        need(not has_regex, f"`regex` cannot be used for action={action}", "regex")
-    elif action in ("keepequal", "dropequal"):
-        need(bool(target), f"missing `target_label` for action={action}", "target_label")
-        need(not has_regex, f"`regex` cannot be used for action={action}", "regex")
-    elif action in ("keep", "drop"):
-        need(bool(source) or if_expr is not None, f"missing `source_labels` for action={action}")
-    elif action == "hashmod":
-        need(bool(source), "missing `source_labels` for action=hashmod", "source_labels")
-        need(bool(target), "missing `target_label` for action=hashmod", "target_label")
-        need(modulus >= 1, "`modulus` must be greater than 0 for action=hashmod", "modulus")
-    elif action in ("keep_metrics", "drop_metrics"):
-        need(bool(regex_text) or if_expr is not None, f"`regex` must be non-empty for action={action}")
-        need(not source, f"`source_labels` must be empty for action={action}", "source_labels")
+    facts = RuleFacts(
+        source_labels=len(source),
+        target_label=bool(target),
+        regex=has_regex,
+        regex_text=regex_text,
+        replacement=has_replacement,
+        match=bool(raw.get("match")),
+        labels=bool(graphite_labels),
+        modulus=modulus,
+        has_if=if_expr is not None,
+    )
+    unmet = unmet_requirement(action, facts)
+    if unmet is not None:
+        raise bad(_requirement_message(unmet.field, unmet.check, action), unmet.field, raw.get(unmet.field))
+    if action in ("keep_metrics", "drop_metrics"):
         source = ("__name__",)
         action = "keep" if action == "keep_metrics" else "drop"
-    elif action in ("uppercase", "lowercase"):
-        need(bool(source), f"missing `source_labels` for action={action}", "source_labels")
-        need(bool(target), f"missing `target_label` for action={action}", "target_label")
-    if action != "graphite":
-        need(not graphite_match, f"`match` applies only to action=graphite, not {action}", "match")
-        need(not graphite_labels, f"`labels` applies only to action=graphite, not {action}", "labels")
 
     return Rule(
         index=index,
@@ -463,6 +406,23 @@ def parse_rule(raw: Mapping[str, Any], index: int = 0, *, where: str = "relabel_
         regex_literals=regex_literals,
         regex_prefix=regex_prefix,
     )
+
+
+def _requirement_message(field: str, check: str, action: str) -> str:
+    """vmagent's wording for an unmet requirement (lib/promrelabel/config.go:260-402)."""
+    if check == "set":
+        return f"missing `{field}` for action={action}"
+    if check == "unset" and field in ("match", "labels"):
+        return f"`{field}` applies only to action=graphite, not {action}"
+    if check == "unset":
+        return f"`{field}` cannot be used with action={action}"
+    if check == "two":
+        return f"`{field}` must have at least two entries for action={action}"
+    if check == "positive":
+        return f"`{field}` must be greater than 0 for action={action}"
+    if field == "regex":  # set_or_if
+        return f"`regex` must be non-empty for action={action}"
+    return f"missing `{field}` for action={action}"
 
 
 def parse_rules(
