@@ -341,6 +341,7 @@ def render_secret_layout(
     # Jobs are contiguous in the text: each bucket is one slice of it (yaml.v2 starts each list item at
     # column 0 with "- "; see split_job_texts). A view, not a copy: the text of 10,000 scrapes is 33 MB,
     # and each copy of it costs ~10 ms and its size in peak memory (issue 21).
+    measured: int | None = None
     if not empty and isinstance(size, GoGzipSize) and whole.isascii():
         # Measured in slices: most configs are one bucket, and then the text is never needed as bytes.
         start = len(global_text) + len("scrape_configs:\n")
@@ -372,7 +373,7 @@ def render_secret_layout(
         return body[at[start] : at[stop]]
 
     try:
-        total = size(text_of(0, len(names)))  # type: ignore[arg-type]
+        total = size(text_of(0, len(names))) if measured is None else measured  # type: ignore[arg-type]
         ranges = pack_ranges(len(names), text_of, budget, size, measured=total)  # type: ignore[arg-type]
     except ItemTooLarge as exc:
         raise VMScrapeError(
