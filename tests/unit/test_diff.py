@@ -130,3 +130,41 @@ def test_cli_names_a_missing_input(tmp_path: Path, capsys: pytest.CaptureFixture
     assert main(["diff", str(tmp_path / "nope.yaml"), str(tmp_path / "nope2.yaml")]) == 2
     err = capsys.readouterr().err
     assert "nope.yaml" in err and "no such file, directory or git revision" in err
+
+
+def test_cli_reads_a_manifest_file_once(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Manifests that name neither scrape_configs nor global are parsed once, not first as a config
+    # (issue 21: the first parse was 0.4 s of a 10,000-scrape file).
+    from vmscrape_component import manifests as manifests_module
+    from vmscrape_component.cli import diff as diff_module
+
+    calls: list[str] = []
+    real = manifests_module.parse_documents
+
+    def counting(path: Any, text: str, **kwargs: Any) -> list[Any]:
+        calls.append(str(path))
+        return real(path, text, **kwargs)
+
+    monkeypatch.setattr(manifests_module, "parse_documents", counting)
+    monkeypatch.setattr(diff_module, "parse_documents", counting)
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(SCRAPE.format(port="http", interval="30s"))
+    new.write_text(SCRAPE.format(port="http", interval="1m"))
+    assert main(["diff", str(old), str(new), "-o", "json", "--exit-code"]) == 1
+    assert sorted(calls) == [str(new), str(old)]
+    changed = json.loads(capsys.readouterr().out)["jobs"]["changed"]
+    assert changed["serviceScrape/apps/web/0"][0]["new"] == "1m"
+
+
+def test_cli_reads_a_config_whose_keys_are_escaped(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # "scrape_c\x6fnfigs" is scrape_configs in YAML: still a rendered config, not manifests.
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text('"scrape_c\\x6fnfigs":\n- job_name: a\n  scrape_interval: 30s\n')
+    new.write_text('"scrape_c\\x6fnfigs":\n- job_name: a\n  scrape_interval: 1m\n')
+    assert main(["diff", str(old), str(new), "-o", "json", "--exit-code"]) == 1
+    changed = json.loads(capsys.readouterr().out)["jobs"]["changed"]
+    assert changed == {"a": [{"path": "scrape_interval", "kind": "changed", "old": "30s", "new": "1m"}]}

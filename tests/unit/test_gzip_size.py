@@ -35,3 +35,21 @@ def test_go_gzip_size_answers_frame_after_frame() -> None:
         assert sizes == [size(t) for t in texts]  # the same process, the same answers
     finally:
         size.close()
+
+
+@pytest.mark.kube
+def test_a_frame_sent_in_parts_measures_as_the_whole() -> None:
+    binary = go_gzip_binary()
+    if binary is None:
+        pytest.skip("go-gzip-size not installed (scripts/install-gogzip)")
+    size = GoGzipSize(binary)
+    try:
+        text = b"".join(
+            b"- job_name: serviceScrape/ns-%d/svc-%d/0\n  x: y\n" % (i % 7, i) for i in range(5000)
+        )
+        parts = [text[i : i + 4096] for i in range(0, len(text), 4096)]
+        assert size.size_of_parts(len(text), parts) == size(text)
+        with pytest.raises(ValueError, match="bytes sent for a frame of"):
+            size.size_of_parts(len(text) + 1, parts)
+    finally:
+        size.close()

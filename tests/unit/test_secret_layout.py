@@ -207,3 +207,45 @@ def test_an_agent_with_no_jobs_gets_an_empty_list_in_one_secret() -> None:
     assert len(layout.buckets) == 1 and layout.buckets[0].gzip_bytes > 0
     assert layout.main_text.endswith("scrape_configs: []\n")
     assert layout.main_text == dump(render_config([]).as_dict())
+
+
+@pytest.mark.parametrize(("n", "budget"), [(3, 524288), (60, 1500), (1, 100)])
+def test_go_gzip_measured_in_slices_gives_the_layout_of_the_whole_text(n: int, budget: int) -> None:
+    # The Go helper is fed an unsplit config slice by slice (issue 21); any other measure gets the whole
+    # bytes. Both must give the same layout, and the whole list is measured once.
+    from vmscrape_component.gzip_size import GoGzipSize, go_gzip_binary
+
+    binary = go_gzip_binary()
+    if binary is None:
+        pytest.skip("go-gzip-size not installed (scripts/install-gogzip)")
+    config = render_config([_scrape(i) for i in range(n)], AGENT)
+    go = GoGzipSize(binary)
+    seen: list[int] = []
+
+    class Counting(GoGzipSize):
+        def size_of_parts(self, length: int, parts: Any) -> int:
+            seen.append(length)
+            return go.size_of_parts(length, parts)
+
+    def whole(data: Any) -> int:
+        return go(bytes(data))
+
+    try:
+        try:
+            sliced: Any = render_secret_layout(
+                config, AGENT, budget=budget, size=Counting(binary), exact=True
+            )
+        except VMScrapeError as exc:
+            sliced = str(exc)
+        try:
+            plain: Any = render_secret_layout(config, AGENT, budget=budget, size=whole, exact=True)
+        except VMScrapeError as exc:
+            plain = str(exc)
+    finally:
+        go.close()
+    assert sliced == plain
+    assert seen.count(max(seen)) == 1  # the whole job list once
+    if isinstance(sliced, str):
+        assert "over VM_CONFIG_DATA_BUDGET_BYTES" in sliced
+    else:
+        assert [b.text for b in sliced.buckets] == [b.text for b in plain.buckets]

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.support.processes import python_code_with_hash_seed
+from vmscrape_component.render import yaml_scalar
 from vmscrape_component.render.yaml import dump, is_plain_safe, scalar
 
 
@@ -302,3 +303,29 @@ YAML_V2_BREAKS = [
 def test_line_breaks_are_written_as_yaml_v2_writes_them(value: str, text: str) -> None:
     assert dump({"k": value}) == text
     assert yaml.safe_load(text) == {"k": value}
+
+
+_NAME_CHARS = "abnoyYNOtfTFexinfal0123456789_-/."
+
+
+@settings(max_examples=2000, deadline=None)
+@given(st.text(alphabet=_NAME_CHARS, min_size=1, max_size=12))
+def test_the_plain_fast_path_agrees_with_the_full_analysis(value: str) -> None:
+    # The fast path (issue 21) may only answer "plain" where the full analysis does, and such a string
+    # must read back as itself through PyYAML (YAML 1.1).
+    if yaml_scalar._SURELY_PLAIN.match(value):
+        assert yaml_scalar._style_of(value) == "plain"
+        assert yaml.safe_load(f"k: {value}\n") == {"k": value}
+
+
+@pytest.mark.parametrize(
+    "value", ["serviceScrape/ns-1/svc-1/0", "svc-1", "a.b", "y-n", "no/", "on.", "Null-x", "e1.5", "inf.x"]
+)
+def test_the_plain_fast_path_takes_job_like_names(value: str) -> None:
+    assert yaml_scalar._SURELY_PLAIN.match(value)
+    assert yaml_scalar._style_of(value) == "plain"
+
+
+@pytest.mark.parametrize("value", ["yes", "no", "null", "1.5", ".inf", "-a", "a:b", "a b", "a#b", "a", "ab"])
+def test_the_plain_fast_path_leaves_the_rest_to_the_analysis(value: str) -> None:
+    assert not yaml_scalar._SURELY_PLAIN.match(value)

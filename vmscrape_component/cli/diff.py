@@ -144,6 +144,14 @@ def _as_config(spec: str, data: Any) -> dict[str, Any] | None:
     return None
 
 
+def _may_be_config(text: str) -> bool:
+    """Whether ``text`` could be what :func:`_as_config` takes: a config names ``scrape_configs`` or is
+    only ``global``, and stack outputs hold a config's text. Without either word, and without a ``\\``
+    that could spell one in a double-quoted key, it is manifests: not parsing it a first time saves
+    a whole parse of the file (0.4 s of 10,000 scrapes, issue 21)."""
+    return "scrape_configs" in text or "global" in text or "\\" in text
+
+
 def _checked(where: str, config: dict[str, Any]) -> dict[str, Any]:
     # The comparison and the target simulation read these fields as these types; all of it is JSON data.
     shapes.check(config, shapes.JSON, object=where)
@@ -171,9 +179,11 @@ def load_side(spec: str, args: argparse.Namespace) -> tuple[dict[str, Any], Any 
                 if not files:
                     raise _problem(spec, "the directory holds no *.yaml / *.yml files")
             else:
-                docs = parse_documents(spec, read_text(path), keep_spellings=True)
-                if len(docs) == 1 and (config := _as_config(spec, docs[0])) is not None:
-                    return config, None
+                text = read_text(path)
+                if _may_be_config(text):
+                    docs = parse_documents(spec, text, keep_spellings=True)
+                    if len(docs) == 1 and (config := _as_config(spec, docs[0])) is not None:
+                        return config, None
                 files = [path]
         operator = operator_settings(args)
         try:

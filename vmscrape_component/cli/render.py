@@ -170,6 +170,9 @@ def run(args: argparse.Namespace) -> int:
     config = render_config(
         found.scrapes, agent, assets=assets, operator=operator, namespaces=found.namespaces
     )
+    # The validated objects are not needed from here on: freed now, their memory holds the text (peak RSS
+    # of 10,000 scrapes 230 -> 208 MB; they would be freed at exit anyway, issue 21).
+    del found, assets
     for key, why in config.skipped.items():
         print(
             one_line(f"warning: VMServiceScrape {key} left out, as the operator would: {why}"),

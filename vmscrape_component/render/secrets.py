@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..errors import Problem, VMScrapeError
-from ..gzip_size import GzipSize, gzip_sizer
+from ..gzip_size import GoGzipSize, GzipSize, gzip_sizer
 from ..models import VMAgentModel
 from ..settings import DEFAULT_CONFIG_DATA_BUDGET_BYTES
 from .agent import AgentConfig
@@ -62,6 +62,9 @@ EXTRA_CONFIG_LABEL = "operator.victoriametrics.com/scrape-config-extra"
 MAIN_CONFIG_KEY = "vmagent.yaml.gz"
 #: How close to the next bucket count (or to a bucket's own split) earns a warning.
 NEAR_FRACTION = 0.9
+
+#: Characters per slice when a config is measured slice by slice.
+_PART = 1 << 20
 
 _JOB_NAME = re.compile(r"serviceScrape/(?P<ns>[^/]+)/(?P<name>[^/]+)/(?P<ep>[0-9]+)")
 
@@ -142,8 +145,16 @@ class Bucket:
     gzip_bytes: int
     #: Its job names, in order.
     job_names: tuple[str, ...]
-    #: Its job list's YAML (for i ≥ 1, what the reloader writes to ``jobs.yaml``).
-    text: str
+    #: A text holding its job list's YAML at ``span`` (the whole config for a single bucket, which is
+    #: then not copied: 33 MB for 10,000 scrapes).
+    source: str = field(repr=False)
+    span: tuple[int, int] = field(repr=False)
+
+    @property
+    def text(self) -> str:
+        """Its job list's YAML (for i ≥ 1, what the reloader writes to ``jobs.yaml``)."""
+        a, b = self.span
+        return self.source if (a, b) == (0, len(self.source)) else self.source[a:b]
 
 
 @dataclass(frozen=True)
@@ -328,19 +339,42 @@ def render_secret_layout(
     head = len(global_text.encode()) + len("scrape_configs:\n")
     empty = whole.startswith(global_text + "scrape_configs: []")
     # Jobs are contiguous in the text: each bucket is one slice of it (yaml.v2 starts each list item at
-    # column 0 with "- "; see split_job_texts).
-    body = b"" if empty else whole.encode()[head:]
-    offsets = [0] + [m.start() + 1 for m in re.finditer(rb"\n- ", body)] if body else []
-    offsets.append(len(body))
-    if len(offsets) - 1 != len(names):
-        raise AssertionError(f"{len(offsets) - 1} job texts for {len(names)} jobs")  # the emitter changed
+    # column 0 with "- "; see split_job_texts). A view, not a copy: the text of 10,000 scrapes is 33 MB,
+    # and each copy of it costs ~10 ms and its size in peak memory (issue 21).
+    measured: int | None = None
+    if not empty and isinstance(size, GoGzipSize) and whole.isascii():
+        # Measured in slices: most configs are one bucket, and then the text is never needed as bytes.
+        start = len(global_text) + len("scrape_configs:\n")
+        parts = (whole[i : i + _PART].encode() for i in range(start, len(whole), _PART))
+        measured = size.size_of_parts(len(whole) - start, parts)
+        if measured <= budget:
+            (prefix, namespace, labels, owner) = _agent_identity(agent)
+            bucket = Bucket(0, 0, len(names), measured, tuple(names), whole, (start, len(whole)))
+            return SecretLayout(prefix, namespace, budget, exact, measured, (bucket,), whole, labels, owner)
+    data = b"" if empty else whole.encode()
+    body = memoryview(data)[head:]
+    offsets: list[int] = []
 
-    def text_of(start: int, stop: int) -> bytes:
-        return body[offsets[start] : offsets[stop]] if stop > start else b"[]\n"
+    def job_offsets() -> list[int]:
+        # Where each job starts; found only when the list is split (a regex pass over the whole text).
+        if not offsets:
+            offsets.extend([0] + [m.start() + 1 for m in re.finditer(rb"\n- ", body)] if body else [])
+            offsets.append(len(body))
+            if len(offsets) - 1 != len(names):
+                raise AssertionError(f"{len(offsets) - 1} job texts for {len(names)} jobs")  # emitter changed
+        return offsets
+
+    def text_of(start: int, stop: int) -> bytes | memoryview:
+        if stop <= start:
+            return b"[]\n"
+        if start == 0 and stop == len(names):
+            return body
+        at = job_offsets()
+        return body[at[start] : at[stop]]
 
     try:
-        total = size(text_of(0, len(names)))
-        ranges = pack_ranges(len(names), text_of, budget, size, measured=total)
+        total = size(text_of(0, len(names))) if measured is None else measured  # type: ignore[arg-type]
+        ranges = pack_ranges(len(names), text_of, budget, size, measured=total)  # type: ignore[arg-type]
     except ItemTooLarge as exc:
         raise VMScrapeError(
             [
@@ -353,14 +387,25 @@ def render_secret_layout(
                 )
             ]
         ) from None
-    buckets = tuple(
-        Bucket(i, a, b, n, tuple(names[a:b]), text_of(a, b).decode() if b > a else "[]\n")
-        for i, (a, b, n) in enumerate(ranges)
-    )
-    main = global_text
-    if len(buckets) > 1:
-        main += dump({"scrape_config_files": [EXTRA_CONFIG_FILES_GLOB]})
-    first = buckets[0]
-    main += "scrape_configs: []\n" if first.stop == first.start else "scrape_configs:\n" + first.text
+    if len(ranges) == 1:
+        # One bucket: its jobs are the whole list and the main Secret holds the whole text, unchanged.
+        ((a, b, n),) = ranges
+        if b > a:
+            bucket = Bucket(
+                0, a, b, n, tuple(names), whole, (len(global_text) + len("scrape_configs:\n"), len(whole))
+            )
+            main = whole
+        else:
+            bucket = Bucket(0, a, b, n, (), "[]\n", (0, 3))
+            main = global_text + "scrape_configs: []\n"
+        buckets: tuple[Bucket, ...] = (bucket,)
+    else:
+        buckets = tuple(
+            Bucket(i, a, b, n, tuple(names[a:b]), job_text, (0, len(job_text)))
+            for i, (a, b, n) in enumerate(ranges)
+            for job_text in [bytes(text_of(a, b)).decode()]
+        )
+        main = global_text + dump({"scrape_config_files": [EXTRA_CONFIG_FILES_GLOB]})
+        main += "scrape_configs:\n" + buckets[0].text
     prefix, namespace, labels, owner = _agent_identity(agent)
     return SecretLayout(prefix, namespace, budget, exact, total, buckets, main, labels, owner)

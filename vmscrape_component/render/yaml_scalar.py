@@ -209,8 +209,22 @@ def _block_plain_allowed(s: str) -> bool:
     return True
 
 
+#: Strings every reader takes as plain strings, decided without the analysis below (issue 21: most job
+#: texts are names like ``serviceScrape/ns-1/svc-1/0``). A letter first rules out yaml.v2's and YAML 1.1's
+#: numbers, timestamps, ``.inf`` and indicators; a ``-``, ``/`` or ``.`` after it rules out the bool and
+#: null words of every reader; no space, ``:`` or ``#`` leaves nothing for ``block_plain_allowed``.
+#: ``tests/unit/test_yaml_emitter.py`` checks it against the full analysis.
+_SURELY_PLAIN = re.compile(r"[A-Za-z][A-Za-z0-9_]*[-/.][A-Za-z0-9_./-]*\Z")
+
+
 def style_of(s: str) -> Style:
     """The style yaml.v2 writes ``s`` in as a block value, with the differences the module docstring lists."""
+    if _SURELY_PLAIN.match(s):
+        return "plain"
+    return _style_of(s)
+
+
+def _style_of(s: str) -> Style:
     special = not (s.isascii() and s.isprintable()) and any(not _printable(c) for c in s)
     if "\n" in s:
         # yaml.v2 asks for a literal block; the emitter allows it unless a space ends a line or the text.
