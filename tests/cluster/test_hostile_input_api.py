@@ -10,12 +10,13 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.support.cluster import ApiRefused, apply, fresh_namespace, object_path
+from tests.support.cluster import ApiRefused, apply, delete_namespace_and_wait, fresh_namespace, object_path
 
 pytestmark = pytest.mark.kube
 
@@ -80,10 +81,13 @@ def _validate(text: str, tmp: Path) -> bool:
 
 
 @pytest.fixture(scope="module")
-def namespace(local_cluster: Any) -> str:
+def namespace(local_cluster: Any) -> Iterator[str]:
+    api = local_cluster.api_client()
     ns = fresh_namespace("hostile")
-    apply(local_cluster.api_client(), {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
-    return ns
+    apply(api, {"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": ns}})
+    yield ns
+    # The scrapes made here are invalid on purpose; later tests predict from every object of the cluster.
+    delete_namespace_and_wait(api, ns)
 
 
 def test_verdicts_are_the_api_servers_and_validates(

@@ -177,7 +177,8 @@ _NUMBERS = st.one_of(st.integers(1, 120).map(str), st.sampled_from(["1.5", "0.5"
 durations = st.one_of(
     st.sampled_from(["30s", "1m", "1m30s", "1.5m", "500ms", "2h", "1d", "1w", "1y", "15", "0.5", "1h-5m"]),
     st.lists(st.tuples(_NUMBERS, st.sampled_from(_UNITS)), min_size=1, max_size=3).map(
-        lambda parts: "".join(n + u for n, u in parts)
+        # Whole milliseconds only: vmagent counts in ms, so 0.5ms alone is zero (its default again).
+        lambda parts: "".join(("1" if n == "0.5" and u.lower() == "ms" else n) + u for n, u in parts)
     ),
 )
 #: VMAgent-level durations: the CRD also wants its (unanchored) pattern ``[0-9]+(ms|s|m|h)`` in the value.

@@ -131,6 +131,23 @@ def delete_namespace(api: Any, name: str) -> None:
             raise
 
 
+def delete_namespace_and_wait(api: Any, name: str, *, timeout: float = 120.0) -> None:
+    """Delete a namespace and wait until the API server no longer has it (the namespace controller has
+    removed everything in it): tests that read every object of the cluster must not see its contents."""
+    delete_namespace(api, name)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            _call(api, "GET", f"/api/v1/namespaces/{name}")
+        except ApiRefused as exc:
+            if exc.status == 404:
+                return
+            raise
+        if time.monotonic() > deadline:
+            raise AssertionError(f"namespace {name} still exists {timeout:.0f} s after its deletion")
+        time.sleep(0.5)
+
+
 def read_secret(api: Any, namespace: str, name: str) -> dict[str, str] | None:
     """A Secret's ``data`` (base64 values), or None when it does not exist."""
     try:
