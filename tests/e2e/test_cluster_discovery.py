@@ -93,6 +93,7 @@ INPUTS: dict[str, Inputs | None] = {
     "example-cross-namespace": _example("cross-namespace"),
     "example-endpointslices": _example("endpointslices"),
     "example-auth-tls": _example("auth-tls"),
+    "example-adopt-service-monitors": _example("adopt-service-monitors"),
     "example-quickstart": _example("quickstart"),
     "example-standalone-vmagent": None,  # renders its own config: see _standalone_config
     "web-and-db": _fixture("web-and-db"),
