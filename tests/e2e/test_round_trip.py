@@ -45,6 +45,17 @@ def engine(pulumi_cli: str) -> str:
     return pulumi_cli
 
 
+@pytest.fixture(autouse=True)
+def without_the_namespaces(local_cluster: Any) -> None:
+    """A cluster as the user has it before the quick start: neither namespace exists. The session's
+    cluster is shared, and earlier tests deploy other programs into ``apps`` and ``monitoring``."""
+    from tests.support.cluster import delete_namespace_and_wait
+
+    api = local_cluster.api_client()
+    for name in NAMESPACES:
+        delete_namespace_and_wait(api, name)
+
+
 def _project(tmp_path: Path) -> Path:
     """A copy of the root project as a user has it: Pulumi.yaml, __main__.py, the quick start, and the
     (checked-in) state directory of its file backend."""
