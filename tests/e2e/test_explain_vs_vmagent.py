@@ -28,7 +28,6 @@ from __future__ import annotations
 
 import ipaddress
 import json
-import socket
 import subprocess
 import time
 import urllib.request
@@ -43,6 +42,7 @@ import yaml
 
 from tests.e2e.fake_apiserver import FakeAPIServer
 from tests.support.pulumi_programs import run_program, scrape_manifests
+from tests.support.vmagent import start_vmagent, stop_vmagent
 from vmscrape_component.manifests import load_manifests, parse_documents
 from vmscrape_component.render import Assets, dump_yaml, render_config
 from vmscrape_component.simulate import (
@@ -157,12 +157,6 @@ def test_every_example_has_a_case() -> None:
     assert covered == set(EXAMPLES)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _targets(port: int) -> dict[str, Any] | None:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/targets", timeout=2) as response:
@@ -200,35 +194,11 @@ def _run_vmagent(
 ) -> dict[str, Any]:
     """vmagent on ``config_text`` until its targets satisfy ``until`` (see :func:`_settled`)."""
     (tmp / "scrape.yaml").write_text(config_text)
-    port = _free_port()
-    log_path = tmp / "vmagent.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [
-                vmagent,
-                f"-promscrape.config={tmp / 'scrape.yaml'}",
-                "-promscrape.config.strictParse=true",
-                f"-httpListenAddr=127.0.0.1:{port}",
-                "-remoteWrite.url=http://127.0.0.1:1/api/v1/write",
-                f"-remoteWrite.tmpDataPath={tmp / 'rw'}",
-                "-promscrape.kubernetesSDCheckInterval=1s",
-                "-promscrape.suppressDuplicateScrapeTargetErrors",
-                "-loggerLevel=ERROR",
-            ],
-            cwd=tmp,
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )
-        try:
-            return _settled(port, proc, log_path, until)
-        finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait(timeout=10)
+    proc, port, log_path = start_vmagent(vmagent, tmp / "scrape.yaml", tmp)
+    try:
+        return _settled(port, proc, log_path, until)
+    finally:
+        stop_vmagent(proc)
 
 
 def _loopback_only(snapshot: Snapshot) -> None:

@@ -25,7 +25,6 @@ bounded.
 from __future__ import annotations
 
 import json
-import socket
 import subprocess
 import time
 import urllib.request
@@ -38,6 +37,7 @@ import yaml
 
 from benchmarks.simulate_scale import scrape_manifests, snapshot_objects
 from tests.e2e.fake_apiserver import FakeAPIServer
+from tests.support.vmagent import start_vmagent, stop_vmagent
 from vmscrape_component.cli.__main__ import main
 from vmscrape_component.models import API_VERSION
 from vmscrape_component.render import dump_yaml, render_config
@@ -85,12 +85,6 @@ def _operator_flags(agent: dict[str, Any], member: int) -> list[str]:
     ]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _targets(port: int) -> dict[str, Any] | None:
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/targets", timeout=2) as response:
@@ -99,41 +93,11 @@ def _targets(port: int) -> dict[str, Any] | None:
         return None
 
 
-def _start(
-    vmagent: str, config: Path, flags: list[str], tmp: Path
+def _member(
+    vmagent: str, config: Path, flags: list[str], workdir: Path
 ) -> tuple[subprocess.Popen[bytes], int, Path]:
-    tmp.mkdir()
-    port = _free_port()
-    log = tmp / "vmagent.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            [
-                vmagent,
-                f"-promscrape.config={config}",
-                "-promscrape.config.strictParse=true",
-                f"-httpListenAddr=127.0.0.1:{port}",
-                "-remoteWrite.url=http://127.0.0.1:1/api/v1/write",
-                f"-remoteWrite.tmpDataPath={tmp / 'rw'}",
-                "-promscrape.kubernetesSDCheckInterval=1s",
-                "-promscrape.suppressDuplicateScrapeTargetErrors",
-                "-loggerLevel=ERROR",
-                *flags,
-            ],
-            cwd=tmp,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-        )
-    return proc, port, log
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=10)
+    workdir.mkdir()
+    return start_vmagent(vmagent, config, workdir, flags)
 
 
 def _settle_all(
@@ -212,14 +176,14 @@ def test_each_real_member_scrapes_the_predicted_share(
                 sd["api_server"] = api.url
         (tmp_path / "scrape.yaml").write_text(dump_yaml(config))
         members = [
-            _start(vmagent, tmp_path / "scrape.yaml", _operator_flags(agent, m), tmp_path / f"member-{m}")
+            _member(vmagent, tmp_path / "scrape.yaml", _operator_flags(agent, m), tmp_path / f"member-{m}")
             for m in range(shard_count)
         ]
         try:
             data = _settle_all(members, discovered)
         finally:
             for proc, _, _ in members:
-                _stop(proc)
+                stop_vmagent(proc)
 
     real = [
         Counter(_key(t["scrapePool"], t["scrapeUrl"], t["labels"]) for t in member["activeTargets"])

@@ -25,8 +25,10 @@ import gzip
 import os
 import re
 import shutil
+import socket
 import subprocess
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -175,3 +177,50 @@ def _problems(output: str) -> tuple[list[str], list[str]]:
             continue
         current.append(m["msg"])
     return errors, warnings
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def start_vmagent(
+    binary: str, config: Path, workdir: Path, flags: Sequence[str] = ()
+) -> tuple[subprocess.Popen[bytes], int, Path]:
+    """The real vmagent on ``config`` (strict parsing), its HTTP API on a free loopback port, Kubernetes
+    discovery checked every second, remote write to nowhere: the process, its port and its log
+    (``workdir/vmagent.log``). ``flags`` are added last (e.g. the cluster-mode flags of one member)."""
+    port = free_port()
+    log = workdir / "vmagent.log"
+    with log.open("wb") as out:
+        proc = subprocess.Popen(
+            [
+                binary,
+                f"-promscrape.config={config}",
+                "-promscrape.config.strictParse=true",
+                f"-httpListenAddr=127.0.0.1:{port}",
+                "-remoteWrite.url=http://127.0.0.1:1/api/v1/write",
+                f"-remoteWrite.tmpDataPath={workdir / 'rw'}",
+                "-promscrape.kubernetesSDCheckInterval=1s",
+                "-promscrape.suppressDuplicateScrapeTargetErrors",
+                "-loggerLevel=ERROR",
+                *flags,
+            ],
+            cwd=workdir,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    return proc, port, log
+
+
+def stop_vmagent(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a vmagent from :func:`start_vmagent`: SIGTERM, then SIGKILL after 10 s."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait(timeout=10)
