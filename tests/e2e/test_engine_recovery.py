@@ -240,7 +240,11 @@ def test_after_kill_9_of_the_engine_vmscrape_stops_its_plugin_and_cancel_clears_
     (error,) = _error_lines(stderr)
     assert "killed by signal 9" in error and "vmscrape up" in error
     cleaned = [line for line in stderr.splitlines() if line.startswith("vmscrape: cleaned up:")]
-    assert any(f"pulumi-resource-kubernetes (pid {plugin})" in line for line in cleaned), stderr
+    # The plugin may notice its engine's death and exit before vmscrape looks (seen once in a full run):
+    # then there is nothing to stop. Either vmscrape stopped it and says so, or it was gone already;
+    # in both cases none is left running.
+    stopped_by_us = any(f"pulumi-resource-kubernetes (pid {plugin})" in line for line in cleaned)
+    assert stopped_by_us or not any("pulumi-resource-kubernetes" in line for line in cleaned), stderr
     assert any("removed the lock" in line for line in cleaned), stderr
     assert not _running(plugin) and project.locks() == []
     assert project.pending()  # left for the next run (or `vmscrape cancel`), which goes through the engine
