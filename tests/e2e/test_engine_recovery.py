@@ -220,7 +220,12 @@ def test_after_kill_9_of_vmscrape_up_the_next_up_stops_its_processes_clears_the_
     again = project.run("up")
     assert again.returncode == 0, again.stderr
     recovered = [line for line in again.stderr.splitlines() if line.startswith("vmscrape: recovered:")]
-    assert any(f"pulumi-resource-kubernetes (pid {plugin})" in line for line in recovered), again.stderr
+    # When the engine dies of SIGPIPE, its plugin notices (the provider's health check of its engine) and
+    # exits by itself, sometimes before this `up` looks (seen in a full CI run): then there is nothing to
+    # stop. Either vmscrape stopped the plugin and says so, or it said nothing of a plugin; none is left
+    # running either way (tests/unit/test_engine_cleanup.py stops recorded processes deterministically).
+    stopped = any(f"pulumi-resource-kubernetes (pid {plugin})" in line for line in recovered)
+    assert stopped or not any("pulumi-resource-kubernetes" in line for line in recovered), again.stderr
     assert any("pending operation" in line and "creat" in line for line in recovered), again.stderr
     assert not _running(engine) and not _running(plugin)
     assert project.locks() == [] and project.pending() == []
