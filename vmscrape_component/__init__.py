@@ -36,6 +36,8 @@ if TYPE_CHECKING:
         StandaloneVMAgentArgs,
         VMServiceScrape,
         VMServiceScrapeArgs,
+        VMServiceScrapeSet,
+        VMServiceScrapeSetArgs,
         service_monitor_args,
         service_monitor_args_from_file,
     )
@@ -48,6 +50,8 @@ _COMPONENTS = (
     "StandaloneVMAgentArgs",
     "VMServiceScrape",
     "VMServiceScrapeArgs",
+    "VMServiceScrapeSet",
+    "VMServiceScrapeSetArgs",
     "service_monitor_args",
     "service_monitor_args_from_file",
 )
@@ -76,6 +80,8 @@ __all__ = [
     "VMServiceScrape",
     "VMServiceScrapeArgs",
     "VMServiceScrapeModel",
+    "VMServiceScrapeSet",
+    "VMServiceScrapeSetArgs",
     "VMServiceScrapeSpec",
     "__version__",
     "config_yaml",

@@ -23,8 +23,10 @@ from vmscrape_component import StandaloneVMAgent, VMScrapeError, VMServiceScrape
 from vmscrape_component.component.provider import COMPONENTS, PACKAGE
 
 ROOT = Path(__file__).resolve().parents[2]
-SCRAPE, OPERATOR_AGENT, STANDALONE = (f"vmscrape:index:{n}" for n in ("VMServiceScrape", "OperatorVMAgent",
-                                                                       "StandaloneVMAgent"))  # fmt: skip
+SCRAPE, SCRAPE_SET, OPERATOR_AGENT, STANDALONE = (
+    f"vmscrape:index:{n}"
+    for n in ("VMServiceScrape", "VMServiceScrapeSet", "OperatorVMAgent", "StandaloneVMAgent")
+)
 WEB_SPEC = {"selector": {"matchLabels": {"app": "web"}}, "endpoints": [{"port": "http", "interval": "30s"}]}
 WEB_MANIFEST = {
     "apiVersion": "operator.victoriametrics.com/v1beta1",
@@ -68,13 +70,14 @@ def _kind(prop: dict[str, Any]) -> Any:
 # ------------------------------------------------------------------ the schema
 
 
-def test_the_package_serves_the_three_components_under_their_own_type_tokens(schema: dict[str, Any]) -> None:
+def test_the_package_serves_the_four_components_under_their_own_type_tokens(schema: dict[str, Any]) -> None:
     assert schema["name"] == "vmscrape"
-    assert sorted(schema["resources"]) == sorted([SCRAPE, OPERATOR_AGENT, STANDALONE])
+    assert sorted(schema["resources"]) == sorted([SCRAPE, SCRAPE_SET, OPERATOR_AGENT, STANDALONE])
     assert all(r["isComponent"] for r in schema["resources"].values())
     # The tokens the Python components register with: the same resources from any language.
     assert {c.__name__: f"vmscrape:index:{c.__name__}" for c in COMPONENTS} == {
         "VMServiceScrape": SCRAPE,
+        "VMServiceScrapeSet": SCRAPE_SET,
         "OperatorVMAgent": OPERATOR_AGENT,
         "StandaloneVMAgent": STANDALONE,
     }
@@ -114,6 +117,26 @@ def test_the_scrape_outputs_are_the_python_components_outputs(schema: dict[str, 
         "discoveryNamespaces": "array<string>",
         "namespaceMode": "string",
         "selection": "map<map<any>>",
+        "targets": "map<map<any>>",
+    }
+
+
+def test_the_set_takes_manifests_and_gives_outputs_keyed_by_scrape(schema: dict[str, Any]) -> None:
+    resource = schema["resources"][SCRAPE_SET]
+    assert resource["requiredInputs"] == ["scrapes"]
+    assert {name: _kind(p) for name, p in resource["inputProperties"].items()} == {
+        "scrapes": "array<map<any>>",
+        "agent": "map<any>",
+        "operator": "map<string>",
+        "agents": "array<map<any>>",
+        "snapshot": "string",
+    }
+    assert {name: _kind(p) for name, p in resource["properties"].items()} == {
+        "manifests": "map<map<any>>",
+        "scrapeConfigYaml": "string",
+        "jobNames": "map<array<string>>",
+        "discoveryNamespaces": "map<array<string>>",
+        "selection": "map<map<map<any>>>",
         "targets": "map<map<any>>",
     }
 
@@ -189,6 +212,30 @@ def test_construct_of_a_scrape_from_plain_dicts(provider: ComponentProvider, moc
     (cr,) = inputs_of(mocks, CR_TYPE)
     assert cr["metadata"] == {"name": "web", "namespace": "apps", "labels": {"team": "web"}}
     assert cr["spec"]["endpoints"][0]["scrapeTimeout"] == "10s"
+
+
+def test_construct_of_a_set_from_manifests_and_doubles(
+    provider: ComponentProvider, mocks: RecordingMocks
+) -> None:
+    # targetPort 9100 written in TypeScript arrives as 9100.0, which the model would refuse as a float:
+    # read as the integer again, the scrape renders.
+    other = {
+        **WEB_MANIFEST,
+        "metadata": {"name": "node", "namespace": "infra"},
+        "spec": {"endpoints": [{"targetPort": 9100.0}]},
+    }
+
+    def program() -> pulumi.Output[Any]:
+        state = _construct(provider, SCRAPE_SET, "team", {"scrapes": [WEB_MANIFEST, other]}).state
+        return state["jobNames"]
+
+    assert run_to_completion(program) == {
+        "apps/web": ["serviceScrape/apps/web/0"],
+        "infra/node": ["serviceScrape/infra/node/0"],
+    }
+    registered = {r.name: r.inputs for r in mocks.of_type(CR_TYPE)}
+    assert sorted(registered) == ["apps/web", "infra/node"]
+    assert registered["infra/node"]["spec"]["endpoints"] == [{"targetPort": 9100}]
 
 
 def test_construct_of_an_operator_agent_from_manifests_and_doubles(

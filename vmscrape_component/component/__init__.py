@@ -1,7 +1,8 @@
 """The Pulumi components. The only part of vmscrape that imports ``pulumi``.
 
 Each component takes ``(name, args, opts)`` with a typed ``…Args`` object (or the same fields as
-keywords): :class:`VMServiceScrape` (one scrape), :class:`OperatorVMAgent` (an agent the operator runs)
+keywords): :class:`VMServiceScrape` (one scrape), :class:`VMServiceScrapeSet` (many scrapes given as
+data, one engine resource each), :class:`OperatorVMAgent` (an agent the operator runs)
 and :class:`StandaloneVMAgent` (a plain vmagent, no operator).
 """
 
@@ -16,6 +17,7 @@ from pulumi.runtime.settings import get_monitor
 from .operator_agent import OperatorVMAgent, OperatorVMAgentArgs
 from .service_monitor import service_monitor_args, service_monitor_args_from_file
 from .service_scrape import VMServiceScrape, VMServiceScrapeArgs
+from .service_scrape_set import VMServiceScrapeSet, VMServiceScrapeSetArgs
 from .standalone_agent import StandaloneDeployment, StandaloneVMAgent, StandaloneVMAgentArgs
 
 __all__ = [
@@ -26,6 +28,8 @@ __all__ = [
     "StandaloneVMAgentArgs",
     "VMServiceScrape",
     "VMServiceScrapeArgs",
+    "VMServiceScrapeSet",
+    "VMServiceScrapeSetArgs",
     "kube_context",
     "managed_namespaces",
     "provider_options",

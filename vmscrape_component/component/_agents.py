@@ -5,7 +5,7 @@ plain functions; neither knows the other.
 """
 
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import pulumi
 
@@ -17,9 +17,11 @@ from ..render.standalone import config_checksum, gzipped_size
 from ..select import explain_selection, not_selected_warning
 from ._preview import predicted_targets, predicted_targets_and_shards
 from .service_scrape import VMServiceScrape
+from .service_scrape_set import VMServiceScrapeSet
 
-#: What an agent component takes as a scrape: a component, a model or a manifest (a ServiceMonitor too).
-ScrapeInput = VMServiceScrape | VMServiceScrapeModel | Mapping[str, Any]
+#: What an agent component takes as a scrape: a component (one scrape or a set), a model or a manifest (a
+#: ServiceMonitor too).
+ScrapeInput = VMServiceScrape | VMServiceScrapeSet | VMServiceScrapeModel | Mapping[str, Any]
 if TYPE_CHECKING:
     #: ``scrapes`` of the agent components: in Python any :data:`ScrapeInput`.
     ScrapesArg = Sequence[ScrapeInput]
@@ -48,20 +50,33 @@ def argument_problem(path: str, message: str, value: Any = None) -> VMScrapeErro
     return VMScrapeError([Problem("", path, message, value)])
 
 
-def split_scrapes(
-    scrapes: Sequence[ScrapeInput], operator: OperatorSettings | None = None
-) -> tuple[list[VMServiceScrape], list[VMServiceScrapeModel], list[VMServiceScrapeModel]]:
-    """The scrapes given as components, those given as data (models, or manifests read into models), and
-    the VMServiceScrapes the operator converts the ServiceMonitor manifests among them into (the operator,
-    not the stack, creates those). A ServiceMonitor whose conversion would overwrite one of the stack's
-    scrapes is an error naming both, unless that scrape opts out with the ignore annotation."""
+class Scrapes(NamedTuple):
+    """An agent component's ``scrapes``, by who registers their custom resources."""
+
+    #: VMServiceScrape components: they registered their own.
+    components: list[VMServiceScrape]
+    #: Given as data (models, or manifests read into models): the agent component registers them.
+    models: list[VMServiceScrapeModel]
+    #: The scrapes of VMServiceScrapeSet components: the sets registered them.
+    in_sets: list[VMServiceScrapeModel]
+    #: What the operator converts the ServiceMonitor manifests into (the operator creates those).
+    converted: list[VMServiceScrapeModel]
+
+
+def split_scrapes(scrapes: Sequence[ScrapeInput], operator: OperatorSettings | None = None) -> Scrapes:
+    """The scrapes given, by who registers them (:class:`Scrapes`). A ServiceMonitor whose conversion
+    would overwrite one of the stack's scrapes is an error naming both, unless that scrape opts out with
+    the ignore annotation."""
     components: list[VMServiceScrape] = []
     models: list[VMServiceScrapeModel] = []
+    in_sets: list[VMServiceScrapeModel] = []
     converted: list[tuple[int, VMServiceScrapeModel]] = []
     operator = operator or OperatorSettings()
     for i, item in enumerate(scrapes):
         if isinstance(item, VMServiceScrape):
             components.append(item)
+        elif isinstance(item, VMServiceScrapeSet):
+            in_sets.extend(item.models)
         elif isinstance(item, VMServiceScrapeModel):
             models.append(item)
         elif isinstance(item, Mapping) and item.get("kind") == "ServiceMonitor":
@@ -79,10 +94,11 @@ def split_scrapes(
         else:
             raise argument_problem(
                 f"scrapes[{i}]",
-                "must be a VMServiceScrape component, a VMServiceScrapeModel, a manifest or a ServiceMonitor",
+                "must be a VMServiceScrape component, a VMServiceScrapeSet, a VMServiceScrapeModel, a "
+                "manifest or a ServiceMonitor",
                 type(item).__name__,
             )
-    owned = {m.key: m for m in models} | {
+    owned = {m.key: m for m in [*models, *in_sets]} | {
         c.plain_object.key: c.plain_object for c in components if c.plain_object is not None
     }
     kept: list[VMServiceScrapeModel] = []
@@ -97,7 +113,7 @@ def split_scrapes(
                 f"{scrape.key}, overwriting the stack's VMServiceScrape {mine.key}; rename one, or give the "
                 f"stack's one the annotation {IGNORE_CONVERSION_ANNOTATION}: enabled",
             )
-    return components, models, kept
+    return Scrapes(components, models, in_sets, kept)
 
 
 def agent_object(name: str, namespace: str, spec: "VMAgentSpec | Mapping[str, Any] | None") -> VMAgentModel:

@@ -63,8 +63,8 @@ class OperatorVMAgentArgs:
 
     scrapes: ScrapesArg
     """The scrapes the agent may take: VMServiceScrape manifests (registered here, as children); in
-    Python also :class:`VMServiceScrape` components (they register their own custom resources) and
-    :class:`~vmscrape_component.models.VMServiceScrapeModel` objects."""
+    Python also :class:`VMServiceScrape` and :class:`VMServiceScrapeSet` components (they register their
+    own custom resources) and :class:`~vmscrape_component.models.VMServiceScrapeModel` objects."""
     agent: AgentSpecArg | None = None
     """The VMAgent's spec: selectors, scrape classes, overrides, external labels..."""
     namespace: str | None = "default"
@@ -157,7 +157,7 @@ class OperatorVMAgent(pulumi.ComponentResource):
             if args.create_agent:
                 _check_creatable(agent.manifest()["spec"])
             operator = operator_settings(args.operator)
-            components, models, converted = split_scrapes(args.scrapes, operator)
+            components, models, in_sets, converted = split_scrapes(args.scrapes, operator)
         except VMScrapeError as exc:
             raise exc.within(f"OperatorVMAgent {name}") from None
         aliases = pulumi.ResourceOptions(aliases=[pulumi.Alias(type_=FORMER_TYPE_TOKEN)])
@@ -218,9 +218,11 @@ class OperatorVMAgent(pulumi.ComponentResource):
             return {**values, **layout_outputs(layout)}
 
         # ServiceMonitors given are the chart's: the operator creates their VMServiceScrapes, not the stack.
+        # Sets registered theirs, as plain data.
         from_monitors = [m.manifest() for m in converted]
+        from_sets = [m.manifest() for m in in_sets]
         values = pulumi.Output.all(*[c.manifest for c in self.scrapes]).apply(
-            lambda ms: outputs([*ms, *from_monitors])
+            lambda ms: outputs([*ms, *from_sets, *from_monitors])
         )
         attributes = output_attributes(values, AGENT_OUTPUTS + LAYOUT_OUTPUTS)
         for output_name, output in attributes.items():

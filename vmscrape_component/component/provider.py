@@ -13,12 +13,18 @@ import pulumi
 
 from .operator_agent import OperatorVMAgent
 from .service_scrape import VMServiceScrape
+from .service_scrape_set import VMServiceScrapeSet
 from .standalone_agent import StandaloneVMAgent
 
 #: The package name: the first part of every type token.
 PACKAGE = "vmscrape"
 #: The components served, in the schema's order.
-COMPONENTS: list[type[pulumi.ComponentResource]] = [VMServiceScrape, OperatorVMAgent, StandaloneVMAgent]
+COMPONENTS: list[type[pulumi.ComponentResource]] = [
+    VMServiceScrape,
+    VMServiceScrapeSet,
+    OperatorVMAgent,
+    StandaloneVMAgent,
+]
 
 
 def main() -> None:

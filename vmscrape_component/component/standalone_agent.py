@@ -68,7 +68,8 @@ class StandaloneVMAgentArgs:
     scrapes: ScrapesArg
     """The scrapes to render into the config: VMServiceScrape manifests (rendered only: no operator
     reads a custom resource here); in Python also :class:`VMServiceScrape` components (with plain
-    namespace and labels; their ``secrets`` reach the agent as files) and models."""
+    namespace and labels; their ``secrets`` reach the agent as files), :class:`VMServiceScrapeSet`
+    components and models."""
     agent: AgentSpecArg | None = None
     """A VMAgent spec standing for the agent: selectors, scrape classes, overrides, external labels..."""
     namespace: str | None = "default"
@@ -187,9 +188,9 @@ class StandaloneVMAgent(pulumi.ComponentResource):
             args = resolve_args(StandaloneVMAgentArgs, args, keywords)
             agent = agent_object(args.agent_name or name, args.namespace or "default", args.agent)
             operator = operator_settings(args.operator)
-            components, models, converted = split_scrapes(args.scrapes, operator)
+            components, models, in_sets, converted = split_scrapes(args.scrapes, operator)
             # ServiceMonitors are scraped as the operator would convert them (no operator runs here).
-            manifests = _plain_manifests(components) + [m.manifest() for m in [*models, *converted]]
+            manifests = _plain_manifests(components) + [m.manifest() for m in [*models, *in_sets, *converted]]
             owned = _owned_values(components)
             deployment = nested_dataclass(StandaloneDeployment, args.deployment, "deployment")
             namespaces = dict(args.namespace_labels or {})
