@@ -134,3 +134,26 @@ def operator_settings(value: Any) -> OperatorSettings:
     except VMScrapeError as exc:
         # Named as the component's argument, not as the CLI's --operator-env.
         raise VMScrapeError(replace(p, object="", path=f"operator.{p.path}") for p in exc.problems) from None
+
+
+def agent_spec_manifest(agent: VMAgentSpec | Mapping[str, Any] | None) -> Mapping[str, Any]:
+    """``agent`` of a scrape component: the VMAgent spec (validated) as a manifest mapping."""
+    if agent is None:
+        return {}
+    if isinstance(agent, VMAgentSpec):
+        return agent.model_dump(by_alias=True, exclude_none=True)
+    return VMAgentSpec.parse(agent).model_dump(by_alias=True, exclude_none=True)
+
+
+def agent_manifest(agent: Any, index: int) -> dict[str, Any]:
+    """``agents[index]`` of a scrape component: a VMAgent manifest or model, validated, as a manifest."""
+    if isinstance(agent, VMAgentModel):
+        return agent.manifest()
+    if isinstance(agent, Mapping):
+        try:
+            return VMAgentModel.from_manifest(agent).manifest()
+        except VMScrapeError as exc:
+            raise exc.within(f"agents[{index}]") from None
+    raise VMScrapeError(
+        [Problem("", f"agents[{index}]", "must be a VMAgent manifest or a VMAgentModel", None)]
+    )

@@ -26,15 +26,22 @@ from ..lint import refusal_warnings
 from ..models import (
     NamespaceSelector,
     SecretKeySelector,
-    VMAgentModel,
-    VMAgentSpec,
     VMServiceScrapeModel,
     VMServiceScrapeSpec,
     credentials,
 )
 from ..render import AgentSettings, Assets, dump_yaml, render_scrape_jobs
 from ..select import selection_report
-from ._args import AgentsArg, AgentSpecArg, OperatorArg, SpecArg, operator_settings, resolve_args
+from ._args import (
+    AgentsArg,
+    AgentSpecArg,
+    OperatorArg,
+    SpecArg,
+    agent_manifest,
+    agent_spec_manifest,
+    operator_settings,
+    resolve_args,
+)
 from ._preview import predicted_targets, snapshot_path
 
 KIND = "VMServiceScrape"
@@ -45,14 +52,6 @@ def _spec(spec: VMServiceScrapeSpec | Mapping[str, Any]) -> VMServiceScrapeSpec:
     if isinstance(spec, VMServiceScrapeSpec):
         return spec
     return VMServiceScrapeSpec.parse(spec)
-
-
-def _agent(agent: VMAgentSpec | Mapping[str, Any] | None) -> Mapping[str, Any]:
-    if agent is None:
-        return {}
-    if isinstance(agent, VMAgentSpec):
-        return agent.model_dump(by_alias=True, exclude_none=True)
-    return VMAgentSpec.parse(agent).model_dump(by_alias=True, exclude_none=True)
 
 
 _SECRET_KEY = re.compile(r"[-._a-zA-Z0-9]+")
@@ -81,19 +80,6 @@ def _check_secrets(secrets: Mapping[str, Mapping[str, Any]]) -> None:
                 )
     if problems:
         raise VMScrapeError(problems)
-
-
-def _agent_manifest(agent: Any, index: int) -> dict[str, Any]:
-    if isinstance(agent, VMAgentModel):
-        return agent.manifest()
-    if isinstance(agent, Mapping):
-        try:
-            return VMAgentModel.from_manifest(agent).manifest()
-        except VMScrapeError as exc:
-            raise exc.within(f"agents[{index}]") from None
-    raise VMScrapeError(
-        [Problem("", f"agents[{index}]", "must be a VMAgent manifest or a VMAgentModel", None)]
-    )
 
 
 def _render_dir() -> str | None:
@@ -235,9 +221,9 @@ class VMServiceScrape(pulumi.ComponentResource):
                 _spec(args.spec), f"{metadata_name}-credentials", args.secrets or {}
             )
             _check_secrets(secrets)
-            agent_spec = _agent(args.agent)
+            agent_spec = agent_spec_manifest(args.agent)
             settings_operator = operator_settings(args.operator)
-            agent_manifests = [_agent_manifest(a, i) for i, a in enumerate(args.agents or ())]
+            agent_manifests = [agent_manifest(a, i) for i, a in enumerate(args.agents or ())]
             namespace = args.namespace or "default"
 
             def scrape_object(ns: str, labels: Any, annotations: Any) -> VMServiceScrapeModel:

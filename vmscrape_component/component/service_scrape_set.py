@@ -23,9 +23,17 @@ from ..lint import refusal_warnings
 from ..models import NamespaceSelector, VMServiceScrapeModel, credentials
 from ..render import AgentSettings, Assets, dump_yaml, render_scrape_jobs
 from ..select import selection_report
-from ._args import AgentsArg, AgentSpecArg, OperatorArg, operator_settings, resolve_args
+from ._args import (
+    AgentsArg,
+    AgentSpecArg,
+    OperatorArg,
+    agent_manifest,
+    agent_spec_manifest,
+    operator_settings,
+    resolve_args,
+)
 from ._preview import predicted_targets, snapshot_path
-from .service_scrape import KIND, _agent, _agent_manifest
+from .service_scrape import KIND
 
 TYPE_TOKEN = "vmscrape:index:VMServiceScrapeSet"
 
@@ -142,9 +150,9 @@ class VMServiceScrapeSet(pulumi.ComponentResource):
         try:
             args = resolve_args(VMServiceScrapeSetArgs, args, keywords)
             self.models = _models(args.scrapes)
-            agent_spec = _agent(args.agent)
+            agent_spec = agent_spec_manifest(args.agent)
             operator = operator_settings(args.operator)
-            agent_manifests = [_agent_manifest(a, i) for i, a in enumerate(args.agents or ())]
+            agent_manifests = [agent_manifest(a, i) for i, a in enumerate(args.agents or ())]
         except VMScrapeError as exc:
             raise exc.within(f"VMServiceScrapeSet {name}") from None
         super().__init__(TYPE_TOKEN, name, None, opts)
