@@ -159,6 +159,77 @@ def test_an_endpoint_change_updates_the_resource_in_place_and_an_alias_avoids_a_
     assert set(preview.change_summary) == {"same"}, preview.change_summary
 
 
+def _set_program(web_interval: str) -> Callable[[], None]:
+    def program() -> None:
+        from vmscrape_component import VMServiceScrapeSet
+        from vmscrape_component.component import provider_options
+
+        scrapes = [
+            {
+                "apiVersion": "operator.victoriametrics.com/v1beta1",
+                "kind": "VMServiceScrape",
+                "metadata": {"name": name, "namespace": namespace},
+                "spec": {
+                    "selector": {"matchLabels": {"app": name}},
+                    "endpoints": [{"port": "http", "interval": every}],
+                },
+            }
+            for name, namespace, every in [
+                ("web", "apps", web_interval),
+                ("api", "apps", "1m"),
+                ("db", "data", "2m"),
+            ]
+        ]
+        team = VMServiceScrapeSet("team", scrapes=scrapes, opts=provider_options())
+        pulumi.export("jobs", team.scrape_config_yaml)
+        pulumi.export("job_names", team.job_names)
+
+    return program
+
+
+def test_a_set_writes_one_object_per_scrape_and_a_change_updates_only_that_one(
+    project: Project, capsys: pytest.CaptureFixture[str]
+) -> None:
+    st = project.stack(_set_program("30s"))
+    up = st.up()
+    assert up.summary.result == "succeeded"
+    written = project.manifests()
+    assert sorted((m["metadata"]["namespace"], m["metadata"]["name"]) for m in written.values()) == [
+        ("apps", "api"),
+        ("apps", "web"),
+        ("data", "db"),
+    ]
+    assert up.outputs["job_names"].value["data/db"] == ["serviceScrape/data/db/0"]
+    # The CLI, given the objects the provider wrote, renders the jobs the set's output shows.
+    capsys.readouterr()
+    assert cli(["render", *map(str, sorted(project.rendered.glob("1-manifest/*.yaml")))]) == 0
+    rendered = yaml.safe_load(capsys.readouterr().out)["scrape_configs"]
+    by_name = {job["job_name"]: job for job in yaml.safe_load(up.outputs["jobs"].value)}
+    assert {job["job_name"]: job for job in rendered} == by_name
+
+    changed = project.stack(_set_program("45s"))
+    events: list[Any] = []
+    preview = changed.preview(on_event=events.append)
+    # Stack, provider, the set and two scrapes stay; only web's custom resource is updated.
+    assert preview.change_summary == {"same": 5, "update": 1}, preview.change_summary
+    (update,) = [
+        e.resource_pre_event.metadata
+        for e in events
+        if e.resource_pre_event and e.resource_pre_event.metadata.op.value == "update"
+    ]
+    assert update.urn.endswith("::apps/web"), update.urn
+    assert changed.up().summary.result == "succeeded"
+    assert (
+        "interval: 45s"
+        in (project.rendered / "1-manifest")
+        .joinpath(next(n for n, m in project.manifests().items() if m["metadata"]["name"] == "web"))
+        .read_text()
+    )
+
+    changed.destroy()
+    assert project.manifests() == {}
+
+
 def _secret_program() -> None:
     from vmscrape_component import VMServiceScrape
     from vmscrape_component.component import provider_options
