@@ -266,3 +266,39 @@ def test_bad_snapshots_are_reported(tmp_path: Path) -> None:
         load_snapshot(tmp_path / "missing.yaml")
     with pytest.raises(VMScrapeError, match=r"metadata\.name"):
         snapshot_from_objects([{"kind": "List", "items": [{"kind": "Pod", "metadata": {}}]}])
+
+
+def test_jobs_with_the_same_sd_config_share_one_discovery_and_keep_their_own_labels(
+    snapshot, monkeypatch
+) -> None:
+    import importlib
+
+    explain_module = importlib.import_module("vmscrape_component.simulate.explain")
+
+    calls: list[dict] = []
+    real = explain_module.discover
+
+    def counting(snap, sd):
+        calls.append(sd)
+        return real(snap, sd)
+
+    monkeypatch.setattr(explain_module, "discover", counting)
+    sd = {"role": "endpoints", "namespaces": {"names": ["apps"]}}
+    config = {
+        "scrape_configs": [
+            {"job_name": "a", "kubernetes_sd_configs": [dict(sd)]},
+            {"job_name": "b", "metrics_path": "/b", "kubernetes_sd_configs": [{**sd, "role": "endpoints"}]},
+            {"job_name": "c", "kubernetes_sd_configs": [{"role": "endpoints"}]},
+            {"job_name": "d", "kubernetes_sd_configs": [dict(sd)]},
+        ]
+    }
+    jobs = explain_module.explain_jobs(config, snapshot)
+    assert calls == [sd, {"role": "endpoints"}]  # a, b and d: equal entries, one discovery
+    a, b, c, d = jobs
+    assert [t.address for t in a.targets] == [t.address for t in b.targets] == [t.address for t in d.targets]
+    assert {t.labels["job"] for t in a.active} == {"a"} and {t.labels["job"] for t in b.active} == {"b"}
+    assert {t.scrape_url.split("/", 3)[3] for t in b.active} == {"b"}
+    assert len(c.targets) > len(a.targets)  # every namespace: db in "other" too
+    # the shared result is the one a job alone gets
+    alone = explain_module.explain_jobs({"scrape_configs": [config["scrape_configs"][1]]}, snapshot)[0]
+    assert [(t.labels, t.dropped) for t in alone.targets] == [(t.labels, t.dropped) for t in b.targets]

@@ -197,7 +197,7 @@ def raw_rules(draw) -> dict:
             raw["regex"] = regex
     if action in ("replace", "replace_all", "labelmap", "labelmap_all"):
         replacement = draw(
-            st.sampled_from([None, "$1", "x", "${1}_y", "{{a}}", "$0", "", "b", "$n", "$2", "${1}x"])
+            st.sampled_from([None, "$1", "${1}", "x", "${1}_y", "{{a}}", "$0", "", "b", "$n", "$2", "${1}x"])
         )
         if replacement is not None:
             raw["replacement"] = replacement
@@ -269,6 +269,22 @@ def test_dict_path_gives_what_the_reference_gives(rules, labels: dict[str, str])
 @given(rule_lists(), st.lists(st.tuples(names, st.sampled_from(_VALUES)), max_size=6))
 def test_repeated_names_run_on_a_slice_as_the_reference(rules, pairs: list[tuple[str, str]]) -> None:
     assert _outcome(apply_rules(rules, pairs, trace=True)) == _outcome(_reference(rules, pairs))
+
+
+@pytest.mark.parametrize("regex", [None, "(.*)", ".*", "^(.*)$", "Pod;(.*)", "P(.*)", "web", "web|Pod;x", ""])
+@pytest.mark.parametrize("replacement", ["$1", "${1}", "${1}x", "<$1>"])
+@pytest.mark.parametrize("value", ["", "web", "Pod;x", "Pod;", "Pod;a\nb", "a\nb", "Pod;é", "é"])
+def test_replace_with_group_one_as_the_reference(regex, replacement: str, value: str) -> None:
+    # The copy of group 1 without expanding the template (a literal prefix, or the default regex on one
+    # line of text), against RE2 and Go's template expansion: a regex without groups gives "".
+    raw = {"source_labels": ["a"], "target_label": "t", "replacement": replacement}
+    if regex is not None:
+        raw["regex"] = regex
+    rules = [parse_rule(raw)]
+    labels = {"a": value, "t": "before"}
+    assert _outcome(apply_rules(rules, labels, trace=True)) == _outcome(
+        _reference(rules, list(labels.items()))
+    )
 
 
 def test_labelmap_all_that_makes_two_names_equal_continues_on_a_slice() -> None:

@@ -24,7 +24,7 @@ Targets come out in a stable order (objects sorted by namespace/name); vmagent i
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -131,19 +131,27 @@ def load_snapshot(path: str | Path) -> Snapshot:
 
 
 class _Labels:
-    """Labels in the order vmagent adds them; duplicates resolve to the last added (RemoveDuplicates)."""
+    """Labels in the order vmagent adds them; a name added again takes the later value (vmagent's
+    RemoveDuplicates keeps the last of a name, and the order is lost to the sort that follows)."""
+
+    __slots__ = ("values",)
 
     def __init__(self) -> None:
-        self.items: list[tuple[str, str]] = []
+        self.values: dict[str, str] = {}
 
     def add(self, name: str, value: Any) -> None:
-        self.items.append((name, "" if value is None else str(value)))
+        self.values[name] = "" if value is None else str(value)
+
+    def extend(self, pairs: Iterable[tuple[str, str]]) -> None:
+        self.values.update(pairs)
+
+    @property
+    def items(self) -> list[tuple[str, str]]:
+        return list(self.values.items())
 
     def final(self) -> dict[str, str]:
-        merged: dict[str, str] = {}
-        for name, value in self.items:
-            merged[name] = value
-        return {name: merged[name] for name in sorted(merged)}
+        values = self.values
+        return {name: values[name] for name in sorted(values)}
 
 
 def join_host_port(host: str, port: Any) -> str:
@@ -191,7 +199,7 @@ def _register(obj: Mapping[str, Any], prefix: str, m: _Labels) -> None:
             if len(_REGISTERED) > _REGISTERED_LIMIT:
                 _REGISTERED.clear()
             _REGISTERED[key] = pairs
-    m.items.extend(pairs)
+    m.extend(pairs)
 
 
 @dataclass(frozen=True)
@@ -281,6 +289,37 @@ class _View:
         self.notes = notes
         self._cache: dict[str, list[dict[str, Any]]] = {}
         self._by_name: dict[str, dict[tuple[Any, Any], dict[str, Any]]] = {}
+        self._common: dict[tuple[int, Any], tuple[Mapping[str, Any], list[tuple[str, str]]]] = {}
+        self._ports: dict[
+            tuple[int, bool], tuple[Mapping[str, Any], dict[int, list[list[tuple[str, str]]]]]
+        ] = {}
+
+    def common(
+        self, obj: Mapping[str, Any], labels: Callable[[Mapping[str, Any], _View, _Labels], None]
+    ) -> list[tuple[str, str]]:
+        """The labels ``labels`` adds for ``obj``, worked out once per object while this view lives (a pod
+        or Service is in every target of its endpoints; the snapshot is not changed during a discovery)."""
+        key = (id(obj), labels)
+        hit = self._common.get(key)
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        m = _Labels()
+        labels(obj, self, m)
+        pairs = m.items
+        self._common[key] = (obj, pairs)  # the object is kept with them: its id is not reused meanwhile
+        return pairs
+
+    def container_ports(
+        self, pod: Mapping[str, Any], sidecars_only: bool
+    ) -> dict[int, list[list[tuple[str, str]]]]:
+        """:func:`_container_ports` of ``pod``, worked out once per pod while this view lives."""
+        key = (id(pod), sidecars_only)
+        hit = self._ports.get(key)
+        if hit is not None and hit[0] is pod:
+            return hit[1]
+        by_port = _container_ports(pod, sidecars_only)
+        self._ports[key] = (pod, by_port)
+        return by_port
 
     def objects(self, role: str) -> list[dict[str, Any]]:
         if role not in self._cache:
@@ -425,6 +464,10 @@ def _pod_controller(pod: Mapping[str, Any]) -> Mapping[str, Any] | None:
 
 
 def _pod_common(pod: Mapping[str, Any], view: _View, m: _Labels) -> None:
+    m.extend(view.common(pod, _pod_labels))
+
+
+def _pod_labels(pod: Mapping[str, Any], view: _View, m: _Labels) -> None:
     meta, spec, status = _meta(pod), pod.get("spec") or {}, pod.get("status") or {}
     if view.attach_node:
         m.add("__meta_kubernetes_node_name", spec.get("nodeName"))
@@ -465,6 +508,10 @@ def _container_labels(
 
 
 def _service_common(svc: Mapping[str, Any], view: _View, m: _Labels) -> None:
+    m.extend(view.common(svc, _service_labels))
+
+
+def _service_labels(svc: Mapping[str, Any], view: _View, m: _Labels) -> None:
     meta, spec = _meta(svc), svc.get("spec") or {}
     m.add("__meta_kubernetes_namespace", meta.get("namespace"))
     m.add("__meta_kubernetes_service_name", meta.get("name"))
@@ -582,22 +629,36 @@ def _endpoint_address_labels(
         return m
     _pod_common(pod, view, m)
     matched = seen.touch(pod)
-    _match_container_ports(pod, _int(port.get("port")), matched, m, sidecars_only=True)
+    _match_container_ports(pod, _int(port.get("port")), matched, m, view, sidecars_only=True)
     return m
 
 
 def _match_container_ports(
-    pod: Mapping[str, Any], port: int, matched: list[int], m: _Labels, *, sidecars_only: bool
+    pod: Mapping[str, Any], port: int, matched: list[int], m: _Labels, view: _View, *, sidecars_only: bool
 ) -> None:
+    """Each container with a port equal to ``port`` (its first such port) adds its labels, in order."""
+    for pairs in view.container_ports(pod, sidecars_only).get(port, ()):
+        matched.append(port)
+        m.extend(pairs)
+
+
+def _container_ports(pod: Mapping[str, Any], sidecars_only: bool) -> dict[int, list[list[tuple[str, str]]]]:
+    """``{port: [labels of each container whose first port of that number it is]}``, containers in order
+    (init containers after the others; only native sidecars among them if ``sidecars_only``)."""
+    by_port: dict[int, list[list[tuple[str, str]]]] = {}
     for init in (False, True):
         for container in _containers(pod, init):
             if init and sidecars_only and not _native_sidecar(container):
                 continue
+            seen: set[int] = set()
             for cp in _ports(container):
-                if _int(cp.get("containerPort")) == port:
-                    matched.append(port)
+                number = _int(cp.get("containerPort"))
+                if number not in seen:
+                    seen.add(number)
+                    m = _Labels()
                     _container_labels(container, cp, init, m)
-                    break
+                    by_port.setdefault(number, []).append(m.items)
+    return by_port
 
 
 def _endpointslice_targets(eps: Mapping[str, Any], view: _View) -> list[DiscoveredTarget]:
@@ -620,7 +681,7 @@ def _endpointslice_targets(eps: Mapping[str, Any], view: _View) -> list[Discover
                     matched = seen.touch(pod)
                     _pod_common(pod, view, m)
                     # Unlike role endpoints, any init container's port counts here (not only sidecars).
-                    _match_container_ports(pod, _int(port.get("port")), matched, m, sidecars_only=False)
+                    _match_container_ports(pod, _int(port.get("port")), matched, m, view, sidecars_only=False)
                 out.append(DiscoveredTarget(m.final(), source))
 
     def owner(pod: Mapping[str, Any], m: _Labels) -> None:

@@ -9,15 +9,18 @@ the targets from :mod:`.discovery` and :mod:`.targets`.
 
 from __future__ import annotations
 
+import json
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..bulk import gc_paused
 from ..grammar import object_key
 from ..models import VMAgentModel, VMServiceScrapeModel
 from ..render import Assets, OperatorSettings, render_config
 from ..select import Selection, explain_selection
-from .discovery import DiscoveredTarget, Snapshot, discover
+from .discovery import DiscoveredTarget, Discovery, Snapshot, discover
 from .targets import JobTargets, Target
 
 __all__ = ["Explanation", "JobExplanation", "duplicate_targets", "explain", "explain_jobs"]
@@ -87,21 +90,49 @@ def explain(
 def explain_jobs(config: Mapping[str, Any], snapshot: Snapshot) -> list[JobExplanation]:
     """The targets of every job of a rendered vmagent config (``global`` + ``scrape_configs``, as
     :meth:`~vmscrape_component.render.AgentConfig.as_dict` or a config file gives it) over ``snapshot``."""
+    with gc_paused():  # hundreds of thousands of small acyclic label dicts: the cyclic GC only rescans them
+        return _explain_jobs(config, snapshot)
+
+
+def _explain_jobs(config: Mapping[str, Any], snapshot: Snapshot) -> list[JobExplanation]:
     global_ = config.get("global") or {}
+    scrape_configs = list(config.get("scrape_configs") or ())
+    # What discovery finds depends on the sd config and the snapshot only, and the endpoints of one
+    # scrape render the same `kubernetes_sd_configs` entry: each distinct entry is discovered once, and
+    # let go after the last job that holds it.
+    keys = [[_config_key(sd) for sd in job.get("kubernetes_sd_configs") or ()] for job in scrape_configs]
+    uses = Counter(key for job_keys in keys for key in job_keys if key is not None)
+    found_by_config: dict[str, Discovery] = {}
     jobs = []
-    for job in config.get("scrape_configs") or ():
+    for job, job_keys in zip(scrape_configs, keys, strict=True):
         builder = JobTargets(job, global_)
         discovered: list[DiscoveredTarget] = []
         notes: list[str] = []
         role, watched = "", []
-        for sd in job.get("kubernetes_sd_configs") or ():
-            found = discover(snapshot, sd)
+        for sd, key in zip(job.get("kubernetes_sd_configs") or (), job_keys, strict=True):
+            found = found_by_config.get(key) if key is not None else None
+            if found is None:
+                found = discover(snapshot, sd)
+            if key is not None:
+                uses[key] -= 1
+                if uses[key]:
+                    found_by_config[key] = found
+                else:
+                    found_by_config.pop(key, None)
             role, watched = found.role, found.namespaces
             notes.extend(found.notes)
             discovered.extend(found.targets)
         targets = builder.targets(discovered)
         jobs.append(JobExplanation(str(job.get("job_name")), role, watched, targets, notes))
     return jobs
+
+
+def _config_key(sd: Any) -> str | None:
+    """A canonical text of one sd config (None if it is not plain data: then it is not shared)."""
+    try:
+        return json.dumps(sd, sort_keys=True, separators=(",", ":"))
+    except (TypeError, ValueError):
+        return None
 
 
 def duplicate_targets(result: Explanation) -> list[dict[str, Any]]:

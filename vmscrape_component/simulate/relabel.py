@@ -61,6 +61,7 @@ __all__ = [
     "Relabeled",
     "Rule",
     "apply_rules",
+    "apply_rules_owned",
     "expand_template",
     "parse_if_expression",
     "parse_rule",
@@ -191,7 +192,8 @@ def _replace(rule: Rule, labels: Labels) -> Labels:
     replacement = rule.replacement
     if "{{" in replacement:
         replacement = _fill_label_references(replacement, lambda name: labels.get(name, ""))
-    source = concat(labels, rule.source_labels, rule.separator)
+    names = rule.source_labels
+    source = labels.get(names[0], "") if len(names) == 1 else concat(labels, names, rule.separator)
     if rule.default_regex and "$" not in rule.target_label:
         # vmagent's fast path: with the default regex, copy the value or set a plain replacement unmatched
         if replacement == "$1":
@@ -203,7 +205,10 @@ def _replace(rule: Rule, labels: Labels) -> Labels:
     match = _rule_match(rule, source)
     if match is None:
         return labels
-    value = expand_template(replacement, rule.regex, source, match)
+    if rule.regex_prefix is not None and type(match) is SpanMatch and replacement in ("$1", "${1}"):
+        value = source[match.span(1)[0] :]  # a literal prefix and (.*): group 1 is the rest
+    else:
+        value = expand_template(replacement, rule.regex, source, match)
     name = rule.target_label
     if "$" in name:
         name = expand_template(name, rule.regex, source, match)
@@ -222,13 +227,17 @@ def _replace_all_action(rule: Rule, labels: Labels) -> Labels:
 def _keep(rule: Rule, labels: Labels) -> Labels:
     if rule.default_regex:  # vmagent's fast path: the `if` alone decides
         return labels
-    return labels if _rule_matches(rule, concat(labels, rule.source_labels, rule.separator)) else {}
+    names = rule.source_labels
+    source = labels.get(names[0], "") if len(names) == 1 else concat(labels, names, rule.separator)
+    return labels if _rule_matches(rule, source) else {}
 
 
 def _drop(rule: Rule, labels: Labels) -> Labels:
     if rule.default_regex:
         return {}
-    return {} if _rule_matches(rule, concat(labels, rule.source_labels, rule.separator)) else labels
+    names = rule.source_labels
+    source = labels.get(names[0], "") if len(names) == 1 else concat(labels, names, rule.separator)
+    return {} if _rule_matches(rule, source) else labels
 
 
 def _keep_if_contains(rule: Rule, labels: Labels) -> Labels:
@@ -387,6 +396,12 @@ def apply_rules(
     pairs = [(str(name), str(value)) for name, value in items]
     unique = dict(pairs)
     return _run(rules, unique if len(unique) == len(pairs) else LabelSlice(pairs), trace)
+
+
+def apply_rules_owned(rules: Sequence[Rule], labels: dict[str, str]) -> Relabeled:
+    """:func:`apply_rules` for a ``dict`` of ``str`` names and values that the caller hands over: it is
+    run in place, without the checks and the copy (discovery builds every target's labels that way)."""
+    return _run(rules, labels, False)
 
 
 def _all_str(labels: dict[Any, Any]) -> bool:

@@ -350,6 +350,7 @@ def parse_rule(raw: Mapping[str, Any], index: int = 0, *, where: str = "relabel_
     try:
         if default:
             regex, regex_original = _DEFAULT_ANCHORED, _DEFAULT_ORIGINAL
+            regex_prefix = ""  # `(.*)` is the empty prefix and any one-line text
         elif raw_action in ("replace_all", "labelmap_all"):
             regex = regex_original = _compile(regex_text)
         else:

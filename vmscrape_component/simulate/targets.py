@@ -28,7 +28,7 @@ from urllib.parse import quote_plus
 from ..errors import Problem, VMScrapeError
 from ..grammar import duration_ms
 from .discovery import DiscoveredTarget
-from .relabel import Rule, apply_rules, parse_rules
+from .relabel import Rule, apply_rules_owned, parse_rules
 
 __all__ = [
     "DROP_DUPLICATE",
@@ -210,10 +210,15 @@ class JobTargets:
         def dropped(reason: str, rule: Rule | None = None, scope: str | None = None) -> Target:
             return Target(self.job_name, discovered.source, labels, {}, "", address, reason, rule, scope)
 
-        result = apply_rules(self.global_rules, labels)
-        scope = "global"
-        if not result.dropped:
-            result = apply_rules(self.job_rules, result.labels)
+        # Both rule lists run on a copy: `labels` is kept as the discovered labels.
+        if self.global_rules:
+            result = apply_rules_owned(self.global_rules, labels.copy())
+            scope = "global"
+            if not result.dropped:
+                result = apply_rules_owned(self.job_rules, result.labels)
+                scope = "job"
+        else:
+            result = apply_rules_owned(self.job_rules, labels.copy())
             scope = "job"
         if result.dropped:
             return dropped(DROP_RELABELING, result.dropped_by, scope)
