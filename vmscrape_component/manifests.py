@@ -465,17 +465,21 @@ def load_manifests(
     default_namespace: str = "default",
     operator: OperatorSettings | None = None,
     parsed: Mapping[str, list[Any]] | None = None,
+    reuse: dict[Any, Any] | None = None,
 ) -> Manifests:
     """Read and validate every document of ``paths`` (``-`` is standard input).
 
     ServiceMonitors are converted with the converter settings of ``operator`` (on by default, as in the
     operator). ``parsed`` maps a path to the documents :func:`parse_documents` already gave for it (so a
-    caller that looked at them first does not parse the file twice). Raises :class:`VMScrapeError`
-    listing every problem in every file; nothing is returned half-valid. A ServiceMonitor whose
-    conversion would overwrite a VMServiceScrape given too is a problem.
+    caller that looked at them first does not parse the file twice). ``reuse``, a dict the caller keeps
+    between calls, holds the VMServiceScrape models of the documents read so far, by content: a caller
+    that loads two versions of the same manifests (``diff``) validates an unchanged scrape once, and
+    both loads share its model. Raises :class:`VMScrapeError` listing every problem in every file;
+    nothing is returned half-valid. A ServiceMonitor whose conversion would overwrite a VMServiceScrape
+    given too is a problem.
     """
     with gc_paused():
-        return _load(paths, default_namespace, operator or OperatorSettings(), parsed or {})
+        return _load(paths, default_namespace, operator or OperatorSettings(), parsed or {}, reuse)
 
 
 def _load(
@@ -483,6 +487,7 @@ def _load(
     default_namespace: str,
     operator: OperatorSettings,
     parsed: Mapping[str, list[Any]],
+    reuse: dict[Any, Any] | None = None,
 ) -> Manifests:
     result = Manifests()
     problems: list[Problem] = []
@@ -514,7 +519,7 @@ def _load(
                 if kind not in ("VMServiceScrape", "VMAgent", "ServiceMonitor"):  # checked by their models
                     check_object(doc, where=describe(doc))
                 if kind == "VMServiceScrape":
-                    scrape = VMServiceScrapeModel.from_manifest(doc, default_namespace=default_namespace)
+                    scrape = _scrape_model(doc, default_namespace, reuse)
                     scrape_files.setdefault(scrape.key, where)
                     result.scrapes.append(scrape)
                 elif kind == "ServiceMonitor":
@@ -544,6 +549,18 @@ def _load(
     if problems:
         raise VMScrapeError(problems)
     return result
+
+
+def _scrape_model(doc: dict[str, Any], default_namespace: str, reuse: dict[Any, Any] | None) -> Any:
+    """The model of one VMServiceScrape document, taken from ``reuse`` when an equal document was read."""
+    if reuse is None:
+        return VMServiceScrapeModel.from_manifest(doc, default_namespace=default_namespace)
+    # repr tells apart what == does not (1, 1.0 and True; "1" and 1): equal text, equal document.
+    key = ("VMServiceScrape", default_namespace, repr(doc))
+    model = reuse.get(key)
+    if model is None:
+        model = reuse[key] = VMServiceScrapeModel.from_manifest(doc, default_namespace=default_namespace)
+    return model
 
 
 def _add_conversions(

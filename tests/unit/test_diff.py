@@ -168,3 +168,32 @@ def test_cli_reads_a_config_whose_keys_are_escaped(
     assert main(["diff", str(old), str(new), "-o", "json", "--exit-code"]) == 1
     changed = json.loads(capsys.readouterr().out)["jobs"]["changed"]
     assert changed == {"a": [{"path": "scrape_interval", "kind": "changed", "old": "30s", "new": "1m"}]}
+
+
+def test_both_sides_share_the_model_of_an_unchanged_scrape_and_only_of_an_equal_document(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from vmscrape_component.manifests import load_manifests
+
+    other = SCRAPE.format(port="http", interval="30s").replace("name: web,", "name: db,")
+    old, new = tmp_path / "old.yaml", tmp_path / "new.yaml"
+    old.write_text(SCRAPE.format(port="http", interval="30s") + "---\n" + other)
+    new.write_text(SCRAPE.format(port="http", interval="1m") + "---\n" + other)
+    reuse: dict[Any, Any] = {}
+    before = {s.key: s for s in load_manifests([old], reuse=reuse).scrapes}
+    after = {s.key: s for s in load_manifests([new], reuse=reuse).scrapes}
+    assert after["apps/db"] is before["apps/db"]
+    assert after["apps/web"] is not before["apps/web"]
+    assert after["apps/web"].spec.endpoints[0].interval == "1m"
+    bare = tmp_path / "bare.yaml"  # no namespace: the default one is part of what the model says
+    bare.write_text(other.replace(", namespace: apps", ""))
+    assert [load_manifests([bare], default_namespace=ns, reuse=reuse).scrapes[0].key for ns in "xy"] == [
+        "x/db",
+        "y/db",
+    ]
+    # `true` and `1` are equal in Python, not in a manifest: the second is refused, not taken from the first
+    honor = SCRAPE.format(port="http", interval="30s") + "    honorLabels: VALUE\n"
+    old.write_text(honor.replace("VALUE", "true"))
+    new.write_text(honor.replace("VALUE", "1"))
+    assert main(["diff", str(old), str(new)]) == 2
+    assert "honorLabels" in capsys.readouterr().err

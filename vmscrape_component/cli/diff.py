@@ -164,9 +164,12 @@ def load_config(spec: str, args: argparse.Namespace) -> dict[str, Any]:
     return load_side(spec, args)[0]
 
 
-def load_side(spec: str, args: argparse.Namespace) -> tuple[dict[str, Any], Any | None]:
+def load_side(
+    spec: str, args: argparse.Namespace, reuse: dict[Any, Any] | None = None
+) -> tuple[dict[str, Any], Any | None]:
     """The vmagent config ``spec`` names, and the VMAgent it was rendered for (``None``: none, or a
-    rendered config given)."""
+    rendered config given). ``reuse``: see :func:`~vmscrape_component.manifests.load_manifests` (one dict
+    for both sides: a scrape unchanged between them is validated once)."""
     with tempfile.TemporaryDirectory(prefix="vmscrape-diff-") as tmp:
         revision_files = _git_files(spec, Path(tmp))
         files = list(revision_files or ())
@@ -188,7 +191,7 @@ def load_side(spec: str, args: argparse.Namespace) -> tuple[dict[str, Any], Any 
         operator = operator_settings(args)
         try:
             found = load_manifests(
-                [str(f) for f in files], default_namespace=args.namespace, operator=operator
+                [str(f) for f in files], default_namespace=args.namespace, operator=operator, reuse=reuse
             )
         except VMScrapeError as exc:
             raise _named(exc, revision_files or {}) from None
@@ -247,8 +250,9 @@ def _shard_settings(args: argparse.Namespace, agent: Any | None) -> ShardSetting
 def run(args: argparse.Namespace) -> int:
     if args.shards is not None and args.snapshot is None and args.context is None:
         raise _problem("--shards", "needs a cluster: --snapshot FILE or --context CTX")
-    old, old_agent = load_side(args.old, args)
-    new, new_agent = load_side(args.new, args)
+    reuse: dict[Any, Any] = {}
+    old, old_agent = load_side(args.old, args, reuse)
+    new, new_agent = load_side(args.new, args, reuse)
     result = diff_configs(old, new)
     shards: ShardMoves | None = None
     if args.snapshot is not None or args.context is not None:
