@@ -290,6 +290,7 @@ class _View:
         self._cache: dict[str, list[dict[str, Any]]] = {}
         self._by_name: dict[str, dict[tuple[Any, Any], dict[str, Any]]] = {}
         self._common: dict[tuple[int, Any], tuple[Mapping[str, Any], list[tuple[str, str]]]] = {}
+        self._registered: dict[tuple[int, str], tuple[Mapping[str, Any], list[tuple[str, str]]]] = {}
         self._ports: dict[
             tuple[int, bool], tuple[Mapping[str, Any], dict[int, list[list[tuple[str, str]]]]]
         ] = {}
@@ -307,6 +308,19 @@ class _View:
         labels(obj, self, m)
         pairs = m.items
         self._common[key] = (obj, pairs)  # the object is kept with them: its id is not reused meanwhile
+        return pairs
+
+    def registered(self, obj: Mapping[str, Any], prefix: str) -> list[tuple[str, str]]:
+        """What :func:`_register` adds for ``obj`` under ``prefix``, worked out once per object while this
+        view lives (an Endpoints or EndpointSlice object is registered for every target it gives)."""
+        key = (id(obj), prefix)
+        hit = self._registered.get(key)
+        if hit is not None and hit[0] is obj:
+            return hit[1]
+        m = _Labels()
+        _register(obj, prefix, m)
+        pairs = m.items
+        self._registered[key] = (obj, pairs)
         return pairs
 
     def container_ports(
@@ -591,7 +605,7 @@ def _endpoints_targets(eps: Mapping[str, Any], view: _View) -> list[DiscoveredTa
         m.add("__meta_kubernetes_endpoints_name", name)
         m.add("__meta_kubernetes_endpoint_address_target_kind", "Pod")
         m.add("__meta_kubernetes_endpoint_address_target_name", _meta(pod).get("name"))
-        _register(eps, "__meta_kubernetes_endpoints", m)
+        m.extend(view.registered(eps, "__meta_kubernetes_endpoints"))
 
     return out + seen.extra_targets(view, owner, svc, source)
 
@@ -623,7 +637,7 @@ def _endpoint_address_labels(
         m.add("__meta_kubernetes_endpoint_hostname", address["hostname"])
     if svc is not None:
         _service_common(svc, view, m)
-    _register(eps, "__meta_kubernetes_endpoints", m)
+    m.extend(view.registered(eps, "__meta_kubernetes_endpoints"))
     pod = view.get("pod", ref.get("namespace") or "", ref.get("name") or "") if ref.get("name") else None
     if ref.get("kind") != "Pod" or pod is None:
         return m
@@ -676,7 +690,7 @@ def _endpointslice_targets(eps: Mapping[str, Any], view: _View) -> list[Discover
                 m = _endpointslice_address_labels(eps, str(address), endpoint, port)
                 if svc is not None:
                     _service_common(svc, view, m)
-                _register(eps, "__meta_kubernetes_endpointslice", m)
+                m.extend(view.registered(eps, "__meta_kubernetes_endpointslice"))
                 if ref.get("kind") == "Pod" and pod is not None:
                     matched = seen.touch(pod)
                     _pod_common(pod, view, m)
@@ -689,7 +703,7 @@ def _endpointslice_targets(eps: Mapping[str, Any], view: _View) -> list[Discover
         m.add("__meta_kubernetes_endpointslice_address_target_kind", "Pod")
         m.add("__meta_kubernetes_endpointslice_address_target_name", _meta(pod).get("name"))
         m.add("__meta_kubernetes_endpointslice_address_type", eps.get("addressType"))
-        _register(eps, "__meta_kubernetes_endpointslice", m)
+        m.extend(view.registered(eps, "__meta_kubernetes_endpointslice"))
 
     return out + seen.extra_targets(view, owner, svc, source)
 
