@@ -27,12 +27,14 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from ..errors import Problem, VMScrapeError
 from ..grammar import object_key, sanitize_label_name
 from ..shapes import OBJECTS, OTHER_OBJECT, describe, matches
 from ..shapes import problems as shape_problems
+
+T = TypeVar("T")
 
 __all__ = ["DiscoveredTarget", "Discovery", "Snapshot", "discover", "load_snapshot", "snapshot_from_objects"]
 
@@ -289,51 +291,48 @@ class _View:
         self.notes = notes
         self._cache: dict[str, list[dict[str, Any]]] = {}
         self._by_name: dict[str, dict[tuple[Any, Any], dict[str, Any]]] = {}
-        self._common: dict[tuple[int, Any], tuple[Mapping[str, Any], list[tuple[str, str]]]] = {}
-        self._registered: dict[tuple[int, str], tuple[Mapping[str, Any], list[tuple[str, str]]]] = {}
-        self._ports: dict[
-            tuple[int, bool], tuple[Mapping[str, Any], dict[int, list[list[tuple[str, str]]]]]
-        ] = {}
+        #: (id(obj), what) -> (obj, value): what :meth:`_once` worked out for an object of the snapshot.
+        self._once_values: dict[tuple[int, Any], tuple[Mapping[str, Any], Any]] = {}
+
+    def _once(self, obj: Mapping[str, Any], what: Any, build: Callable[[], T]) -> T:
+        """``build()`` for ``obj``, worked out once per object while this view lives (a pod, Service or
+        Endpoints object is in every target it gives; the snapshot is not changed during a discovery).
+        The object is kept with the value, so its id is not reused meanwhile."""
+        key = (id(obj), what)
+        hit = self._once_values.get(key)
+        if hit is not None and hit[0] is obj:
+            return hit[1]  # type: ignore[no-any-return]
+        value = build()
+        self._once_values[key] = (obj, value)
+        return value
 
     def common(
         self, obj: Mapping[str, Any], labels: Callable[[Mapping[str, Any], _View, _Labels], None]
     ) -> list[tuple[str, str]]:
-        """The labels ``labels`` adds for ``obj``, worked out once per object while this view lives (a pod
-        or Service is in every target of its endpoints; the snapshot is not changed during a discovery)."""
-        key = (id(obj), labels)
-        hit = self._common.get(key)
-        if hit is not None and hit[0] is obj:
-            return hit[1]
-        m = _Labels()
-        labels(obj, self, m)
-        pairs = m.items
-        self._common[key] = (obj, pairs)  # the object is kept with them: its id is not reused meanwhile
-        return pairs
+        """The labels ``labels`` adds for ``obj``, worked out once per object."""
+
+        def build() -> list[tuple[str, str]]:
+            m = _Labels()
+            labels(obj, self, m)
+            return m.items
+
+        return self._once(obj, labels, build)
 
     def registered(self, obj: Mapping[str, Any], prefix: str) -> list[tuple[str, str]]:
-        """What :func:`_register` adds for ``obj`` under ``prefix``, worked out once per object while this
-        view lives (an Endpoints or EndpointSlice object is registered for every target it gives)."""
-        key = (id(obj), prefix)
-        hit = self._registered.get(key)
-        if hit is not None and hit[0] is obj:
-            return hit[1]
-        m = _Labels()
-        _register(obj, prefix, m)
-        pairs = m.items
-        self._registered[key] = (obj, pairs)
-        return pairs
+        """What :func:`_register` adds for ``obj`` under ``prefix``, worked out once per object."""
+
+        def build() -> list[tuple[str, str]]:
+            m = _Labels()
+            _register(obj, prefix, m)
+            return m.items
+
+        return self._once(obj, prefix, build)
 
     def container_ports(
         self, pod: Mapping[str, Any], sidecars_only: bool
     ) -> dict[int, list[list[tuple[str, str]]]]:
-        """:func:`_container_ports` of ``pod``, worked out once per pod while this view lives."""
-        key = (id(pod), sidecars_only)
-        hit = self._ports.get(key)
-        if hit is not None and hit[0] is pod:
-            return hit[1]
-        by_port = _container_ports(pod, sidecars_only)
-        self._ports[key] = (pod, by_port)
-        return by_port
+        """:func:`_container_ports` of ``pod``, worked out once per pod."""
+        return self._once(pod, sidecars_only, lambda: _container_ports(pod, sidecars_only))
 
     def objects(self, role: str) -> list[dict[str, Any]]:
         if role not in self._cache:
