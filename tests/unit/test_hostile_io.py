@@ -8,7 +8,6 @@ endless input file: one-line error, exit 2, never a traceback, never unbounded m
 from __future__ import annotations
 
 import os
-import resource
 import subprocess
 import sys
 from pathlib import Path
@@ -79,24 +78,27 @@ def _cli(
     close_stdout: bool = False,
     limit_memory: bool = False,
 ) -> tuple[int, str]:
-    """Run the CLI in a child process (its own stdin/stdout), returning the exit status and stderr."""
+    """Run the CLI in a child process (its own stdin/stdout), returning the exit status and stderr.
 
-    def prepare() -> None:  # in the child, before it runs Python
-        if close_stdin:
-            os.close(0)
-        if close_stdout:
-            os.close(1)
-        if limit_memory:
-            resource.setrlimit(resource.RLIMIT_AS, (MEMORY_LIMIT, MEMORY_LIMIT))
-
+    The descriptors are closed and the memory capped by a shell that then execs Python, as a user's
+    ``vmscrape render x.yaml >&-`` would: not by a ``preexec_fn``, which runs Python in the forked copy of
+    this (threaded, gRPC-loaded) test process, where gRPC's fork handlers can abort it before the exec.
+    """
+    redirects = ("<&-" if close_stdin else "") + (" >&-" if close_stdout else "")
+    limit = f"ulimit -v {MEMORY_LIMIT >> 10} && " if limit_memory else ""
     proc = subprocess.run(
-        [sys.executable, "-m", "vmscrape_component.cli", *argv],
+        [
+            "/bin/sh",
+            "-c",
+            f'{limit}exec "$0" -m vmscrape_component.cli "$@" {redirects}',
+            sys.executable,
+            *argv,
+        ],
         cwd=ROOT,
         stdin=subprocess.DEVNULL,
         stdout=stdout,
         stderr=subprocess.PIPE,
         env={**os.environ, "PYTHONPATH": str(ROOT), **(env or {})},
-        preexec_fn=prepare,
         timeout=120,
         check=False,
     )
