@@ -21,7 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vmscrape_component.errors import VMScrapeError
-from vmscrape_component.simulate.discovery import Snapshot, _View, discover
+from vmscrape_component.simulate.discovery import DiscoveredTarget, Snapshot, _View, discover
 from vmscrape_component.simulate.relabel import (
     ACTIONS,
     OPTIONS,
@@ -32,6 +32,7 @@ from vmscrape_component.simulate.relabel import (
     _rule_matches,
     _run,
     apply_rules,
+    compile_rules,
     expand_template,
     literal_alternatives,
     literal_fullmatch,
@@ -39,6 +40,7 @@ from vmscrape_component.simulate.relabel import (
     parse_if_expression,
     parse_rule,
 )
+from vmscrape_component.simulate.targets import JobTargets, scrape_url
 
 SETTINGS = settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
@@ -265,6 +267,46 @@ def test_dict_path_gives_what_the_reference_gives(rules, labels: dict[str, str])
 
 
 @pytest.mark.slow
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(rule_lists(), label_sets)
+def test_compiled_rules_give_what_the_reference_gives(rules, labels: dict[str, str]) -> None:
+    # compile_rules: the job-level plan explain runs every target through (its quick steps included).
+    try:
+        expected = _outcome(_reference(rules, list(labels.items())))[:2]
+    except Exception as exc:
+        try:
+            compile_rules(rules)(dict(labels))
+        except type(exc):
+            return
+        raise AssertionError(f"the reference raised {exc!r}, the compiled rules did not") from None
+    out, dropped_by = compile_rules(rules)(dict(labels))
+    assert (list(out.items()), None if dropped_by is None else dropped_by.index) == expected
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        {"source_labels": ["a"], "target_label": "t"},
+        {"source_labels": ["a", "b"], "target_label": "t", "replacement": "x"},
+        {"source_labels": ["a"], "target_label": "t", "replacement": "const"},
+        {"source_labels": ["a"], "regex": "Pod;(.*)", "replacement": "${1}", "target_label": "t"},
+        {"source_labels": ["a"], "regex": "Pod;(.*)", "replacement": "$1", "target_label": "t"},
+        {"source_labels": ["a"], "regex": "web|api", "action": "keep"},
+        {"source_labels": ["a"], "regex": "web|api", "action": "drop"},
+    ],
+)
+@pytest.mark.parametrize("value", [None, "", "web", "api", "Pod;x", "Pod;", "Pod;a\nb", "Pod;é", "é", "webx"])
+def test_each_quick_step_as_the_reference(raw: dict, value: str | None) -> None:
+    # Every shape compile_rules turns into a quick step, over the values its shortcuts decide on
+    # (absent, empty, ASCII or not, a newline after the prefix), against RE2 on a label slice.
+    rules = [parse_rule(raw), parse_rule({"target_label": "after", "replacement": "1"}, 1)]
+    labels = {"b": "B", "t": "before"} | ({} if value is None else {"a": value})
+    out, dropped_by = compile_rules(rules)(dict(labels))
+    expected = _outcome(_reference(rules, list(labels.items())))[:2]
+    assert (list(out.items()), None if dropped_by is None else dropped_by.index) == expected
+
+
+@pytest.mark.slow
 @SETTINGS
 @given(rule_lists(), st.lists(st.tuples(names, st.sampled_from(_VALUES)), max_size=6))
 def test_repeated_names_run_on_a_slice_as_the_reference(rules, pairs: list[tuple[str, str]]) -> None:
@@ -370,3 +412,104 @@ def test_view_objects_and_lookups_as_a_full_scan(objects, watched: list[str]) ->
     ]
     snapshot.services["zz/new"] = _object("zz", "new")
     assert _View(snapshot, {"role": "service"}, []).objects("service")[-1]["metadata"]["name"] == "new"
+
+
+# -- a job's targets: JobTargets' shortcuts against vmagent's steps written out plainly ----------------------
+
+_META_NAMES = ["__meta_x", "__meta_kubernetes_pod_name", "__meta_a", "__meta_"]
+
+
+def _reference_target(job: dict, global_: dict, discovered: DiscoveredTarget) -> tuple:
+    """vmagent's target steps (the order of lib/promscrape/config.go) with the plain functions only: the
+    job's labels, then `__address__`, then the discovered ones, sorted; both rule lists through
+    apply_rules; `__meta_*` removed; the URL; `__` labels removed and `instance` set."""
+    plain = JobTargets(job, global_)
+    merged = {**plain.base, "__address__": discovered.address, **discovered.labels}
+    labels = {name: merged[name] for name in sorted(merged)}
+    if plain.global_rules:
+        result = apply_rules(plain.global_rules, labels)
+        scope = "global"
+        if not result.dropped:
+            result = apply_rules(plain.job_rules, result.labels)
+            scope = "job"
+    else:
+        result, scope = apply_rules(plain.job_rules, labels), "job"
+    if result.dropped:  # by a rule, or (dropped_by None) no label left with a name and a value
+        rule = result.dropped_by
+        return (
+            (labels, "relabeling", None, None) if rule is None else (labels, "relabeling", rule.index, scope)
+        )
+    final = {k: v for k, v in result.labels.items() if not k.startswith("__meta_")}
+    if not final:
+        return (labels, "relabeling", None, None)
+    shard = tuple(final.items())
+    url, instance = scrape_url(final, plain.params)
+    if not url:
+        return (labels, "missing scrape URL", None, None)
+    final = {k: v for k, v in final.items() if not k.startswith("__")}
+    if not final.get("instance"):
+        final["instance"] = instance
+    return (labels, {k: final[k] for k in sorted(final)}, url, instance, shard)
+
+
+def _outcome_of(target) -> tuple:
+    if target.kept:
+        return (
+            target.discovered_labels,
+            target.labels,
+            target.scrape_url,
+            target.address,
+            target.shard_labels,
+        )
+    index = None if target.dropped_by is None else target.dropped_by.index
+    return (target.discovered_labels, target.dropped, index, target.dropped_by_scope)
+
+
+@st.composite
+def discovered_targets(draw) -> DiscoveredTarget:
+    labels = draw(
+        st.dictionaries(st.sampled_from(_META_NAMES + _NAMES), st.sampled_from(_VALUES), max_size=5)
+    )
+    if draw(st.booleans()):
+        labels["__address__"] = draw(st.sampled_from(["10.0.0.1:80", "h", "https://h/p", ""]))
+    ordered = draw(st.booleans())
+    if ordered:
+        labels = {name: labels[name] for name in sorted(labels)}
+    names = list(labels)
+    # what discovery marks: `__address__`, then `__meta_*` labels only, sorted
+    really = ordered and names[:1] == ["__address__"] and all(n.startswith("__meta_") for n in names[1:])
+    return DiscoveredTarget(labels, "test", really)
+
+
+@pytest.mark.slow
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    st.lists(raw_rules(), max_size=2),
+    st.lists(raw_rules(), max_size=5),
+    st.lists(
+        st.fixed_dictionaries(
+            {
+                "action": st.sampled_from(["keep", "drop"]),
+                "source_labels": st.lists(names, min_size=1, max_size=2),
+            },
+            optional={"regex": st.sampled_from(_REGEXES)},
+        ),
+        max_size=3,
+    ),
+    discovered_targets(),
+    st.sampled_from([{}, {"metrics_path": "/m", "params": {"a": ["1", "2"]}, "scheme": "https"}]),
+)
+def test_job_targets_give_what_the_plain_steps_give(global_raw, job_raw, leading, discovered, extra) -> None:
+    # Leading keep/drop rules (decided before the label set is built), the merge without a sort for
+    # ordered targets, compiled rules and `__meta_*` removal by name: none may change a target.
+    job = {"job_name": "j", **extra, "relabel_configs": [*leading, *job_raw]}
+    global_ = {"relabel_configs": global_raw} if global_raw else {}
+    try:
+        expected = _reference_target(job, global_, discovered)
+    except Exception as exc:
+        try:
+            JobTargets(job, global_).target(discovered)
+        except type(exc):
+            return
+        raise AssertionError(f"the reference raised {exc!r}, JobTargets did not") from None
+    assert _outcome_of(JobTargets(job, global_).target(discovered)) == expected

@@ -155,6 +155,20 @@ class _Labels:
         values = self.values
         return {name: values[name] for name in sorted(values)}
 
+    def target(self, source: str) -> DiscoveredTarget:
+        """The labels, in name order, as a discovered target from ``source``."""
+        return _discovered(self.values, source)
+
+
+def _discovered(values: dict[str, str], source: str) -> DiscoveredTarget:
+    """``values`` in name order, as a discovered target from ``source``."""
+    names = sorted(values)
+    # The names with one prefix are one run of the sorted names: its two ends tell about all of them.
+    ordered = bool(names) and names[0] == "__address__"
+    if ordered and len(names) > 1:
+        ordered = names[1].startswith("__meta_") and names[-1].startswith("__meta_")
+    return DiscoveredTarget({name: values[name] for name in names}, source, ordered)
+
 
 def join_host_port(host: str, port: Any) -> str:
     """``host:port``, with ``[host]`` when the host has a colon (IPv6)."""
@@ -177,6 +191,25 @@ _REGISTERED: dict[tuple[Any, ...], list[tuple[str, str]]] = {}
 _REGISTERED_LIMIT = 200_000
 
 
+#: (prefix, kind, key) -> the two label names :func:`_register` writes for a label or annotation key (the
+#: same few keys — app, version, pod-template-hash — are on most objects). Emptied past _REGISTERED_LIMIT.
+_NAMES: dict[tuple[str, str, str], tuple[str, str]] = {}
+
+
+def _registered_names(prefix: str, kind: str, key: str) -> tuple[str, str]:
+    """``<prefix>_<kind>_<key>`` and ``<prefix>_<kind>present_<key>``, sanitized."""
+    names = _NAMES.get((prefix, kind, key))
+    if names is None:
+        if len(_NAMES) > _REGISTERED_LIMIT:
+            _NAMES.clear()
+        names = (
+            sanitize_label_name(f"{prefix}_{kind}_{key}"),
+            sanitize_label_name(f"{prefix}_{kind}present_{key}"),
+        )
+        _NAMES[(prefix, kind, key)] = names
+    return names
+
+
 def _register(obj: Mapping[str, Any], prefix: str, m: _Labels) -> None:
     """``ObjectMeta.registerLabelsAndAnnotations``: labels then annotations, each sorted by name."""
     meta = _meta(obj)
@@ -189,12 +222,11 @@ def _register(obj: Mapping[str, Any], prefix: str, m: _Labels) -> None:
         key, pairs = None, None
     if pairs is None:
         one = _Labels()
-        for name in sorted(labels):
-            one.add(sanitize_label_name(f"{prefix}_label_{name}"), labels[name])
-            one.add(sanitize_label_name(f"{prefix}_labelpresent_{name}"), "true")
-        for name in sorted(annotations):
-            one.add(sanitize_label_name(f"{prefix}_annotation_{name}"), annotations[name])
-            one.add(sanitize_label_name(f"{prefix}_annotationpresent_{name}"), "true")
+        for kind, values in (("label", labels), ("annotation", annotations)):
+            for name in sorted(values):
+                value_name, present_name = _registered_names(prefix, kind, name)
+                one.add(value_name, values[name])
+                one.add(present_name, "true")
         pairs = one.items
         # Only all-string entries are kept: 1 == True would otherwise let `1` reuse the text of `True`.
         if key is not None and all(type(x) is str for part in key[1:] for item in part for x in item):
@@ -211,6 +243,9 @@ class DiscoveredTarget:
     labels: dict[str, str]
     #: Where it came from, e.g. ``Endpoints apps/web`` or ``EndpointSlice apps/web-x7k2p``.
     source: str
+    #: ``labels`` is ``__address__`` and then only ``__meta_*`` labels, in name order (as discovery
+    #: builds them): relabeling's starting set is then these and the job's labels, without a sort.
+    ordered: bool = False
 
     @property
     def address(self) -> str:
@@ -294,15 +329,15 @@ class _View:
         #: (id(obj), what) -> (obj, value): what :meth:`_once` worked out for an object of the snapshot.
         self._once_values: dict[tuple[int, Any], tuple[Mapping[str, Any], Any]] = {}
 
-    def _once(self, obj: Mapping[str, Any], what: Any, build: Callable[[], T]) -> T:
-        """``build()`` for ``obj``, worked out once per object while this view lives (a pod, Service or
-        Endpoints object is in every target it gives; the snapshot is not changed during a discovery).
+    def _once(self, obj: Mapping[str, Any], what: Any, build: Callable[..., T], *args: Any) -> T:
+        """``build(*args)`` for ``obj``, worked out once per object while this view lives (a pod, Service
+        or Endpoints object is in every target it gives; the snapshot is not changed during a discovery).
         The object is kept with the value, so its id is not reused meanwhile."""
         key = (id(obj), what)
         hit = self._once_values.get(key)
         if hit is not None and hit[0] is obj:
             return hit[1]  # type: ignore[no-any-return]
-        value = build()
+        value = build(*args)
         self._once_values[key] = (obj, value)
         return value
 
@@ -310,29 +345,17 @@ class _View:
         self, obj: Mapping[str, Any], labels: Callable[[Mapping[str, Any], _View, _Labels], None]
     ) -> list[tuple[str, str]]:
         """The labels ``labels`` adds for ``obj``, worked out once per object."""
-
-        def build() -> list[tuple[str, str]]:
-            m = _Labels()
-            labels(obj, self, m)
-            return m.items
-
-        return self._once(obj, labels, build)
+        return self._once(obj, labels, _added, labels, obj, self)
 
     def registered(self, obj: Mapping[str, Any], prefix: str) -> list[tuple[str, str]]:
         """What :func:`_register` adds for ``obj`` under ``prefix``, worked out once per object."""
-
-        def build() -> list[tuple[str, str]]:
-            m = _Labels()
-            _register(obj, prefix, m)
-            return m.items
-
-        return self._once(obj, prefix, build)
+        return self._once(obj, prefix, _added, _register, obj, prefix)
 
     def container_ports(
         self, pod: Mapping[str, Any], sidecars_only: bool
     ) -> dict[int, list[list[tuple[str, str]]]]:
         """:func:`_container_ports` of ``pod``, worked out once per pod."""
-        return self._once(pod, sidecars_only, lambda: _container_ports(pod, sidecars_only))
+        return self._once(pod, sidecars_only, _container_ports, pod, sidecars_only)
 
     def objects(self, role: str) -> list[dict[str, Any]]:
         if role not in self._cache:
@@ -409,6 +432,13 @@ class _View:
     def _note(self, text: str) -> None:
         if text not in self.notes:
             self.notes.append(text)
+
+
+def _added(add: Callable[..., None], *args: Any) -> list[tuple[str, str]]:
+    """The labels ``add(*args, labels)`` adds to an empty set, in order."""
+    m = _Labels()
+    add(*args, m)
+    return m.items
 
 
 def label_selector_matches(selector: str, labels: Mapping[str, str]) -> bool:
@@ -511,13 +541,14 @@ def _pod_labels(pod: Mapping[str, Any], view: _View, m: _Labels) -> None:
 def _container_labels(
     container: Mapping[str, Any], port: Mapping[str, Any] | None, init: bool, m: _Labels
 ) -> None:
-    m.add("__meta_kubernetes_pod_container_image", container.get("image"))
-    m.add("__meta_kubernetes_pod_container_name", container.get("name"))
-    m.add("__meta_kubernetes_pod_container_init", "true" if init else "false")
+    values = m.values
+    values["__meta_kubernetes_pod_container_image"] = _text(container.get("image"))
+    values["__meta_kubernetes_pod_container_name"] = _text(container.get("name"))
+    values["__meta_kubernetes_pod_container_init"] = "true" if init else "false"
     if port is not None:
-        m.add("__meta_kubernetes_pod_container_port_name", port.get("name"))
-        m.add("__meta_kubernetes_pod_container_port_number", _int(port.get("containerPort")))
-        m.add("__meta_kubernetes_pod_container_port_protocol", port.get("protocol"))
+        values["__meta_kubernetes_pod_container_port_name"] = _text(port.get("name"))
+        values["__meta_kubernetes_pod_container_port_number"] = str(_int(port.get("containerPort")))
+        values["__meta_kubernetes_pod_container_port_protocol"] = _text(port.get("protocol"))
 
 
 def _service_common(svc: Mapping[str, Any], view: _View, m: _Labels) -> None:
@@ -582,7 +613,7 @@ class _PodPortsSeen:
                         add_owner(pod, m)
                         if svc is not None:
                             _service_common(svc, view, m)
-                        out.append(DiscoveredTarget(m.final(), f"{source} (pod {key} port not in it)"))
+                        out.append(m.target(f"{source} (pod {key} port not in it)"))
         return out
 
 
@@ -593,66 +624,77 @@ def _endpoints_targets(eps: Mapping[str, Any], view: _View) -> list[DiscoveredTa
     svc = view.get("service", namespace, name)
     seen = _PodPortsSeen()
     out: list[DiscoveredTarget] = []
+    # Labels are written in vmagent's order (a name written again takes the later value); what is the
+    # same for every address of the object, or of one port, is worked out once.
+    shared = [*(view.common(svc, _service_labels) if svc is not None else ()), *view.registered(eps, _EPS)]
+    own = {
+        "__meta_kubernetes_namespace": _text(meta.get("namespace")),
+        _EPS + "_name": _text(meta.get("name")),
+    }
     for subset in eps.get("subsets") or ():
         for port in subset.get("ports") or ():
+            number = _int(port.get("port"))
             for ready, addresses in (("true", "addresses"), ("false", "notReadyAddresses")):
+                per_port = {
+                    **own,
+                    _EP + "_ready": ready,
+                    _EP + "_port_name": _text(port.get("name")),
+                    _EP + "_port_protocol": _text(port.get("protocol")),
+                }
                 for address in subset.get(addresses) or ():
-                    m = _endpoint_address_labels(eps, address, port, ready, svc, view, seen)
-                    out.append(DiscoveredTarget(m.final(), source))
+                    ref = address.get("targetRef") or {}
+                    values = {"__address__": join_host_port(address.get("ip") or "", port.get("port"))}
+                    values.update(per_port)
+                    if ref.get("kind"):
+                        values[_EP + "_address_target_kind"] = _text(ref.get("kind"))
+                        values[_EP + "_address_target_name"] = _text(ref.get("name"))
+                    if address.get("nodeName"):
+                        values[_EP + "_node_name"] = _text(address["nodeName"])
+                    if address.get("hostname"):
+                        values[_EP + "_hostname"] = _text(address["hostname"])
+                    values.update(shared)
+                    pod = (
+                        view.get("pod", ref.get("namespace") or "", ref.get("name") or "")
+                        if ref.get("name")
+                        else None
+                    )
+                    if ref.get("kind") == "Pod" and pod is not None:
+                        values.update(view.common(pod, _pod_labels))
+                        _add_container_ports(pod, number, seen.touch(pod), values, view, sidecars_only=True)
+                    out.append(_discovered(values, source))
 
     def owner(pod: Mapping[str, Any], m: _Labels) -> None:
         m.add("__meta_kubernetes_endpoints_name", name)
         m.add("__meta_kubernetes_endpoint_address_target_kind", "Pod")
         m.add("__meta_kubernetes_endpoint_address_target_name", _meta(pod).get("name"))
-        m.extend(view.registered(eps, "__meta_kubernetes_endpoints"))
+        m.extend(view.registered(eps, _EPS))
 
     return out + seen.extra_targets(view, owner, svc, source)
 
 
-def _endpoint_address_labels(
-    eps: Mapping[str, Any],
-    address: Mapping[str, Any],
-    port: Mapping[str, Any],
-    ready: str,
-    svc: Mapping[str, Any] | None,
+_EP = "__meta_kubernetes_endpoint"
+_EPS = "__meta_kubernetes_endpoints"
+_SLICE = "__meta_kubernetes_endpointslice"
+
+
+def _text(value: Any) -> str:
+    """A label value: what vmagent writes for a field (``""`` for an absent one)."""
+    return "" if value is None else str(value)
+
+
+def _add_container_ports(
+    pod: Mapping[str, Any],
+    port: int,
+    matched: list[int],
+    values: dict[str, str],
     view: _View,
-    seen: _PodPortsSeen,
-) -> _Labels:
-    meta = _meta(eps)
-    ref = address.get("targetRef") or {}
-    m = _Labels()
-    m.add("__address__", join_host_port(address.get("ip") or "", port.get("port")))
-    m.add("__meta_kubernetes_namespace", meta.get("namespace"))
-    m.add("__meta_kubernetes_endpoints_name", meta.get("name"))
-    m.add("__meta_kubernetes_endpoint_ready", ready)
-    m.add("__meta_kubernetes_endpoint_port_name", port.get("name"))
-    m.add("__meta_kubernetes_endpoint_port_protocol", port.get("protocol"))
-    if ref.get("kind"):
-        m.add("__meta_kubernetes_endpoint_address_target_kind", ref.get("kind"))
-        m.add("__meta_kubernetes_endpoint_address_target_name", ref.get("name"))
-    if address.get("nodeName"):
-        m.add("__meta_kubernetes_endpoint_node_name", address["nodeName"])
-    if address.get("hostname"):
-        m.add("__meta_kubernetes_endpoint_hostname", address["hostname"])
-    if svc is not None:
-        _service_common(svc, view, m)
-    m.extend(view.registered(eps, "__meta_kubernetes_endpoints"))
-    pod = view.get("pod", ref.get("namespace") or "", ref.get("name") or "") if ref.get("name") else None
-    if ref.get("kind") != "Pod" or pod is None:
-        return m
-    _pod_common(pod, view, m)
-    matched = seen.touch(pod)
-    _match_container_ports(pod, _int(port.get("port")), matched, m, view, sidecars_only=True)
-    return m
-
-
-def _match_container_ports(
-    pod: Mapping[str, Any], port: int, matched: list[int], m: _Labels, view: _View, *, sidecars_only: bool
+    *,
+    sidecars_only: bool,
 ) -> None:
     """Each container with a port equal to ``port`` (its first such port) adds its labels, in order."""
     for pairs in view.container_ports(pod, sidecars_only).get(port, ()):
         matched.append(port)
-        m.extend(pairs)
+        values.update(pairs)
 
 
 def _container_ports(pod: Mapping[str, Any], sidecars_only: bool) -> dict[int, list[list[tuple[str, str]]]]:
@@ -681,65 +723,72 @@ def _endpointslice_targets(eps: Mapping[str, Any], view: _View) -> list[Discover
     svc = view.get("service", namespace, (meta.get("labels") or {}).get("kubernetes.io/service-name") or "")
     seen = _PodPortsSeen()
     out: list[DiscoveredTarget] = []
+    # As for Endpoints: written in vmagent's order, what is shared worked out once.
+    shared = [*(view.common(svc, _service_labels) if svc is not None else ()), *view.registered(eps, _SLICE)]
+    own = {
+        "__meta_kubernetes_namespace": _text(meta.get("namespace")),
+        _SLICE + "_name": _text(meta.get("name")),
+        _SLICE + "_address_type": _text(eps.get("addressType")),
+    }
+    ports = eps.get("ports") or ()
     for endpoint in eps.get("endpoints") or ():
         ref = endpoint.get("targetRef") or {}
         pod = view.get("pod", ref.get("namespace") or "", ref.get("name") or "")
-        for port in eps.get("ports") or ():
+        pod_labels = view.common(pod, _pod_labels) if ref.get("kind") == "Pod" and pod is not None else None
+        endpoint_labels = _endpointslice_endpoint_labels(endpoint)
+        for port in ports:
+            number = _int(port.get("port"))
+            per_port = {**own, **endpoint_labels[0]}
+            per_port[_SLICE + "_port_name"] = _text(port.get("name"))
+            per_port[_SLICE + "_port_protocol"] = _text(port.get("protocol"))
+            per_port[_SLICE + "_port"] = str(number)
+            if port.get("appProtocol"):
+                per_port[_SLICE + "_port_app_protocol"] = _text(port["appProtocol"])
+            per_port.update(endpoint_labels[1])
             for address in endpoint.get("addresses") or ():
-                m = _endpointslice_address_labels(eps, str(address), endpoint, port)
-                if svc is not None:
-                    _service_common(svc, view, m)
-                m.extend(view.registered(eps, "__meta_kubernetes_endpointslice"))
-                if ref.get("kind") == "Pod" and pod is not None:
+                values = {"__address__": join_host_port(str(address), port.get("port"))}
+                values.update(per_port)
+                values.update(shared)
+                if pod is not None and pod_labels is not None:
                     matched = seen.touch(pod)
-                    _pod_common(pod, view, m)
+                    values.update(pod_labels)
                     # Unlike role endpoints, any init container's port counts here (not only sidecars).
-                    _match_container_ports(pod, _int(port.get("port")), matched, m, view, sidecars_only=False)
-                out.append(DiscoveredTarget(m.final(), source))
+                    _add_container_ports(pod, number, matched, values, view, sidecars_only=False)
+                out.append(_discovered(values, source))
 
     def owner(pod: Mapping[str, Any], m: _Labels) -> None:
         m.add("__meta_kubernetes_endpointslice_name", name)
         m.add("__meta_kubernetes_endpointslice_address_target_kind", "Pod")
         m.add("__meta_kubernetes_endpointslice_address_target_name", _meta(pod).get("name"))
         m.add("__meta_kubernetes_endpointslice_address_type", eps.get("addressType"))
-        m.extend(view.registered(eps, "__meta_kubernetes_endpointslice"))
+        m.extend(view.registered(eps, _SLICE))
 
     return out + seen.extra_targets(view, owner, svc, source)
 
 
-def _endpointslice_address_labels(
-    eps: Mapping[str, Any], address: str, endpoint: Mapping[str, Any], port: Mapping[str, Any]
-) -> _Labels:
-    meta = _meta(eps)
+def _endpointslice_endpoint_labels(endpoint: Mapping[str, Any]) -> tuple[dict[str, str], dict[str, str]]:
+    """One endpoint's labels, in two parts: those written before the port's, and those after."""
     conditions = endpoint.get("conditions") or {}
     ref = endpoint.get("targetRef") or {}
-    m = _Labels()
-    m.add("__address__", join_host_port(address, port.get("port")))
-    m.add("__meta_kubernetes_namespace", meta.get("namespace"))
-    m.add("__meta_kubernetes_endpointslice_name", meta.get("name"))
-    m.add("__meta_kubernetes_endpointslice_address_type", eps.get("addressType"))
-    for condition in ("ready", "serving", "terminating"):
+    before = {
         # A Go bool: an absent condition reads false.
-        value = "true" if conditions.get(condition) is True else "false"
-        m.add(f"__meta_kubernetes_endpointslice_endpoint_conditions_{condition}", value)
-    m.add("__meta_kubernetes_endpointslice_port_name", port.get("name"))
-    m.add("__meta_kubernetes_endpointslice_port_protocol", port.get("protocol"))
-    m.add("__meta_kubernetes_endpointslice_port", _int(port.get("port")))
-    if port.get("appProtocol"):
-        m.add("__meta_kubernetes_endpointslice_port_app_protocol", port["appProtocol"])
+        f"{_SLICE}_endpoint_conditions_{condition}": "true" if conditions.get(condition) is True else "false"
+        for condition in ("ready", "serving", "terminating")
+    }
+    after: dict[str, str] = {}
     if ref.get("kind"):
-        m.add("__meta_kubernetes_endpointslice_address_target_kind", ref.get("kind"))
-        m.add("__meta_kubernetes_endpointslice_address_target_name", ref.get("name"))
+        after[_SLICE + "_address_target_kind"] = _text(ref.get("kind"))
+        after[_SLICE + "_address_target_name"] = _text(ref.get("name"))
     if endpoint.get("hostname"):
-        m.add("__meta_kubernetes_endpointslice_endpoint_hostname", endpoint["hostname"])
+        after[_SLICE + "_endpoint_hostname"] = _text(endpoint["hostname"])
     if endpoint.get("nodeName"):
-        m.add("__meta_kubernetes_endpointslice_endpoint_node_name", endpoint["nodeName"])
+        after[_SLICE + "_endpoint_node_name"] = _text(endpoint["nodeName"])
     # discovery.k8s.io/v1 calls it deprecatedTopology, which vmagent's `Topology` field does not read.
     topology = endpoint.get("topology") or {}
     for key in sorted(topology):
-        m.add(sanitize_label_name(f"__meta_kubernetes_endpointslice_endpoint_topology_{key}"), topology[key])
-        m.add(sanitize_label_name(f"__meta_kubernetes_endpointslice_endpoint_topology_present_{key}"), "true")
-    return m
+        after[sanitize_label_name(f"{_SLICE}_endpoint_topology_{key}")] = _text(topology[key])
+        after[sanitize_label_name(f"{_SLICE}_endpoint_topology_present_{key}")] = "true"
+    return before, after
 
 
 def _service_targets(svc: Mapping[str, Any], view: _View) -> list[DiscoveredTarget]:
@@ -754,7 +803,7 @@ def _service_targets(svc: Mapping[str, Any], view: _View) -> list[DiscoveredTarg
         m.add("__meta_kubernetes_service_port_number", _int(port.get("port")))
         m.add("__meta_kubernetes_service_port_protocol", port.get("protocol"))
         _service_common(svc, view, m)
-        out.append(DiscoveredTarget(m.final(), source))
+        out.append(m.target(source))
     return out
 
 
@@ -782,7 +831,7 @@ def _pod_targets(pod: Mapping[str, Any], view: _View) -> list[DiscoveredTarget]:
                     m.add("__meta_kubernetes_pod_container_id", state["containerID"])
                 _pod_common(pod, view, m)
                 _container_labels(container, port, init, m)
-                out.append(DiscoveredTarget(m.final(), source))
+                out.append(m.target(source))
     return out
 
 

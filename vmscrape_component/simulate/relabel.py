@@ -62,7 +62,9 @@ __all__ = [
     "Rule",
     "apply_rules",
     "apply_rules_owned",
+    "compile_rules",
     "expand_template",
+    "filter_keeps",
     "parse_if_expression",
     "parse_rule",
     "parse_rules",
@@ -402,6 +404,126 @@ def apply_rules_owned(rules: Sequence[Rule], labels: dict[str, str]) -> Relabele
     """:func:`apply_rules` for a ``dict`` of ``str`` names and values that the caller hands over: it is
     run in place, without the checks and the copy (discovery builds every target's labels that way)."""
     return _run(rules, labels, False)
+
+
+#: One compiled rule list (:func:`compile_rules`): a ``dict`` of ``str`` labels in (changed in place, as
+#: :func:`apply_rules_owned`); ``(labels after the last rule, None)`` or ``({}, the dropping rule)`` out.
+CompiledRules = Callable[[dict[str, str]], tuple[dict[str, str], Rule | None]]
+
+
+def compile_rules(rules: Sequence[Rule]) -> CompiledRules:
+    """:func:`apply_rules_owned` for one rule list, worked out once for every label set it will see (a
+    job's rules run over every target of the job): each rule becomes one step; the shapes the operator
+    renders by the thousand — copying a label, setting a constant, a ``Pod;(.*)``-style prefix, ``keep`` or
+    ``drop`` of plain literals, each on one source label and without ``if`` — become steps that do only
+    what the general action would do for them. Anything else runs the general action. The outcome is the
+    same as :func:`apply_rules_owned` (``tests/unit/test_relabel_fastpaths.py`` checks it against the
+    reference), without the :class:`Relabeled` around it."""
+    plan = [(rule, _compiled_step(rule)) for rule in rules]
+    rule_list = list(rules)
+
+    def run(labels: dict[str, str]) -> tuple[dict[str, str], Rule | None]:
+        if not labels:  # an empty set is dropped by the first rule; there is nothing to be quick about
+            result = _run(rule_list, labels, False)
+            return result.labels, result.dropped_by
+        current: Labels = labels
+        for rule, step in plan:
+            current = step(current)
+            if not current:
+                return {}, rule
+        return final(current), None
+
+    return run
+
+
+def filter_keeps(rule: Rule, get: Callable[[str], str]) -> bool:
+    """Whether a ``keep`` or ``drop`` rule without ``if`` lets a label set through, ``get(name)`` giving
+    each label's value (``""`` when absent): what the action decides, without the label set itself."""
+    if rule.default_regex:
+        return rule.action == "keep"
+    names = rule.source_labels
+    source = get(names[0]) if len(names) == 1 else rule.separator.join([get(name) for name in names])
+    return _rule_matches(rule, source) is (rule.action == "keep")
+
+
+def _compiled_step(rule: Rule) -> Callable[[Labels], Labels]:
+    """What ``rule`` does to a label set, as one function (see :func:`compile_rules`)."""
+    general = _ACTION_STEPS[rule.action]
+    if rule.if_expr is not None:
+        if_expr, drops_when_false = rule.if_expr, rule.action == "keep"
+
+        def guarded(labels: Labels) -> Labels:
+            if not if_expr.matches(labels):
+                return {} if drops_when_false else labels
+            return general(rule, labels)
+
+        return guarded
+    quick = _quick_step(rule)
+    if quick is not None:
+        return quick
+    return lambda labels: general(rule, labels)
+
+
+def _quick_step(rule: Rule) -> Callable[[Labels], Labels] | None:
+    """A step for the common shapes of a rule without ``if``, or None."""
+    if len(rule.source_labels) != 1:
+        if rule.action == "replace" and rule.default_regex and "$" not in rule.target_label:
+            return _quick_replace_default(rule)
+        return None
+    source, target = rule.source_labels[0], rule.target_label
+    if rule.action in ("keep", "drop"):
+        literals = rule.regex_literals
+        if rule.default_regex or literals is None:
+            return None
+        regex, keep = rule.regex, rule.action == "keep"
+
+        def keep_or_drop(labels: Labels) -> Labels:
+            value = labels.get(source, "")
+            found = value in literals if value.isascii() else regex.fullmatch(value) is not None
+            return labels if found is keep else {}
+
+        return keep_or_drop
+    if rule.action != "replace" or "$" in target or "{{" in rule.replacement:
+        return None
+    if rule.default_regex:
+        return _quick_replace_default(rule)
+    prefix = rule.regex_prefix
+    if prefix is None or rule.regex_literals is not None or rule.replacement not in ("$1", "${1}"):
+        return None
+    n = len(prefix)
+
+    def replace_prefix(labels: Labels) -> Labels:
+        value = labels.get(source, "")
+        if not value.isascii():
+            return _replace(rule, labels)
+        if value.startswith(prefix) and "\n" not in value[n:]:
+            labels[target] = value[n:]
+        return labels
+
+    return replace_prefix
+
+
+def _quick_replace_default(rule: Rule) -> Callable[[Labels], Labels] | None:
+    """``replace`` with the default regex and a plain target: vmagent copies or sets without matching."""
+    target, replacement = rule.target_label, rule.replacement
+    if "{{" in replacement:
+        return None
+    if replacement == "$1" and len(rule.source_labels) == 1:
+        source = rule.source_labels[0]
+
+        def copy(labels: Labels) -> Labels:
+            labels[target] = labels.get(source, "")
+            return labels
+
+        return copy
+    if "$" not in replacement:
+
+        def set_value(labels: Labels) -> Labels:
+            labels[target] = replacement
+            return labels
+
+        return set_value
+    return None
 
 
 def _all_str(labels: dict[Any, Any]) -> bool:

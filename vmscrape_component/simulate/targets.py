@@ -28,7 +28,7 @@ from urllib.parse import quote_plus
 from ..errors import Problem, VMScrapeError
 from ..grammar import duration_ms
 from .discovery import DiscoveredTarget
-from .relabel import Rule, apply_rules_owned, parse_rules
+from .relabel import Rule, compile_rules, filter_keeps, parse_rules
 
 __all__ = [
     "DROP_DUPLICATE",
@@ -148,6 +148,33 @@ class Target:
         return self.dropped is None
 
 
+#: Actions that write no label, and those that write only ``target_label``.
+_WRITE_NOTHING = frozenset(
+    {
+        "keep",
+        "drop",
+        "keepequal",
+        "dropequal",
+        "keep_if_equal",
+        "drop_if_equal",
+        "keep_if_contains",
+        "drop_if_contains",
+        "labeldrop",
+        "labelkeep",
+    }
+)
+_WRITE_TARGET = frozenset({"replace", "replace_all", "hashmod", "lowercase", "uppercase"})
+
+
+def _may_add_meta(rule: Rule) -> bool:
+    """Whether ``rule`` may write a ``__meta_*`` label (``labelmap``, ``graphite``: their names vary)."""
+    if rule.action in _WRITE_NOTHING:
+        return False
+    if rule.action in _WRITE_TARGET:
+        return "$" in rule.target_label or rule.target_label.startswith("__meta_")
+    return True
+
+
 class JobTargets:
     """Turns discovered targets into vmagent targets for one rendered job (a ``scrape_configs`` entry)."""
 
@@ -178,6 +205,22 @@ class JobTargets:
         for key, values in self.params.items():
             if values:
                 self.base["__param_" + key] = values[0]
+        #: The job's labels in name order; each sorts after every `__meta_*` label (checked, not assumed).
+        self._tail = {name: self.base[name] for name in sorted(self.base)}
+        self._tail_sorts_last = all(n > "__meta_" and not n.startswith("__meta_") for n in self._tail)
+        self._base_get = {**self.base, "__address__": ""}.get
+        # Leading keep/drop rules without `if`, when no global rule runs before them: see `target`.
+        filters = 0
+        if not self.global_rules:
+            for rule in self.job_rules:
+                if rule.action not in ("keep", "drop") or rule.if_expr is not None:
+                    break
+                filters += 1
+        self._filters = self.job_rules[:filters]
+        #: No rule can add a `__meta_*` label (every one it may write has a fixed name outside them).
+        self._no_new_meta = not any(map(_may_add_meta, [*self.global_rules, *self.job_rules]))
+        self._global = compile_rules(self.global_rules)
+        self._job = compile_rules(self.job_rules[filters:])
 
     def _duration(self, job: Mapping[str, Any], global_: Mapping[str, Any], key: str, default: int) -> int:
         for source in (job, global_):
@@ -197,6 +240,11 @@ class JobTargets:
         return default
 
     def discovered_labels(self, target: DiscoveredTarget) -> dict[str, str]:
+        if target.ordered and self._tail_sorts_last:
+            # `__address__`, then `__meta_*` labels, sorted: every label of the job sorts after them
+            merged = target.labels.copy()
+            merged.update(self._tail)
+            return merged
         merged = dict(self.base)
         merged["__address__"] = target.address
         merged.update(target.labels)
@@ -204,31 +252,69 @@ class JobTargets:
 
     def target(self, discovered: DiscoveredTarget) -> Target:
         """One target, kept or dropped (duplicates are found by :meth:`targets`)."""
-        labels = self.discovered_labels(discovered)
         address = discovered.address
+        if self._filters:
+            # The job's leading keep/drop rules decide on the discovered labels alone (most targets of a
+            # job are dropped there), before the label set relabeling starts from is built.
+            found, base = discovered.labels, self._base_get
 
-        def dropped(reason: str, rule: Rule | None = None, scope: str | None = None) -> Target:
-            return Target(self.job_name, discovered.source, labels, {}, "", address, reason, rule, scope)
+            def get(name: str) -> str:
+                value = found.get(name)
+                return base(name, "") if value is None else value
 
+            for rule in self._filters:
+                if not filter_keeps(rule, get):
+                    labels = self.discovered_labels(discovered)
+                    return Target(
+                        self.job_name,
+                        discovered.source,
+                        labels,
+                        {},
+                        "",
+                        address,
+                        DROP_RELABELING,
+                        rule,
+                        "job",
+                    )
+        labels = self.discovered_labels(discovered)
         # Both rule lists run on a copy: `labels` is kept as the discovered labels.
         if self.global_rules:
-            result = apply_rules_owned(self.global_rules, labels.copy())
+            relabeled, dropped_by = self._global(labels.copy())
             scope = "global"
-            if not result.dropped:
-                result = apply_rules_owned(self.job_rules, result.labels)
+            if relabeled:
+                relabeled, dropped_by = self._job(relabeled)
                 scope = "job"
         else:
-            result = apply_rules_owned(self.job_rules, labels.copy())
+            relabeled, dropped_by = self._job(labels.copy())
             scope = "job"
-        if result.dropped:
-            return dropped(DROP_RELABELING, result.dropped_by, scope)
-        final = {k: v for k, v in result.labels.items() if not k.startswith("__meta_")}
+        if not relabeled:  # a rule left no label, or every label left had an empty name or value
+            scope_of = scope if dropped_by is not None else None
+            return Target(
+                self.job_name,
+                discovered.source,
+                labels,
+                {},
+                "",
+                address,
+                DROP_RELABELING,
+                dropped_by,
+                scope_of,
+            )
+        if discovered.ordered and self._no_new_meta:
+            # the `__meta_*` labels are those discovery gave (after `__address__`): removed by name
+            final = relabeled  # the copy made above, or a set the rules built
+            names = iter(discovered.labels)
+            next(names, None)
+            for name in names:
+                final.pop(name, None)
+        else:
+            final = {k: v for k, v in relabeled.items() if not k.startswith("__meta_")}
         if not final:
-            return dropped(DROP_RELABELING)
+            return Target(self.job_name, discovered.source, labels, {}, "", address, DROP_RELABELING)
         shard_labels = tuple(final.items())
         url, instance = scrape_url(final, self.params)
         if not url:
-            return dropped(DROP_MISSING_URL)
+            return Target(self.job_name, discovered.source, labels, {}, "", address, DROP_MISSING_URL)
         final = {k: v for k, v in final.items() if not k.startswith("__")}
         if not final.get("instance"):
             final["instance"] = instance
