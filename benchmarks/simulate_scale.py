@@ -305,7 +305,8 @@ def scrape_manifests(n: int) -> list[dict[str, Any]]:
 
 
 def write_inputs(n: int, directory: Path) -> tuple[Path, Path]:
-    """``snapshot.yaml`` (one ``List``, as kubectl writes it) and ``scrapes.yaml`` for size ``n``."""
+    """``snapshot.yaml`` and ``snapshot.json`` (one ``List``, as ``kubectl get -o yaml`` / ``-o json`` write
+    it) and ``scrapes.yaml`` for size ``n``."""
     import yaml
 
     dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
@@ -315,6 +316,12 @@ def write_inputs(n: int, directory: Path) -> tuple[Path, Path]:
         f.write('apiVersion: v1\nkind: List\nmetadata:\n  resourceVersion: ""\nitems:\n')
         for i in range(0, len(items), 500):  # in chunks: one dump of everything needs GBs at 10,000
             f.write(yaml.dump(items[i : i + 500], Dumper=dumper, sort_keys=False))
+    with (directory / "snapshot.json").open("w", encoding="utf-8") as f:
+        json.dump(
+            {"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": ""}, "items": items},
+            f,
+            indent=4,
+        )
     manifests = directory / "scrapes.yaml"
     manifests.write_text(
         yaml.dump_all(scrape_manifests(n), Dumper=dumper, sort_keys=False, explicit_start=True),
@@ -345,6 +352,7 @@ def measure_explain(snapshot_path: Path, manifests_path: Path, profile: bool = F
     start = time.perf_counter()
     snapshot = load_snapshot(snapshot_path)
     loaded = time.perf_counter()
+    load_cpu = time.process_time() - cpu
     result = explain(scrapes, snapshot)
     done = time.perf_counter()
     cpu = time.process_time() - cpu
@@ -355,6 +363,7 @@ def measure_explain(snapshot_path: Path, manifests_path: Path, profile: bool = F
         "explain_s": done - start,
         "explain_cpu_s": cpu,
         "load_s": loaded - start,
+        "load_cpu_s": load_cpu,
         "services": len(snapshot.services),
         "pods": len(snapshot.pods),
         "jobs": len(result.jobs),
@@ -380,7 +389,8 @@ def measure_cli(snapshot_path: Path, manifests_path: Path) -> dict[str, Any]:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(command)} exited with {proc.returncode}")
-    return {"cli_s": elapsed, "cli_rss_mb": usage.ru_maxrss / 1024}
+    cpu = usage.ru_utime + usage.ru_stime
+    return {"cli_s": elapsed, "cli_cpu_s": cpu, "cli_rss_mb": usage.ru_maxrss / 1024}
 
 
 def _free_port() -> int:
@@ -556,10 +566,15 @@ def measure_vmagent(snapshot_path: Path, manifests_path: Path, stable_s: float) 
 def _worker(args: argparse.Namespace) -> dict[str, Any]:
     what, directory = args.worker[0], Path(args.worker[1])
     snapshot, manifests = directory / "snapshot.yaml", directory / "scrapes.yaml"
+    as_json = directory / "snapshot.json"
     if what == "explain":
         return measure_explain(snapshot, manifests, profile=args.profile)
+    if what == "explain-json":
+        return {f"json_{k}": v for k, v in measure_explain(as_json, manifests, profile=args.profile).items()}
     if what == "cli":
         return measure_cli(snapshot, manifests)
+    if what == "cli-json":
+        return {f"json_{k}": v for k, v in measure_cli(as_json, manifests).items()}
     return measure_vmagent(snapshot, manifests, args.stable)
 
 
@@ -580,7 +595,7 @@ def measure(n: int, args: argparse.Namespace) -> dict[str, Any]:
         print(f"... {n:,} services: writing the snapshot", file=sys.stderr, flush=True)
         snapshot, _ = write_inputs(n, directory)
         result: dict[str, Any] = {"n": n, "snapshot_mb": snapshot.stat().st_size / 1e6, "load_avg": []}
-        for what in ("explain", "cli", "vmagent"):
+        for what in ("explain", "explain-json", "cli", "cli-json", "vmagent"):
             print(f"... {n:,} services: {what}", file=sys.stderr, flush=True)
             result["load_avg"].append(round(os.getloadavg()[0], 1))
             result.update(_run_worker(what, directory, args))
@@ -608,7 +623,7 @@ def report(results: list[dict[str, Any]]) -> str:
             f"{r['vmagent_active']:,}",
             f"{r['dropped']:,}",
             f"{r['vmagent_dropped']:,}",
-            "yes" if r["digest"] == r["vmagent_digest"] else "NO",
+            "yes" if r["digest"] == r["vmagent_digest"] == r["json_digest"] else "NO",
         ]
         for r in results
     ]
@@ -636,24 +651,38 @@ def report(results: list[dict[str, Any]]) -> str:
     ]
     lines += _table(head, rows)
     lines += ["", "CPU (s): a loaded machine stretches wall time, CPU time much less:"]
-    head = ["N", "explain CPU s", "vmagent CPU to settle s", "API server CPU s", "explain CPU/vmagent settle"]
-    head += ["explain CPU/vmagent CPU"]
-    rows = [
-        [
-            f"{r['n']:,}",
-            f"{r['explain_cpu_s']:.2f}",
-            f"{r['settle_cpu_s']:.2f}",
-            f"{r['api_cpu_s']:.2f}",
-            f"{r['explain_cpu_s'] / r['settle_s']:.2f}x",
-            f"{r['explain_cpu_s'] / r['settle_cpu_s']:.2f}x",
-        ]
-        for r in results
+    head = ["N", "snapshot", "explain CPU s", "(load CPU s)", "CLI CPU s", "vmagent CPU to settle s"]
+    head += [
+        "API server CPU s",
+        "explain CPU/vmagent settle",
+        "explain CPU/vmagent CPU",
+        "CLI CPU/vmagent CPU",
     ]
+    rows = []
+    for r in results:
+        for label, p in (("YAML", ""), ("JSON", "json_")):
+            rows.append(
+                [
+                    f"{r['n']:,}",
+                    label,
+                    f"{r[p + 'explain_cpu_s']:.2f}",
+                    f"{r[p + 'load_cpu_s']:.2f}",
+                    f"{r[p + 'cli_cpu_s']:.2f}",
+                    f"{r['settle_cpu_s']:.2f}",
+                    f"{r['api_cpu_s']:.2f}",
+                    f"{r[p + 'explain_cpu_s'] / r['settle_s']:.2f}x",
+                    f"{r[p + 'explain_cpu_s'] / r['settle_cpu_s']:.2f}x",
+                    f"{r[p + 'cli_cpu_s'] / r['settle_cpu_s']:.2f}x",
+                ]
+            )
     lines += _table(head, rows)
     lines.append("")
     for r in results:
         active = f"explain {r['active']:,}, vmagent {r['vmagent_active']:,}"
-        if r["active"] == r["vmagent_active"] and r["digest"] == r["vmagent_digest"]:
+        if (
+            r["active"] == r["vmagent_active"] == r["json_active"]
+            and r["digest"] == r["vmagent_digest"] == r["json_digest"]
+        ):
             lines.append(f"N={r['n']:,}: active targets equal ({active}; same jobs, URLs and labels)")
         else:
             lines.append(
@@ -670,7 +699,9 @@ def report(results: list[dict[str, Any]]) -> str:
         "",
         "explain s: load_snapshot + explain() in one process (YAML load s: the load_snapshot part; CPU s: "
         "process time of both).",
-        "CLI s: `vmscrape explain MANIFESTS --snapshot FILE -o json > /dev/null`, whole process.",
+        "snapshot: the same objects as `kubectl get -o yaml` (YAML) or `-o json` (JSON) prints them.",
+        "CLI s: `vmscrape explain MANIFESTS --snapshot FILE -o json > /dev/null`, whole process (CPU: user + "
+        "system from os.wait4).",
         "vmagent settle s: from starting vmagent "
         f"(-promscrape.kubernetesSDCheckInterval={SD_CHECK_INTERVAL}) until its active-target count stops "
         "changing;",
