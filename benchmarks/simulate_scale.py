@@ -15,6 +15,8 @@ Workload, for N Services (``--sizes``, default 1,000 and 10,000):
 
 Measured per size, each in a fresh subprocess (so peak RSS is that size's own):
 
+* **snapshot formats**: the same objects are written as ``kubectl ... -o yaml`` and ``-o json`` print them;
+  explain and the CLI are measured on each (rows ``YAML`` and ``JSON`` of the CPU table).
 * **explain**: in process, ``load_snapshot(FILE)`` + ``explain(scrapes, snapshot)``: wall time from
   reading the snapshot file to the result (the manifests are loaded before the clock starts; they are
   50 small documents), and the process's peak RSS (``resource.getrusage(RUSAGE_SELF).ru_maxrss``: it also
