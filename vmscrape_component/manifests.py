@@ -320,8 +320,16 @@ class _PlainScalars:
 
     def __init__(self, loader: type[_Loader] = _Loader) -> None:
         self._loader = loader("")
+        # PyYAML picks its implicit resolvers by a plain scalar's first character; text starting with
+        # any other character is a string (what its resolver returns after trying none), unless there
+        # are resolvers for every character (``None``) or by path.
+        resolvers = self._loader.yaml_implicit_resolvers
+        self._first = None if None in resolvers or self._loader.yaml_path_resolvers else frozenset(resolvers)
 
     def __call__(self, text: str) -> Any:
+        first = self._first
+        if first is not None and text and text[0] not in first:
+            return text
         loader = self._loader
         tag = loader.resolve(ScalarNode, text, (True, False))
         if tag == _STR:

@@ -102,6 +102,8 @@ def test_yaml_1_1_scalars_and_document_boundaries(text: str, expected: None) -> 
         "  a: 1\n",
         "scalar\n",
         "a:\n  b: 1\n c: 2\n",
+        "a: -\n",  # a `-` alone is a sequence entry, not a value: PyYAML's error
+        "- a: -\n",
     ],
 )
 def test_what_it_leaves_to_pyyaml(text: str) -> None:
@@ -126,6 +128,23 @@ def test_a_duplicate_key_is_still_reported_with_both_lines(tmp_path: Path) -> No
 
     with pytest.raises(VMScrapeError, match=r"duplicate key 'b' \(lines 2 and 4\)"):
         parse_documents("f.yaml", "a: 1\nb: 2\nc: 3\nb: 4\n")
+
+
+def test_a_plain_scalar_resolved_by_its_first_character_as_by_the_resolver() -> None:
+    """The quick "no resolver for this first character" answer against PyYAML's full resolution, for
+    every printable first character and suffixes that make numbers, booleans, nulls and timestamps."""
+    quick = _PlainScalars()
+    full = _PlainScalars()
+    full._first = None  # every text through the loader's resolver and constructors
+    assert quick._first, "the quick path is off: the loader's resolvers changed"
+    texts = [
+        c + tail
+        for c in map(chr, range(0x21, 0x7F))
+        for tail in ("", "0", "es", "ull", "rue", "1:30", ".5", "e3", "001-01-01", "x-y")
+    ]
+    for text in texts:
+        a, b = quick(text), full(text)
+        assert type(a) is type(b) and (a == b or a is b or a != a), text
 
 
 # Generated streams: lines built from YAML's tricky pieces, most of them invalid or outside the subset.
@@ -195,6 +214,15 @@ _SCALARS = [
     "(.+):(\\d+)",
     "$1",
     "a\\b",
+    "svc-01",
+    "10.0.0.1",
+    "a/b",
+    "./x",
+    "_x",
+    "x-",
+    "x.",
+    "Yes-x",
+    "n.a",
 ]
 #: Mostly pieces it reads, so that most streams get past the line reader to the structure.
 _COMMON = ["a", "b", "c", "yes", "0777", "1:20", "1e3", "-1", "~", "'q'", '"d"', "a b", "a:b", "[]", "{}"]
@@ -205,6 +233,7 @@ _LINE = st.one_of(
     st.builds(lambda i, k: f"{' ' * i}{k}:", _INDENT, _PIECE),
     st.builds(lambda i, v: f"{' ' * i}- {v}", _INDENT, _PIECE),
     st.builds(lambda i, k, v: f"{' ' * i}- {k}: {v}", _INDENT, _PIECE, _PIECE),
+    st.builds(lambda i, k, v: f"{' ' * i}-   {k}: {v}", _INDENT, _PIECE, _PIECE),
     st.builds(lambda i: f"{' ' * i}-", _INDENT),
     st.sampled_from(["---", "--- ", "...", "", "  ", "# c", "  # c", "a: 1 ", "- - a"]),
 )
