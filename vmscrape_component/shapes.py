@@ -102,8 +102,67 @@ def _matcher(shape: Any) -> Callable[[Any], bool]:
     compiled once per shape (a snapshot of thousands of objects is checked object by object)."""
     cached = _MATCHERS.get(id(shape))
     if cached is None or cached[0] is not shape:
-        cached = _MATCHERS[id(shape)] = (shape, _compile(shape))
+        cached = _MATCHERS[id(shape)] = (shape, _generate(shape))
     return cached[1]
+
+
+def _generate(shape: Any) -> Callable[[Any], bool]:
+    """:func:`_compile`'s matcher written out as one Python function for the mappings, lists and maps
+    of ``shape`` (no call per nested field); the other shapes are called as :func:`_compile` built them.
+    Checked against :func:`_compile` and :class:`_Walk` by ``tests/unit/test_shapes.py``."""
+    if not isinstance(shape, dict | list | MapOf):
+        return _compile(shape)
+    lines = ["def match(v0):"]
+    names: dict[str, Any] = {"Mapping": Mapping}
+    counter = iter(range(1, 1 << 30))
+
+    def emit(shape: Any, var: str, indent: str) -> None:
+        # Code returning False when the non-null value in `var` does not have `shape`.
+        if isinstance(shape, dict):
+            lines.append(
+                f"{indent}if type({var}) is not dict and not isinstance({var}, Mapping): return False"
+            )
+            for key, sub in shape.items():
+                item = f"v{next(counter)}"
+                lines.append(f"{indent}{item} = {var}.get({key!r})")
+                if sub is str:
+                    lines.append(
+                        f"{indent}if {item} is not None and type({item}) is not str"
+                        f" and not isinstance({item}, str): return False"
+                    )
+                else:
+                    lines.append(f"{indent}if {item} is not None:")
+                    emit(sub, item, indent + "    ")
+        elif isinstance(shape, list):
+            item = f"v{next(counter)}"
+            lines.append(f"{indent}if type({var}) is not list: return False")
+            lines.append(f"{indent}for {item} in {var}:")
+            lines.append(f"{indent}    if {item} is None: return False")
+            emit(shape[0], item, indent + "    ")
+        elif isinstance(shape, MapOf):
+            key, item = f"v{next(counter)}", f"v{next(counter)}"
+            lines.append(
+                f"{indent}if type({var}) is not dict and not isinstance({var}, Mapping): return False"
+            )
+            lines.append(f"{indent}for {key}, {item} in {var}.items():")
+            if shape.values is str:
+                lines.append(
+                    f"{indent}    if type({key}) is not str or (type({item}) is not str"
+                    f" and not isinstance({item}, str)): return False"
+                )
+            else:
+                lines.append(f"{indent}    if not isinstance({key}, str) or {item} is None: return False")
+                emit(shape.values, item, indent + "    ")
+        else:
+            name = f"m{next(counter)}"
+            names[name] = _compile(shape)
+            lines.append(f"{indent}if not {name}({var}): return False")
+
+    emit(shape, "v0", "    ")
+    lines.append("    return True")
+    exec("\n".join(lines), names)  # the source is built from the shape's own keys (repr) and fixed text
+    match: Callable[[Any], bool] = names["match"]
+    return match
 
 
 def _compile(shape: Any) -> Callable[[Any], bool]:
