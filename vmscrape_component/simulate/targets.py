@@ -250,6 +250,14 @@ class JobTargets:
         merged.update(target.labels)
         return {name: merged[name] for name in sorted(merged)}
 
+    def _dropped(
+        self, discovered: DiscoveredTarget, labels: dict[str, str], rule: Rule | None, scope: str | None
+    ) -> Target:
+        """``discovered`` dropped by relabeling (``rule`` in the ``scope`` list, when one rule did it)."""
+        return Target(
+            self.job_name, discovered.source, labels, {}, "", discovered.address, DROP_RELABELING, rule, scope
+        )
+
     def target(self, discovered: DiscoveredTarget) -> Target:
         """One target, kept or dropped (duplicates are found by :meth:`targets`)."""
         address = discovered.address
@@ -264,18 +272,7 @@ class JobTargets:
 
             for rule in self._filters:
                 if not filter_keeps(rule, get):
-                    labels = self.discovered_labels(discovered)
-                    return Target(
-                        self.job_name,
-                        discovered.source,
-                        labels,
-                        {},
-                        "",
-                        address,
-                        DROP_RELABELING,
-                        rule,
-                        "job",
-                    )
+                    return self._dropped(discovered, self.discovered_labels(discovered), rule, "job")
         labels = self.discovered_labels(discovered)
         # Both rule lists run on a copy: `labels` is kept as the discovered labels.
         if self.global_rules:
@@ -288,18 +285,7 @@ class JobTargets:
             relabeled, dropped_by = self._job(labels.copy())
             scope = "job"
         if not relabeled:  # a rule left no label, or every label left had an empty name or value
-            scope_of = scope if dropped_by is not None else None
-            return Target(
-                self.job_name,
-                discovered.source,
-                labels,
-                {},
-                "",
-                address,
-                DROP_RELABELING,
-                dropped_by,
-                scope_of,
-            )
+            return self._dropped(discovered, labels, dropped_by, scope if dropped_by is not None else None)
         if discovered.ordered and self._no_new_meta:
             # the `__meta_*` labels are those discovery gave (after `__address__`): removed by name
             final = relabeled  # the copy made above, or a set the rules built
