@@ -23,6 +23,7 @@ __all__ = [
     "TERM_GRACE_SECONDS",
     "ProcStat",
     "Process",
+    "carrying",
     "descendants",
     "proc_stat",
     "running",
@@ -151,6 +152,29 @@ def descendants(pid: int) -> list[Process]:
             if process is not None:
                 found.append(process)
                 todo.append(child)
+    return found
+
+
+def carrying(variable: str, value: str) -> list[Process]:
+    """Every running process (other than this one) whose environment holds ``variable=value``: what a
+    process started inherits, so it names a run's processes even after their parent died (``ps`` sees
+    them under init then). Processes of other users, whose ``environ`` is unreadable, are never listed."""
+    wanted = f"{variable}={value}".encode()
+    found: list[Process] = []
+    me = str(os.getpid())
+    try:
+        entries = [entry for entry in _PROC.iterdir() if entry.name.isdigit() and entry.name != me]
+    except OSError:
+        return found
+    for entry in entries:
+        try:
+            environ = (entry / "environ").read_bytes()
+        except OSError:  # gone, or not ours
+            continue
+        if wanted in environ.split(b"\0"):
+            process = Process.find(int(entry.name))
+            if process is not None:
+                found.append(process)
     return found
 
 

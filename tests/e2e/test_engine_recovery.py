@@ -223,7 +223,7 @@ def test_after_kill_9_of_vmscrape_up_the_next_up_stops_its_processes_clears_the_
     # When the engine dies of SIGPIPE, its plugin notices (the provider's health check of its engine) and
     # exits by itself, sometimes before this `up` looks (seen in a full CI run): then there is nothing to
     # stop. Either vmscrape stopped the plugin and says so, or it said nothing of a plugin; none is left
-    # running either way (tests/unit/test_engine_cleanup.py stops recorded processes deterministically).
+    # running either way (tests/unit/test_engine_cleanup.py stops the marked processes deterministically).
     stopped = any(f"pulumi-resource-kubernetes (pid {plugin})" in line for line in recovered)
     assert stopped or not any("pulumi-resource-kubernetes" in line for line in recovered), again.stderr
     assert any("pending operation" in line and "creat" in line for line in recovered), again.stderr

@@ -6,6 +6,7 @@ backend uses (``pkg/backend/diy/lock.go``: ``pid``, ``username``, ``hostname``, 
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
@@ -19,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from vmscrape_component.component.failures import GuardedProgram, engine_failure
-from vmscrape_component.component.recovery import Process, RunTracker, recover, stack_locks
+from vmscrape_component.component.recovery import RUN_VARIABLE, Process, RunTracker, recover, stack_locks
 from vmscrape_component.errors import VMScrapeError
 
 pytestmark = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs Linux /proc")
@@ -32,20 +33,29 @@ def spawn(tmp_path: Path) -> Iterator[object]:
     """Start ``sleep`` under a given executable name; every process started is killed at the end."""
     started: list[subprocess.Popen[bytes]] = []
 
-    def start(name: str = "sleep") -> subprocess.Popen[bytes]:
+    def start(name: str = "sleep", env: dict[str, str] | None = None) -> subprocess.Popen[bytes]:
         binary = tmp_path / "bin" / name
         binary.parent.mkdir(exist_ok=True)
         if not binary.exists():
             binary.symlink_to("/bin/sleep")
-        proc = subprocess.Popen([str(binary), "300"])
+        proc = subprocess.Popen([str(binary), "300"], env={**os.environ, **(env or {})})
         started.append(proc)
-        _wait_for(lambda: Process.find(proc.pid) is not None and Process.find(proc.pid).name == name)  # type: ignore[union-attr]
+        # Until the new program's arguments are in place: mid-exec, `comm` already names it while its
+        # command line and environment still read empty.
+        _wait_for(lambda: _command_line(proc.pid).startswith(str(binary).encode() + b"\0"))
         return proc
 
     yield start
     for proc in started:
         proc.kill()
         proc.wait()
+
+
+def _command_line(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes()
+    except OSError:
+        return b""
 
 
 def _wait_for(condition: object, seconds: float = 10.0) -> None:
@@ -132,14 +142,17 @@ def test_locks_of_other_stacks_are_not_read(tmp_path: Path) -> None:
     assert stack_locks(tmp_path, "other", STACK) == []
 
 
-def _record(state: Path, owner: Process, processes: list[Process], action: str = "up") -> Path:
+def _record(
+    state: Path, owner: Process, processes: list[Process] = (), action: str = "up", token: str = ""
+) -> Path:
+    """A run record as a run writes it (``token``), or as earlier builds did (``processes``)."""
     path = state / ".vmscrape" / "runs" / PROJECT / STACK / f"{owner.pid}.json"
     path.parent.mkdir(parents=True, exist_ok=True)
-    content = {
-        "owner": owner.__dict__,
-        "action": action,
-        "processes": [p.__dict__ for p in processes],
-    }
+    content: dict[str, object] = {"owner": owner.__dict__, "action": action}
+    if token:
+        content["token"] = token
+    if processes:
+        content["processes"] = [p.__dict__ for p in processes]
     path.write_text(json.dumps(content))
     return path
 
@@ -158,21 +171,24 @@ def test_the_processes_of_a_killed_run_are_stopped_and_no_other(tmp_path: Path, 
         ["bash", "-c", 'exec -a pulumi-resource-kubernetes "$0" -c "$1" "$2"']
         + [sys.executable, code, str(said)],
         stdout=subprocess.PIPE,
+        env={**os.environ, RUN_VARIABLE: "killed-run"},
     )
     try:
         assert plugin.stdout is not None and plugin.stdout.readline() == b"ready\n"
         found = Process.find(plugin.pid)
         assert found is not None and found.name == "pulumi-resource-kubernetes"
         bystander = spawn("pulumi-resource-kubernetes")  # type: ignore[operator]
+        # A plugin of another run, and one whose token only begins like this run's.
+        others = [spawn("pulumi-resource-kubernetes", {RUN_VARIABLE: t}) for t in ("other", "killed-run-2")]  # type: ignore[operator]
         killed_run = Process(_dead_pid(), 1, "vmscrape")
-        record = _record(tmp_path, killed_run, [found])
+        record = _record(tmp_path, killed_run, token="killed-run")
         result = recover(tmp_path, PROJECT, STACK)
     finally:
         plugin.kill()
         plugin.wait()
     assert said.read_text() == "SIGTERM"
     assert Process.find(plugin.pid) is None
-    assert Process.find(bystander.pid) is not None
+    assert all(Process.find(p.pid) is not None for p in [bystander, *others])
     assert not record.exists()
     (line,) = result.done
     assert f"pid {plugin.pid}" in line and "pulumi-resource-kubernetes" in line and "vmscrape up" in line
@@ -197,42 +213,71 @@ def test_the_processes_of_a_running_vmscrape_are_left_alone(tmp_path: Path, spaw
     assert Process.find(plugin.pid) is not None and record.exists()
 
 
-def test_a_run_records_the_processes_it_starts_while_it_lasts(tmp_path: Path) -> None:
+def test_a_run_names_the_processes_started_with_its_mark_and_no_other(tmp_path: Path, spawn: object) -> None:
     runs = tmp_path / ".vmscrape" / "runs" / PROJECT / STACK
+    earlier = spawn("pulumi-resource-kubernetes")  # type: ignore[operator]  # e.g. a server of a program embedding vmscrape
     with RunTracker(tmp_path, PROJECT, STACK, "up") as tracker:
-        child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
-        try:
-            _wait_for(lambda: child.pid in {p["pid"] for p in _recorded(runs)})
-            assert [p.pid for p in tracker.left_running(grace=0)] == [child.pid]
-        finally:
-            child.kill()
-            child.wait()
+        (record,) = [json.loads(p.read_text()) for p in runs.glob("*.json")]
+        assert tracker.env == {RUN_VARIABLE: record["token"]}  # recorded before anything starts
+        unmarked = spawn("pulumi")  # type: ignore[operator]
+        engine = spawn("pulumi", tracker.env)  # type: ignore[operator]
+        assert [p.pid for p in tracker.left_running(grace=0)] == [engine.pid]
+        engine.kill()
+        engine.wait()
         assert tracker.left_running(grace=0) == []
     assert list(runs.glob("*.json")) == []  # a run that ends takes its record with it
+    assert Process.find(earlier.pid) is not None and Process.find(unmarked.pid) is not None
 
 
-def test_children_started_before_the_run_are_not_the_runs(tmp_path: Path) -> None:
-    # A program that embeds vmscrape may have children of its own (a test's local cluster, a server).
-    earlier = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
+def test_a_plugin_orphaned_at_once_by_a_killed_engine_is_still_the_runs(tmp_path: Path) -> None:
+    # The engine starts its plugin and dies before anything could look: the plugin, now a child of init,
+    # carries the run's mark from its first instruction.
+    with RunTracker(tmp_path, PROJECT, STACK, "up") as tracker:
+        engine = subprocess.run(
+            ["bash", "-c", "sleep 300 >/dev/null 2>&1 & echo $!"],
+            env={**os.environ, **tracker.env},
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        plugin = int(engine.stdout)
+        try:
+            (left,) = tracker.left_running(grace=0)
+            assert left.pid == plugin
+            result = recover(tmp_path, PROJECT, STACK, orphans=tracker.left_running(grace=0))
+            assert Process.find(plugin) is None
+            (line,) = result.done
+            assert f"pid {plugin}" in line and "left running by the engine that ended" in line
+        finally:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(plugin, 9)
+
+
+def test_the_mark_of_a_run_killed_before_it_looked_is_enough_for_the_next_run(tmp_path: Path) -> None:
+    runs = tmp_path / ".vmscrape" / "runs" / PROJECT / STACK
+    code = (
+        "import os, subprocess, sys\n"
+        "from pathlib import Path\n"
+        "from vmscrape_component.component.recovery import RunTracker\n"
+        "tracker = RunTracker(Path(sys.argv[1]), 'demo', 'dev', 'up').__enter__()\n"
+        "p = subprocess.Popen(['sleep', '300'], env={**os.environ, **tracker.env},\n"
+        "                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)\n"
+        "print(p.pid, flush=True)\n"
+        "os.kill(os.getpid(), 9)\n"  # kill -9 right after the start
+    )
+    run = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True)
+    assert run.returncode == -9, run.stderr
+    plugin = int(run.stdout)
     try:
-        _wait_for(lambda: Process.find(earlier.pid) is not None)
-        with RunTracker(tmp_path, PROJECT, STACK, "up") as tracker:
-            child = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(300)"])
-            try:
-                runs = tmp_path / ".vmscrape" / "runs" / PROJECT / STACK
-                _wait_for(lambda: child.pid in {p["pid"] for p in _recorded(runs)})
-                assert [p.pid for p in tracker.left_running(grace=0)] == [child.pid]
-            finally:
-                child.kill()
-                child.wait()
+        (record,) = runs.glob("*.json")
+        assert Process.find(plugin) is not None
+        result = recover(tmp_path, PROJECT, STACK)
+        assert Process.find(plugin) is None and not record.exists()
+        (line,) = result.done
+        assert f"sleep (pid {plugin})" in line and f"`vmscrape up` (pid {record.stem})" in line
     finally:
-        earlier.kill()
-        earlier.wait()
-
-
-def _recorded(runs: Path) -> list[dict[str, object]]:
-    records = [json.loads(p.read_text()) for p in runs.glob("*.json")]
-    return [p for r in records for p in r["processes"]]
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(plugin, 9)
 
 
 def test_a_program_exception_is_one_line_naming_the_type_message_and_line(tmp_path: Path) -> None:

@@ -9,13 +9,13 @@ A ``kill -9`` of vmscrape, or of the ``pulumi`` engine it runs, leaves three thi
 - **pending operations** in the state (a CREATE that began and never confirmed) — cleared through the
   engine, by ``runner.py``.
 
-This module handles the first two, which need no engine. Each run records the processes it starts (the
-engine and its plugins, by pid *and* start time, so a reused pid is never mistaken for them) in
-``<state dir>/.vmscrape/runs/<project>/<stack>/``; a later run stops the recorded processes of a run whose
-vmscrape is gone — and no other process. A lock is stale when its owner ran on this host and is gone.
-Process facts come from Linux's ``/proc`` (:mod:`vmscrape_component.process`, shared with the local control
-plane: one identity, one zombie rule, one way to stop); elsewhere nothing is recorded and only locks are
-checked.
+This module handles the first two, which need no engine. Each run writes a record in
+``<state dir>/.vmscrape/runs/<project>/<stack>/`` before it starts the engine, and gives the engine a
+token in its environment (``VMSCRAPE_RUN``) that its plugins inherit; a later run stops the processes
+carrying the token of a run whose vmscrape is gone — and no other process. A lock is stale when its
+owner ran on this host and is gone. Process facts come from Linux's ``/proc``
+(:mod:`vmscrape_component.process`, shared with the local control plane: one identity, one zombie rule, one
+way to stop); elsewhere nothing is recorded and only locks are checked.
 """
 
 from __future__ import annotations
@@ -23,20 +23,17 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import socket
-import threading
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from ..process import Process, descendants, stop
+from ..process import Process, carrying, stop
 
 __all__ = ["Process", "Recovery", "RunTracker", "StackLock", "recover", "stack_locks"]
-
-#: How often a run looks for processes it started; a plugin alive for less than this is not recorded.
-_POLL_SECONDS = 0.2
 
 
 # -- locks ---------------------------------------------------------------------------------------------------
@@ -109,11 +106,17 @@ def stack_locks(state_dir: Path, project: str, stack: str) -> list[StackLock]:
 
 # -- what each run started -----------------------------------------------------------------------------------
 
+#: The environment variable that marks every process a run starts; its value is the run's ``token``.
+RUN_VARIABLE = "VMSCRAPE_RUN"
+
 
 @dataclass
 class _RunRecord:
     owner: Process
     action: str
+    #: The value of :data:`RUN_VARIABLE` in the environment of the run's engine, inherited by its plugins.
+    token: str = ""
+    #: Processes listed by pid and start time (records of earlier builds, which watched for them).
     processes: list[Process] = field(default_factory=list)
 
     @classmethod
@@ -121,21 +124,25 @@ class _RunRecord:
         try:
             data = json.loads(path.read_text())
             return cls(
-                Process(**data["owner"]), str(data["action"]), [Process(**p) for p in data["processes"]]
+                Process(**data["owner"]),
+                str(data["action"]),
+                str(data.get("token", "")),
+                [Process(**p) for p in data.get("processes", [])],
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def save(self, path: Path) -> None:
-        data = {
-            "owner": asdict(self.owner),
-            "action": self.action,
-            "processes": [asdict(p) for p in self.processes],
-        }
+        data = {"owner": asdict(self.owner), "action": self.action, "token": self.token}
         partial = path.with_suffix(".tmp")
         partial.write_text(json.dumps(data, indent=1))
         # Atomic: a run killed mid-write never leaves half a record.
         os.replace(partial, path)
+
+    def started(self) -> list[Process]:
+        """The run's processes still running: those marked with its token, and any it listed."""
+        marked = carrying(RUN_VARIABLE, self.token) if self.token else []
+        return marked + [p for p in self.processes if p.running() and p not in marked]
 
 
 def _runs_dir(state_dir: Path, project: str, stack: str) -> Path:
@@ -143,57 +150,43 @@ def _runs_dir(state_dir: Path, project: str, stack: str) -> Path:
 
 
 class RunTracker:
-    """While a run lasts, records the processes it started (the engine and its plugins), so that the next
-    run can stop them if this one is killed. ``left_running()`` names those still alive at any moment."""
+    """Marks the processes a run starts, so that the next run can stop them if this one is killed.
+
+    The record is written before the engine starts; the engine gets :attr:`env` (``VMSCRAPE_RUN=<token>``)
+    and its plugins inherit it, so every process of the run carries the token from its first instruction —
+    no process is missed however short the time between its start and a ``kill -9``, and after the engine
+    dies its orphaned plugins are still found. ``left_running()`` names those alive at any moment.
+    """
 
     def __init__(self, state_dir: Path, project: str, stack: str, action: str) -> None:
         me = Process.find(os.getpid())
         self._enabled = me is not None
-        self._record = _RunRecord(me or Process(os.getpid(), 0, "vmscrape"), action)
+        owner = me or Process(os.getpid(), 0, "vmscrape")
+        self._record = _RunRecord(owner, action, f"{owner.pid}-{owner.start}-{secrets.token_hex(6)}")
         self._path = _runs_dir(state_dir, project, stack) / f"{os.getpid()}.json"
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._watch, name="vmscrape-run-tracker", daemon=True)
-        self._lock = threading.Lock()
-        self._before: set[Process] = set()
+
+    @property
+    def env(self) -> dict[str, str]:
+        """The environment entries that mark the engine, and through it its plugins, as this run's."""
+        return {RUN_VARIABLE: self._record.token}
 
     def __enter__(self) -> RunTracker:
         if self._enabled:
-            # Children this process had before the run (e.g. servers of a program embedding vmscrape) are
-            # not the run's: never recorded, never stopped.
-            self._before = set(descendants(self._record.owner.pid))
             self._path.parent.mkdir(parents=True, exist_ok=True)
             self._record.save(self._path)
-            self._thread.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
         if self._enabled:
-            self._stop.set()
-            self._thread.join()
             self._path.unlink(missing_ok=True)
 
-    def _watch(self) -> None:
-        while not self._stop.is_set():
-            self.scan()
-            self._stop.wait(_POLL_SECONDS)
-
-    def scan(self) -> None:
-        """Record processes started since the last look."""
-        with self._lock:
-            known = set(self._record.processes) | self._before
-            new = [p for p in descendants(self._record.owner.pid) if p not in known]
-            if new:
-                # Short-lived commands (`pulumi stack select`, `config set`) that ended need no record.
-                self._record.processes = [p for p in self._record.processes if p.running()] + new
-                self._record.save(self._path)
-
     def left_running(self, grace: float = 2.0) -> list[Process]:
-        """Recorded processes still running after ``grace`` seconds (after the engine died: its plugins)."""
-        if self._enabled:
-            self.scan()
+        """The run's processes still running after ``grace`` seconds (after the engine died: its plugins)."""
+        if not self._enabled:
+            return []
         deadline = time.monotonic() + grace
         while True:
-            alive = [p for p in self._record.processes if p.running()]
+            alive = self._record.started()
             if not alive or time.monotonic() >= deadline:
                 return alive
             time.sleep(0.05)
@@ -245,7 +238,7 @@ def recover(
     """
     result = Recovery()
     for path, record in _interrupted_runs(state_dir, project, stack):
-        for process in stop_processes(record.processes):
+        for process in stop_processes(record.started()):
             result.done.append(
                 f"stopped {process.describe()}, left running by an interrupted `vmscrape {record.action}` "
                 f"(pid {record.owner.pid})"

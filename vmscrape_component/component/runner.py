@@ -108,11 +108,13 @@ def open_stack(
     stack_name: str = "dev",
     state_dir: Path | None = None,
     config: dict[str, str] | None = None,
+    env: dict[str, str] | None = None,
 ) -> Any:
     """An Automation API stack running ``program`` inline, with the local defaults (see the module doc).
 
     ``config`` is set on the stack as given; the defaults (``vmscrape:renderDir=rendered`` unless
-    ``vmscrape:kubeContext`` is set) only where the stack and the project set nothing.
+    ``vmscrape:kubeContext`` is set) only where the stack and the project set nothing. ``env``: more
+    variables for the engine (and the plugins it starts), e.g. the run's mark (:class:`.recovery.RunTracker`).
     """
     binary = find_pulumi()
     if binary is None:
@@ -125,6 +127,7 @@ def open_stack(
         "PULUMI_BACKEND_URL": state_dir.resolve().as_uri(),
         "PULUMI_CONFIG_PASSPHRASE": os.environ.get("PULUMI_CONFIG_PASSPHRASE", ""),
         "PULUMI_SKIP_UPDATE_CHECK": "true",
+        **(env or {}),
     }
     # The project's own Pulumi.yaml is used as it is (LocalWorkspace would overwrite it if given settings).
     command = auto.PulumiCommand(root=str(Path(binary).parent.parent), skip_version_check=True)
@@ -173,7 +176,9 @@ def run(
     guarded = GuardedProgram(program, program_dir.resolve() if program_dir else None)
     with RunTracker(state_dir, name, stack_name, action) as tracker:
         try:
-            st = open_stack(project_dir, name, guarded, stack_name=stack_name, state_dir=state_dir)
+            st = open_stack(
+                project_dir, name, guarded, stack_name=stack_name, state_dir=state_dir, env=tracker.env
+            )
             if action in ("up", "destroy"):
                 _check_render_dir(st, stack_name)
             cleared = _clear_pending_operations(st)
