@@ -24,7 +24,6 @@ __all__ = [
     "ProcStat",
     "Process",
     "carrying",
-    "descendants",
     "proc_stat",
     "running",
     "start_ticks",
@@ -38,8 +37,6 @@ TERM_GRACE_SECONDS = 10.0
 KILL_WAIT_SECONDS = 5.0
 #: Process states that count as gone (``man 5 proc``: zombie, dead).
 _GONE_STATES = frozenset("ZX")
-#: Whether the kernel lists each task's children (CONFIG_PROC_CHILDREN); else the whole table is scanned.
-_CHILDREN_FILES = (_PROC / "self" / "task" / str(os.getpid()) / "children").exists()
 
 
 @dataclass(frozen=True)
@@ -120,39 +117,6 @@ class Process:
         except (OSError, StopIteration, ValueError):
             return None
         return boot + self.start / os.sysconf("SC_CLK_TCK")
-
-
-def _children(pid: int) -> list[int]:
-    """Child pids of ``pid``: from ``/proc/<pid>/task/*/children`` where the kernel offers it, else a scan."""
-    if not _CHILDREN_FILES:
-        found = []
-        for entry in _PROC.iterdir():
-            stat = proc_stat(int(entry.name)) if entry.name.isdigit() else None
-            if stat is not None and stat.ppid == pid:
-                found.append(int(entry.name))
-        return found
-    children: list[int] = []
-    try:
-        tasks = list((_PROC / str(pid) / "task").iterdir())
-    except OSError:
-        return children
-    for task in tasks:
-        with contextlib.suppress(OSError, ValueError):  # a thread that just ended
-            children.extend(int(child) for child in (task / "children").read_text().split())
-    return children
-
-
-def descendants(pid: int) -> list[Process]:
-    """Every running process below ``pid`` (children, their children, ...)."""
-    found: list[Process] = []
-    todo = [pid]
-    while todo:
-        for child in _children(todo.pop()):
-            process = Process.find(child)
-            if process is not None:
-                found.append(process)
-                todo.append(child)
-    return found
 
 
 def carrying(variable: str, value: str) -> list[Process]:
